@@ -1,0 +1,17 @@
+"""hubspot_fdw: HubSpot CRM inside PostgreSQL.
+
+Subpackages: host (the Python side of the C FDW host), api (the HubSpot HTTP
+client), catalog (HubSpot types -> SQL tables), simulator (a local HubSpot),
+materializer (the cache sync). The wrapper class ``HubSpotFdw`` is imported
+lazily so that importing the package never pulls in the HTTP stack.
+"""
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name == "HubSpotFdw":
+        from hubspot_fdw.fdw import HubSpotFdw
+
+        return HubSpotFdw
+    raise AttributeError(name)
