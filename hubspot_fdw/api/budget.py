@@ -1,0 +1,352 @@
+"""The rate budget: one per portal (per base URL + token), shared by every process.
+
+HubSpot limits a private app to N requests per rolling 10 s (standard pool) and the
+account to a few search requests per second (search pool). Every process that talks
+to the same portal, the FDW in any number of PostgreSQL backends (running as
+``postgres``) and the materializer (running as another user), draws from the same
+budget, kept in one small JSON file per portal in a shared directory and updated
+under an exclusive ``fcntl.flock``. This is the only global mutable state of the
+project.
+
+The algorithm is a sliding-window log per pool: a request may start when fewer
+than ``usable(priority)`` requests started in the last ``window`` seconds. Entries are
+moved to the time the answer arrived (``complete``), which makes the log a
+conservative picture of what HubSpot counted. HubSpot's rate-limit headers
+re-calibrate it (``observe``): ``Max``/``Interval`` set the pool size, and
+``Remaining`` adds phantom entries when HubSpot counted more than we did (other
+clients on the same app). A 429 blocks the pool for everyone (``penalize``).
+
+Priorities: interactive (FDW statements) may use the whole usable capacity,
+incremental sync ``shares[1]`` of it, backfill ``shares[2]``; while a higher priority is
+waiting, lower ones do not take new slots. ``headroom`` keeps a fraction of HubSpot's
+limit unused for clients outside this budget.
+
+Files: directory mode 1777 (sticky, world-writable, like /tmp) and file mode 0666 by
+default so backends and a materializer owned by different OS users share them;
+an administrator can choose a group instead (``dir_mode``/``file_mode``). Anyone who
+can write the file can slow the clients down (never speed them past HubSpot's 429s).
+State from a previous boot, a corrupt file or timestamps from the future are reset.
+If the file cannot be used the budget falls back to a process-local one (with a
+warning) and tries the file again later; it never fails a query by itself, except
+by waiting longer than ``max_wait`` (``HubSpotRateLimitError``).
+
+Deliberately not here: sending requests or retrying them (transport.py, retry.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import logging
+import math
+import os
+import random
+import time
+from dataclasses import dataclass, field
+from enum import Enum, IntEnum
+from typing import Any, Callable, Iterator, Mapping
+
+from hubspot_fdw.api.errors import HubSpotRateLimitError
+
+log = logging.getLogger("hubspot_fdw.api.budget")
+
+DEFAULT_DIRECTORY = "/tmp/hubspot_fdw-budget"
+_VERSION = 1
+_WAIT_LEASE = 0.5  # seconds a waiting caller blocks lower priorities
+
+
+class Priority(IntEnum):
+    INTERACTIVE = 0
+    INCREMENTAL = 1
+    BACKFILL = 2
+
+
+class Pool(str, Enum):
+    STANDARD = "standard"
+    SEARCH = "search"
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """How the budget paces. Windows in seconds. ``standard_max`` is used until
+    HubSpot's headers report the real limit (when ``learn_from_headers``)."""
+
+    directory: str | None = None  # None: $HUBSPOT_FDW_BUDGET_DIR or DEFAULT_DIRECTORY
+    headroom: float = 0.1
+    standard_max: int = 100
+    standard_window: float = 10.0
+    search_max: int = 5
+    search_window: float = 1.0
+    shares: tuple[float, float, float] = (1.0, 0.75, 0.5)
+    max_wait: float = 120.0
+    learn_from_headers: bool = True
+    dir_mode: int = 0o1777
+    file_mode: int = 0o666
+    key: str | None = None  # override the portal key (default: hash of base URL + token)
+
+    def resolved_directory(self) -> str:
+        return self.directory or os.environ.get("HUBSPOT_FDW_BUDGET_DIR") or DEFAULT_DIRECTORY
+
+
+def portal_key(base_url: str, access_token: str) -> str:
+    """A file-name-safe key for one portal; a one-way hash, never the token itself."""
+    digest = hashlib.sha256(f"{base_url.rstrip('/')}\0{access_token}".encode()).hexdigest()
+    return digest[:32]
+
+
+def _boot_id() -> str:
+    try:
+        with open("/proc/sys/kernel/random/boot_id", encoding="ascii") as handle:
+            return handle.read().strip()
+    except OSError:
+        return "unknown"
+
+
+class _MemoryStore:
+    """Process-local fallback storage."""
+
+    def __init__(self) -> None:
+        self.state: dict[str, Any] = {}
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[dict[str, Any]]:
+        yield self.state
+
+
+class _FileStore:
+    """The shared JSON file, read and rewritten under an exclusive flock."""
+
+    def __init__(self, path: str, config: BudgetConfig) -> None:
+        self.path = path
+        self.config = config
+        self.pid = os.getpid()
+        self.fd = self._open()
+
+    def _open(self) -> int:
+        directory = os.path.dirname(self.path)
+        try:
+            os.mkdir(directory, 0o700)
+        except FileExistsError:
+            pass
+        else:
+            os.chmod(directory, self.config.dir_mode)
+        flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC
+        for _ in range(5):
+            try:
+                return os.open(self.path, flags)
+            except FileNotFoundError:
+                pass
+            try:
+                fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:
+                continue
+            os.fchmod(fd, self.config.file_mode)
+            return fd
+        raise OSError(errno.EAGAIN, "could not open the budget file", self.path)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[dict[str, Any]]:
+        if os.getpid() != self.pid:  # after fork: never share a lock description
+            self.fd = self._open()
+            self.pid = os.getpid()
+        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        try:
+            raw = b""
+            while True:
+                chunk = os.pread(self.fd, 65536, len(raw))
+                if not chunk:
+                    break
+                raw += chunk
+            try:
+                state = json.loads(raw) if raw else {}
+            except ValueError:
+                log.warning("rate budget file %s was corrupt; resetting it", self.path)
+                state = {}
+            if not isinstance(state, dict):
+                state = {}
+            yield state
+            data = json.dumps(state, separators=(",", ":")).encode()
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, data, 0)
+        finally:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+
+
+@dataclass
+class RateBudget:
+    """The shared budget of one portal. Thread-safe across processes via the file lock
+    (not meant to be shared between threads of one process without care)."""
+
+    key: str
+    config: BudgetConfig = field(default_factory=BudgetConfig)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    shared: bool = True
+
+    def __post_init__(self) -> None:
+        self._store: _FileStore | _MemoryStore | None = None
+        self._retry_file_at = 0.0
+        self._boot = _boot_id()
+
+    @classmethod
+    def for_portal(cls, base_url: str, access_token: str, config: BudgetConfig | None = None,
+                   **kwargs: Any) -> "RateBudget":
+        config = config or BudgetConfig()
+        return cls(key=config.key or portal_key(base_url, access_token), config=config, **kwargs)
+
+    # -- storage -------------------------------------------------------------
+    @property
+    def path(self) -> str:
+        return os.path.join(self.config.resolved_directory(), f"{self.key}.json")
+
+    def _storage(self) -> _FileStore | _MemoryStore:
+        if isinstance(self._store, _FileStore):
+            return self._store
+        if self.shared and self.clock() >= self._retry_file_at:
+            try:
+                self._store = _FileStore(self.path, self.config)
+                return self._store
+            except OSError as exc:
+                log.warning("rate budget file %s unusable (%s); using a process-local budget",
+                            self.path, exc.strerror or exc)
+                self._retry_file_at = self.clock() + 30.0
+        if self._store is None:
+            self._store = _MemoryStore()
+        return self._store
+
+    @contextlib.contextmanager
+    def _state(self) -> Iterator[dict[str, Any]]:
+        with self._storage().locked() as state:
+            now = self.clock()
+            if state.get("v") != _VERSION or state.get("boot") != self._boot:
+                state.clear()
+                state.update({"v": _VERSION, "boot": self._boot, "pools": {}, "waiting": {}})
+            yield state
+
+    def _pool(self, state: dict[str, Any], pool: Pool, now: float) -> dict[str, Any]:
+        pools = state.setdefault("pools", {})
+        entry = pools.get(pool.value)
+        if not isinstance(entry, dict) or any(t > now + 1.0 for t in entry.get("log", [])):
+            if pool is Pool.STANDARD:
+                entry = {"max": self.config.standard_max, "window": self.config.standard_window}
+            else:
+                entry = {"max": self.config.search_max, "window": self.config.search_window}
+            entry.update({"log": [], "blocked_until": 0.0})
+            pools[pool.value] = entry
+        horizon = now - float(entry["window"])
+        entry["log"] = [t for t in entry["log"] if t > horizon]
+        if entry.get("blocked_until", 0.0) > now + 10 * float(entry["window"]) + 600:
+            entry["blocked_until"] = 0.0  # stale or tampered
+        return entry
+
+    def usable(self, pool_max: int, priority: Priority) -> int:
+        share = self.config.shares[int(priority)]
+        return max(1, math.floor(pool_max * (1.0 - self.config.headroom) * share))
+
+    # -- the protocol ----------------------------------------------------------
+    def acquire(self, pool: Pool = Pool.STANDARD, priority: Priority = Priority.INTERACTIVE) -> float:
+        """Block until a request may start; return the ticket (grant time) for ``complete``."""
+        start = self.clock()
+        deadline = start + self.config.max_wait
+        while True:
+            with self._state() as state:
+                now = self.clock()
+                entry = self._pool(state, pool, now)
+                waiting = state.setdefault("waiting", {})
+                higher_waiting = any(
+                    float(until) > now for prio, until in waiting.items()
+                    if prio.startswith(pool.value + ":") and int(prio.split(":")[1]) < int(priority)
+                )
+                cap = self.usable(int(entry["max"]), priority)
+                used = len(entry["log"])
+                blocked = float(entry.get("blocked_until", 0.0))
+                if now >= blocked and used < cap and not higher_waiting:
+                    ticket = now
+                    while ticket in entry["log"]:
+                        ticket = math.nextafter(ticket, math.inf)
+                    entry["log"].append(ticket)
+                    entry["log"].sort()
+                    return ticket
+                waiting[f"{pool.value}:{int(priority)}"] = now + _WAIT_LEASE
+                if now < blocked:
+                    wait = blocked - now
+                elif used >= cap:
+                    wait = entry["log"][used - cap] + float(entry["window"]) - now
+                else:
+                    wait = 0.01
+            if now + wait > deadline:
+                raise HubSpotRateLimitError(
+                    f"the {pool.value} rate budget had no free slot within {self.config.max_wait:g} s",
+                    detail=f"Priority {priority.name.lower()}; the shared budget is exhausted.",
+                )
+            self.sleep(min(max(wait, 0.002), 0.25) + random.uniform(0, 0.002))
+
+    def complete(self, pool: Pool, ticket: float) -> None:
+        """Move the entry of ``ticket`` to now (the answer arrived; HubSpot counted it by now)."""
+        with self._state() as state:
+            now = self.clock()
+            entry = self._pool(state, pool, now)
+            with contextlib.suppress(ValueError):
+                entry["log"].remove(ticket)
+                entry["log"].append(now)
+                entry["log"].sort()
+
+    def observe(self, pool: Pool, headers: Mapping[str, str]) -> None:
+        """Re-calibrate from HubSpot's X-HubSpot-RateLimit-* headers (if any)."""
+        def number(name: str) -> float | None:
+            value = headers.get(name)
+            try:
+                return float(value) if value is not None else None
+            except ValueError:
+                return None
+
+        max_ = number("X-HubSpot-RateLimit-Max")
+        interval = number("X-HubSpot-RateLimit-Interval-Milliseconds")
+        remaining = number("X-HubSpot-RateLimit-Remaining")
+        daily = number("X-HubSpot-RateLimit-Daily")
+        daily_remaining = number("X-HubSpot-RateLimit-Daily-Remaining")
+        if max_ is None and remaining is None and daily_remaining is None:
+            return
+        with self._state() as state:
+            now = self.clock()
+            entry = self._pool(state, pool, now)
+            if self.config.learn_from_headers and max_ is not None and max_ > 0:
+                entry["max"] = int(max_)
+            if self.config.learn_from_headers and interval is not None and interval > 0:
+                entry["window"] = interval / 1000.0
+            if remaining is not None and max_ is not None:
+                counted = int(max_ - remaining)
+                missing = counted - len(entry["log"])
+                if missing > 0:
+                    entry["log"].extend([now] * missing)
+                    entry["log"].sort()
+            if daily_remaining is not None:
+                state["daily"] = {"limit": daily, "remaining": daily_remaining}
+
+    def penalize(self, pool: Pool, seconds: float | None = None) -> None:
+        """HubSpot said 429: nobody starts a request in this pool for ``seconds``."""
+        with self._state() as state:
+            now = self.clock()
+            entry = self._pool(state, pool, now)
+            delay = seconds if seconds is not None else float(entry["window"])
+            entry["blocked_until"] = max(float(entry.get("blocked_until", 0.0)), now + delay)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A copy of the state (for tests, EXPLAIN and the sync status)."""
+        with self._state() as state:
+            now = self.clock()
+            for pool in Pool:
+                self._pool(state, pool, now)
+            return json.loads(json.dumps(state))
+
+    def close(self) -> None:
+        if isinstance(self._store, _FileStore):
+            self._store.close()
+        self._store = None

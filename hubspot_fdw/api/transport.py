@@ -1,0 +1,233 @@
+"""One HTTP request to HubSpot, done right: budget slot, timeouts, the retry rule,
+rate-limit headers fed back to the budget, and failures turned into ``HubSpotError``.
+
+Every endpoint module calls ``Transport.request``; nothing else sends HTTP.
+
+Deliberately not here: endpoint paths and payloads (objects.py, search.py, ...),
+paging. The token lives only in this object's private attribute and in the
+Authorization header of outgoing requests; it is never logged, never put in an
+exception, and ``repr`` hides it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+from urllib.parse import quote
+
+import requests
+import urllib3.exceptions
+
+from hubspot_fdw.api.budget import Pool, Priority, RateBudget
+from hubspot_fdw.api.errors import (
+    HubSpotConnectionError,
+    HubSpotError,
+    HubSpotProtocolError,
+    HubSpotRateLimitError,
+    HubSpotTimeoutError,
+    HubSpotUnavailableError,
+    HubSpotWriteUncertainError,
+    error_from_response,
+    redact,
+)
+from hubspot_fdw.api.retry import RetryPolicy, parse_retry_after, status_is_retryable
+from hubspot_fdw.api.session import Timeouts, shared_session
+
+log = logging.getLogger("hubspot_fdw.api.transport")
+
+USER_AGENT = "hubspot_fdw/0.1"
+
+
+@dataclass(frozen=True)
+class Response:
+    """A successful answer: HTTP status, parsed JSON body (None when empty), headers."""
+
+    status: int
+    body: Any
+    headers: Mapping[str, str]
+
+
+def path_segment(value: str | int) -> str:
+    """Percent-encode one path segment (ids may be emails with ``idProperty``)."""
+    return quote(str(value), safe="")
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly did not reach the server (connect failed)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)
+    return isinstance(reason, (urllib3.exceptions.NewConnectionError,
+                               urllib3.exceptions.NameResolutionError,
+                               urllib3.exceptions.ConnectTimeoutError))
+
+
+class Transport:
+    """Sends requests to one HubSpot base URL with one token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        *,
+        timeouts: Timeouts | None = None,
+        retry: RetryPolicy | None = None,
+        budget: RateBudget | None = None,
+        priority: Priority = Priority.INTERACTIVE,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not access_token:
+            raise ValueError("an access token is required")
+        self.base_url = base_url.rstrip("/")
+        self.__token = access_token
+        self.timeouts = timeouts or Timeouts()
+        self.retry = retry or RetryPolicy()
+        self.budget = budget
+        self.priority = priority
+        self._session = session
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"Transport(base_url={self.base_url!r}, access_token='[REDACTED]')"
+
+    def with_priority(self, priority: Priority) -> "Transport":
+        other = object.__new__(Transport)
+        other.__dict__.update(self.__dict__)
+        other.priority = priority
+        return other
+
+    @property
+    def session(self) -> requests.Session:
+        return self._session or shared_session(self.base_url)
+
+    def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
+        """The full URL a request would use (to measure its length)."""
+        prepared = requests.Request("GET", self.base_url + path, params=params).prepare()
+        return str(prepared.url)
+
+    def _fail(self, exc: HubSpotError) -> HubSpotError:
+        exc.message = redact(exc.message, self.__token)
+        exc.args = (exc.message,)
+        if exc.detail:
+            exc.detail = redact(exc.detail, self.__token)
+        return exc
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json_body: Any = None,
+        pool: Pool = Pool.STANDARD,
+        idempotent: bool | None = None,
+        priority: Priority | None = None,
+    ) -> Response:
+        """Send one logical request (retrying per the one rule) and return the answer.
+
+        ``idempotent`` defaults to True for everything but POST; pass True for POSTs that
+        only read (search, batch read) or set values (batch update, archive)."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method != "POST"
+        priority = self.priority if priority is None else priority
+        url = self.base_url + path
+        headers = {
+            "Authorization": f"Bearer {self.__token}",
+            "Accept": "application/json",
+            "User-Agent": USER_AGENT,
+        }
+        attempt = 0
+        while True:
+            attempt += 1
+            last = attempt >= self.retry.max_attempts
+            ticket = self.budget.acquire(pool, priority) if self.budget else None
+            started = time.monotonic()
+            failure: requests.RequestException | None = None
+            try:
+                raw = self.session.request(
+                    method, url, params=params, json=json_body, headers=headers,
+                    timeout=self.timeouts.as_tuple(), allow_redirects=False,
+                )
+                content = raw.content  # read fully here so truncation is caught below
+            except requests.RequestException as exc:
+                failure = exc
+            if failure is not None:
+                # Handled outside the except block so that the requests exception (which
+                # references the prepared request and its headers) is not chained.
+                if ticket is not None:
+                    self.budget.complete(pool, ticket)
+                self._handle_transport_failure(failure, method, path, idempotent, last)
+                name, failure = type(failure).__name__, None
+                delay = self.retry.backoff(attempt)
+                log.info("%s %s failed (%s); retry %d in %.2f s", method, path, name, attempt, delay)
+                self._sleep(delay)
+                continue
+            elapsed = (time.monotonic() - started) * 1000
+            if self.budget is not None and ticket is not None:
+                self.budget.complete(pool, ticket)
+                self.budget.observe(pool, raw.headers)
+            log.debug("%s %s -> %d in %.0f ms", method, path, raw.status_code, elapsed)
+            status = raw.status_code
+            if 200 <= status < 300:
+                try:
+                    body = json.loads(content) if content.strip() else None
+                    bad_body = False
+                except ValueError:
+                    bad_body = True
+                if bad_body:
+                    if not idempotent:
+                        raise self._fail(HubSpotWriteUncertainError(
+                            f"HubSpot accepted {method} {path} but its answer was unreadable",
+                            status=status)) from None
+                    if last:
+                        raise self._fail(HubSpotProtocolError(
+                            f"HubSpot answered {method} {path} with a body that is not JSON",
+                            status=status)) from None
+                    self._sleep(self.retry.backoff(attempt))
+                    continue
+                return Response(status, body, raw.headers)
+            error = self._fail(error_from_response(status, content, raw.headers))
+            if status == 429 and self.budget is not None:
+                self.budget.penalize(pool, parse_retry_after(raw.headers.get("Retry-After")))
+            daily = status == 429 and (error.policy_name or "").upper() == "DAILY"
+            if last or daily or not status_is_retryable(status, idempotent=idempotent):
+                if not idempotent and status >= 500 and status not in (503,):
+                    raise self._fail(HubSpotWriteUncertainError(
+                        f"HubSpot answered {method} {path} with HTTP {status}; the write may have been applied",
+                        status=status, category=error.category, correlation_id=error.correlation_id,
+                        detail=error.message))
+                raise error
+            delay = self.retry.delay_for_status(attempt, status, raw.headers)
+            log.info("%s %s -> %d; retry %d in %.2f s", method, path, status, attempt, delay)
+            self._sleep(delay)
+
+    def _handle_transport_failure(self, exc: requests.RequestException, method: str, path: str,
+                                  idempotent: bool, last: bool) -> None:
+        """Raise for a failure that must not (or can no longer) be retried."""
+        name = type(exc).__name__
+        if not idempotent and not _never_sent(exc):
+            raise self._fail(HubSpotWriteUncertainError(
+                f"no answer from HubSpot for {method} {path} ({name}); the write may have been applied",
+            )) from None
+        if not last:
+            return
+        if isinstance(exc, requests.Timeout):
+            raise self._fail(HubSpotTimeoutError(
+                f"HubSpot did not answer {method} {path} in time ({name})")) from None
+        if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
+                            requests.exceptions.ContentDecodingError)):
+            raise self._fail(HubSpotProtocolError(
+                f"HubSpot's answer to {method} {path} was cut off ({name})")) from None
+        raise self._fail(HubSpotConnectionError(
+            f"could not reach HubSpot at {self.base_url} ({name})")) from None
+
+
+__all__ = [
+    "Response", "Transport", "path_segment", "HubSpotRateLimitError", "HubSpotUnavailableError",
+]

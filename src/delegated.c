@@ -1,0 +1,218 @@
+/*-------------------------------------------------------------------------
+ *
+ * delegated.c
+ *		  Delegated scans: a wrapper answers execute() with a LocalScan (one
+ *		  SELECT over local tables) and the host runs it in C.
+ *
+ * The query is planned and run through the executor directly; each row's
+ * datums are copied by reference from the inner executor's slot into the
+ * foreign scan's slot, so no Python runs per row and no tuple is copied.
+ * Output columns are matched to the foreign table's columns by name and
+ * must have the same types.
+ *
+ * Planning and executor start-up run as the foreign table's owner, so a
+ * user who may read the foreign table needs no privilege on the local
+ * tables behind it (like a view).  Parameters arrive as text and take the
+ * types PostgreSQL infers for them.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "hubspot_fdw.h"
+
+#include "catalog/pg_type.h"
+#include "executor/executor.h"
+#include "miscadmin.h"
+#include "nodes/params.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+struct DelegatedScan
+{
+	QueryDesc  *query;
+	char	   *sql;
+	int			ncolumns;		/* result columns */
+	int		   *target;			/* per result column: foreign attnum - 1 */
+	int			natts;			/* foreign table's natts */
+};
+
+static ParamListInfo
+bind_params(PyObject *params, Oid *types, int ntypes)
+{
+	Py_ssize_t	nvalues = params ? PySequence_Size(params) : 0;
+	ParamListInfo bound;
+
+	if (nvalues < 0)
+		host_report_python_error(ERROR, "reading LocalScan.params");
+	if (nvalues < ntypes)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_PARAMETER),
+				 errmsg("local scan uses %d parameters but %zd were given", ntypes, nvalues)));
+	bound = makeParamList(ntypes);
+	for (int i = 0; i < ntypes; i++)
+	{
+		PyObject   *value = PySequence_GetItem(params, i);
+		ParamExternData *param = &bound->params[i];
+		Oid			type = types[i] == UNKNOWNOID ? TEXTOID : types[i];
+
+		param->ptype = type;
+		param->pflags = PARAM_FLAG_CONST;
+		param->isnull = (value == NULL || value == Py_None);
+		param->value = (Datum) 0;
+		if (!param->isnull)
+		{
+			Oid			infunc;
+			Oid			ioparam;
+
+			getTypeInputInfo(type, &infunc, &ioparam);
+			param->value = OidInputFunctionCall(infunc, host_py_to_cstring(value), ioparam, -1);
+		}
+		Py_XDECREF(value);
+	}
+	return bound;
+}
+
+/* Parse, plan and start the query; the caller runs this as the owner. */
+static QueryDesc *
+start_query(const char *sql, PyObject *params)
+{
+	List	   *raw = pg_parse_query(sql);
+	Oid		   *types = NULL;
+	int			ntypes = 0;
+	List	   *queries;
+	Query	   *query;
+	PlannedStmt *planned;
+	QueryDesc  *desc;
+
+	if (list_length(raw) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("a local scan must be exactly one SELECT statement")));
+	queries = pg_analyze_and_rewrite_varparams(linitial(raw), sql, &types, &ntypes, NULL);
+	query = linitial_node(Query, queries);
+	if (list_length(queries) != 1 || query->commandType != CMD_SELECT ||
+		query->utilityStmt != NULL || query->hasModifyingCTE || query->rowMarks != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("a local scan must be exactly one read-only SELECT statement")));
+	planned = pg_plan_query(query, sql, 0, NULL);
+	desc = CreateQueryDesc(planned, sql, GetActiveSnapshot(), InvalidSnapshot,
+						   None_Receiver, bind_params(params, types, ntypes), NULL, 0);
+	ExecutorStart(desc, 0);
+	return desc;
+}
+
+static void
+map_columns(DelegatedScan *scan, Relation foreignrel)
+{
+	TupleDesc	result = scan->query->tupDesc;
+	TupleDesc	target = RelationGetDescr(foreignrel);
+
+	scan->ncolumns = result->natts;
+	scan->natts = target->natts;
+	scan->target = palloc(sizeof(int) * Max(result->natts, 1));
+	for (int i = 0; i < result->natts; i++)
+	{
+		Form_pg_attribute out = TupleDescAttr(result, i);
+		int			match = -1;
+
+		for (int j = 0; j < target->natts; j++)
+		{
+			Form_pg_attribute att = TupleDescAttr(target, j);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), NameStr(out->attname)) == 0)
+			{
+				match = j;
+				break;
+			}
+		}
+		if (match < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("local scan column \"%s\" is not a column of foreign table \"%s\"",
+							NameStr(out->attname), RelationGetRelationName(foreignrel))));
+		if (TupleDescAttr(target, match)->atttypid != out->atttypid)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("local scan column \"%s\" has type %s but the foreign table column has type %s",
+							NameStr(out->attname), format_type_be(out->atttypid),
+							format_type_be(TupleDescAttr(target, match)->atttypid)),
+					 errhint("Cast the column in the local scan's SELECT list.")));
+		scan->target[i] = match;
+	}
+}
+
+DelegatedScan *
+delegated_scan_begin(PyObject *spec, Relation foreignrel, MemoryContext cxt)
+{
+	DelegatedScan *scan = palloc0(sizeof(DelegatedScan));
+	PyObject   *sql = PyObject_GetAttrString(spec, "sql");
+	PyObject   *params = PyObject_GetAttrString(spec, "params");
+	Oid			save_userid;
+	int			save_sec_context;
+
+	if (sql == NULL || params == NULL)
+	{
+		Py_XDECREF(sql);
+		host_report_python_error(ERROR, "reading the LocalScan");
+	}
+	scan->sql = host_py_to_cstring(sql);
+	Py_DECREF(sql);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec_context);
+	SetUserIdAndSecContext(foreignrel->rd_rel->relowner,
+						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		scan->query = start_query(scan->sql, params);
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec_context);
+		Py_DECREF(params);
+	}
+	PG_END_TRY();
+	map_columns(scan, foreignrel);
+	return scan;
+}
+
+bool
+delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot)
+{
+	EState	   *estate = scan->query->estate;
+	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
+	TupleTableSlot *inner = ExecProcNode(scan->query->planstate);
+
+	MemoryContextSwitchTo(old);
+	ExecClearTuple(slot);
+	if (TupIsNull(inner))
+		return false;
+	slot_getallattrs(inner);
+	memset(slot->tts_isnull, true, sizeof(bool) * scan->natts);
+	for (int i = 0; i < scan->ncolumns; i++)
+	{
+		slot->tts_values[scan->target[i]] = inner->tts_values[i];
+		slot->tts_isnull[scan->target[i]] = inner->tts_isnull[i];
+	}
+	ExecStoreVirtualTuple(slot);
+	return true;
+}
+
+void
+delegated_scan_end(DelegatedScan *scan)
+{
+	if (scan->query == NULL)
+		return;
+	ExecutorFinish(scan->query);
+	ExecutorEnd(scan->query);
+	FreeQueryDesc(scan->query);
+	scan->query = NULL;
+}
+
+const char *
+delegated_scan_sql(DelegatedScan *scan)
+{
+	return scan->sql;
+}

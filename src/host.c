@@ -1,0 +1,199 @@
+/*-------------------------------------------------------------------------
+ *
+ * host.c
+ *		  Module entry points: _PG_init, GUCs, the embedded interpreter, and
+ *		  the SQL-callable handler and validator.
+ *
+ * The interpreter starts lazily on first use in a backend (never in the
+ * postmaster), so a SET of hubspot_fdw.python_path in the session still
+ * counts.  If PL/Python already started CPython in this backend, that
+ * interpreter is reused.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "hubspot_fdw.h"
+
+#include "access/reloptions.h"
+#include "catalog/pg_foreign_server.h"
+#include "catalog/pg_foreign_table.h"
+#include "catalog/pg_user_mapping.h"
+#include "foreign/fdwapi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+
+PG_MODULE_MAGIC;
+
+#ifndef HUBSPOT_FDW_PYTHON_PATH
+#define HUBSPOT_FDW_PYTHON_PATH ""
+#endif
+
+char	   *host_python_path = NULL;
+int			host_read_mode = 0;
+int			host_python_depth = 0;
+
+static bool python_ready = false;
+static PyObject *host_api_module = NULL;	/* hubspot_fdw.host */
+
+static const struct config_enum_entry read_mode_options[] = {
+	{"default", 0, false},
+	{"auto", 1, false},
+	{"cache", 2, false},
+	{"live", 3, false},
+	{NULL, 0, false}
+};
+
+void		_PG_init(void);
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_handler);
+PG_FUNCTION_INFO_V1(hubspot_fdw_validator);
+
+void
+_PG_init(void)
+{
+	DefineCustomStringVariable("hubspot_fdw.python_path",
+							   "Directories added in front of the embedded Python's sys.path.",
+							   "Colon-separated; set by make install to the virtual environment's "
+							   "site-packages. Read when Python starts in a backend.",
+							   &host_python_path,
+							   HUBSPOT_FDW_PYTHON_PATH,
+							   PGC_SUSET, 0,
+							   NULL, NULL, NULL);
+	DefineCustomEnumVariable("hubspot_fdw.read_mode",
+							 "Overrides the read_mode option of HubSpot foreign tables for this session.",
+							 "auto: cache once the table's backfill finished, live before; "
+							 "cache: always the cache tables; live: always the HubSpot API. "
+							 "default leaves the server and table options in charge.",
+							 &host_read_mode,
+							 0, read_mode_options,
+							 PGC_USERSET, 0,
+							 NULL, NULL, NULL);
+	MarkGUCPrefixReserved("hubspot_fdw");
+	host_xact_init();
+}
+
+/* Import one module and return a new reference, or report the error. */
+static PyObject *
+import_or_error(const char *name)
+{
+	PyObject   *module = PyImport_ImportModule(name);
+
+	if (module == NULL)
+		host_report_python_error(ERROR, "importing the hubspot_fdw host module");
+	return module;
+}
+
+/* Put each directory of hubspot_fdw.python_path first on sys.path. */
+static void
+add_python_path(void)
+{
+	PyObject   *site;
+	char	   *paths;
+	char	   *dir;
+	char	   *saveptr = NULL;
+	int			position = 0;
+
+	if (host_python_path == NULL || host_python_path[0] == '\0')
+		return;
+	site = import_or_error("site");
+	paths = pstrdup(host_python_path);
+	for (dir = strtok_r(paths, ":", &saveptr); dir != NULL;
+		 dir = strtok_r(NULL, ":", &saveptr))
+	{
+		PyObject   *sys_path = PySys_GetObject("path");	/* borrowed */
+		PyObject   *entry = host_py_str(dir);
+		PyObject   *result;
+
+		if (sys_path == NULL || PyList_Insert(sys_path, position++, entry) < 0)
+		{
+			Py_DECREF(entry);
+			host_report_python_error(ERROR, "setting sys.path");
+		}
+		/* addsitedir processes .pth files (editable installs, namespace pkgs) */
+		result = PyObject_CallMethod(site, "addsitedir", "O", entry);
+		Py_DECREF(entry);
+		if (result == NULL)
+			host_report_python_error(ERROR, "adding hubspot_fdw.python_path");
+		Py_DECREF(result);
+	}
+	Py_DECREF(site);
+}
+
+/*
+ * Start the interpreter if needed.  Everything else calls this first.
+ */
+void
+host_python_ensure(void)
+{
+	if (python_ready)
+		return;
+	if (!Py_IsInitialized())
+	{
+		PyConfig	config;
+		PyStatus	status;
+
+		if (PyImport_AppendInittab("_hubspot_fdw_host", PyInit__hubspot_fdw_host) < 0)
+			elog(ERROR, "could not register the _hubspot_fdw_host module");
+		PyConfig_InitPythonConfig(&config);
+		config.install_signal_handlers = 0;	/* PostgreSQL owns the signals */
+		config.parse_argv = 0;
+		config.buffered_stdio = 0;
+		status = Py_InitializeFromConfig(&config);
+		PyConfig_Clear(&config);
+		if (PyStatus_Exception(status))
+			ereport(ERROR,
+					(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+					 errmsg("could not start the embedded Python interpreter"),
+					 errdetail("%s", status.err_msg ? status.err_msg : "unknown error")));
+	}
+	else
+	{
+		/* PL/Python got here first: add our module to its interpreter */
+		PyObject   *module = PyInit__hubspot_fdw_host();
+		PyObject   *modules = PyImport_GetModuleDict();
+
+		if (module == NULL || PyDict_SetItemString(modules, "_hubspot_fdw_host", module) < 0)
+			host_report_python_error(ERROR, "registering _hubspot_fdw_host");
+		Py_DECREF(module);
+	}
+	add_python_path();
+	host_convert_init();
+	host_api_module = import_or_error("hubspot_fdw.host");
+	host_install_interrupt_handlers();
+	python_ready = true;
+}
+
+/* A borrowed reference to a name exported by hubspot_fdw.host. */
+PyObject *
+host_api_object(const char *name)
+{
+	PyObject   *obj;
+
+	host_python_ensure();
+	obj = PyObject_GetAttrString(host_api_module, name);
+	if (obj == NULL)
+		host_report_python_error(ERROR, "looking up the hubspot_fdw host API");
+	Py_DECREF(obj);				/* the module keeps it alive */
+	return obj;
+}
+
+Datum
+hubspot_fdw_handler(PG_FUNCTION_ARGS)
+{
+	FdwRoutine *routine = makeNode(FdwRoutine);
+
+	host_scan_routines(routine);
+	host_modify_routines(routine);
+	routine->ImportForeignSchema = hostImportForeignSchema;
+	PG_RETURN_POINTER(routine);
+}
+
+Datum
+hubspot_fdw_validator(PG_FUNCTION_ARGS)
+{
+	List	   *options = untransformRelOptions(PG_GETARG_DATUM(0));
+	Oid			catalog = PG_GETARG_OID(1);
+
+	host_validate_options(options, catalog);
+	PG_RETURN_VOID();
+}

@@ -1,0 +1,144 @@
+/*-------------------------------------------------------------------------
+ *
+ * hubspot_fdw.h
+ *		  Private declarations of the hubspot_fdw Python FDW host.
+ *
+ * The host embeds CPython in the backend and drives a Multicorn-style
+ * wrapper class.  Prototypes are grouped by the file that owns them; each
+ * file owns one concern.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef HUBSPOT_FDW_H
+#define HUBSPOT_FDW_H
+
+/* Python.h must come first: it defines feature macros PostgreSQL also sets */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "postgres.h"
+
+#include "access/tupdesc.h"
+#include "executor/tuptable.h"
+#include "fmgr.h"
+#include "foreign/fdwapi.h"
+#include "nodes/execnodes.h"
+#include "foreign/foreign.h"
+#include "nodes/pathnodes.h"
+#include "utils/relcache.h"
+
+#define HOST_DEFAULT_WRAPPER "hubspot_fdw.HubSpotFdw"
+
+/* How one column converts between a Datum and a Python object. */
+typedef struct HostColumn
+{
+	char	   *name;			/* attribute name */
+	PyObject   *py_name;		/* the same name as a Python str */
+	AttrNumber	attnum;			/* 1-based attribute number */
+	int			position;		/* index among non-dropped columns */
+	Oid			typid;
+	int32		typmod;
+	FmgrInfo	infunc;			/* input function, for text fallbacks */
+	Oid			ioparam;
+	Oid			elemtypid;		/* element type for arrays, else InvalidOid */
+	struct HostColumn *element; /* how array elements convert, or NULL */
+	int16		elem_len;
+	bool		elem_byval;
+	char		elem_align;
+} HostColumn;
+
+/* Conversion info for every non-dropped column of a relation. */
+typedef struct HostColumns
+{
+	int			natts;			/* tupdesc->natts, dropped columns included */
+	int			ncolumns;		/* non-dropped columns */
+	HostColumn **by_attnum;		/* index attnum-1, NULL for dropped */
+	HostColumn *columns;		/* ncolumns entries in table order */
+} HostColumns;
+
+/* One cached wrapper instance per foreign table per backend. */
+typedef struct HostInstance
+{
+	Oid			relid;			/* hash key: the foreign table */
+	char	   *fingerprint;	/* options + columns + user, to detect changes */
+	PyObject   *instance;		/* the wrapper object */
+	PyObject   *wrapper_name;	/* "module.Class" as a Python str */
+	bool		in_xact;		/* begin() called in this transaction */
+	int			xact_level;		/* deepest nesting level seen (1 = top) */
+} HostInstance;
+
+/* host.c: interpreter, GUCs, handler and validator */
+extern char *host_python_path;
+extern int	host_read_mode;
+extern void host_python_ensure(void);
+extern PyObject *host_api_object(const char *name);
+extern int	host_python_depth;
+
+/* pycall.c: calling into Python safely and reporting its errors */
+extern PyObject *host_call_method(PyObject *obj, const char *method,
+								  PyObject *args, PyObject *kwargs);
+extern PyObject *host_call_method_opt(PyObject *obj, const char *method,
+									  PyObject *args, PyObject *kwargs,
+									  bool *missing);
+extern void host_report_python_error(int elevel, const char *context);
+extern PyObject *host_py_str(const char *s);
+extern char *host_py_to_cstring(PyObject *obj);
+extern PyObject *host_kwargs(const char *first,...);
+
+/* interrupts.c: cancel and statement_timeout reach Python */
+extern void host_install_interrupt_handlers(void);
+extern bool host_cancel_pending(void);
+
+/* convert.c: Datum <-> Python */
+extern HostColumns *host_columns_build(TupleDesc tupdesc);
+extern void host_column_init(HostColumn *col, const char *name, Oid typid, int32 typmod);
+extern PyObject *host_datum_to_py(Datum value, bool isnull, Oid typid);
+extern Datum host_py_to_datum(PyObject *obj, HostColumn *col, bool *isnull);
+extern void host_store_py_row(PyObject *row, HostColumns *cols,
+							  TupleTableSlot *slot, bool *wanted);
+extern PyObject *host_slot_to_dict(TupleTableSlot *slot, HostColumns *cols);
+extern void host_convert_init(void);
+
+/* options.c: option gathering and validation */
+extern List *host_merged_options(Oid relid, Oid userid, char **wrapper);
+extern char *host_server_wrapper(ForeignServer *server);
+extern PyObject *host_options_to_dict(List *options);
+extern void host_validate_options(List *options, Oid catalog);
+extern List *host_without_wrapper(List *options);
+extern List *host_user_mapping_options(Oid serverid, Oid userid);
+
+/* instance.c: the per-table instance cache and transaction hooks */
+extern HostInstance *host_get_instance(Oid relid);
+extern PyObject *host_load_class(const char *wrapper);
+extern void host_xact_init(void);
+
+/* quals.c: WHERE clauses to Multicorn quals */
+extern List *host_extract_quals(PlannerInfo *root, RelOptInfo *baserel,
+								List *clauses, List **exprs);
+typedef enum QualValueMode
+{
+	QUALS_CONST_ONLY,			/* planning: only quals against constants */
+	QUALS_PLACEHOLDER,			/* plain EXPLAIN: unevaluated values shown as '?' */
+	QUALS_EVALUATE				/* execution: evaluate every right-hand side */
+} QualValueMode;
+extern PyObject *host_quals_to_py(List *quals, List *exprs, List *exprstates,
+								  ExprContext *econtext, TupleDesc tupdesc,
+								  QualValueMode mode);
+
+/* scan.c, modify.c, import.c: the FDW callbacks */
+extern void host_scan_routines(FdwRoutine *routine);
+extern void host_modify_routines(FdwRoutine *routine);
+extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
+
+/* delegated.c: local scans the host runs in C on the wrapper's behalf */
+typedef struct DelegatedScan DelegatedScan;
+extern DelegatedScan *delegated_scan_begin(PyObject *spec, Relation foreignrel,
+										   MemoryContext cxt);
+extern bool delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
+extern void delegated_scan_end(DelegatedScan *scan);
+extern const char *delegated_scan_sql(DelegatedScan *scan);
+
+/* pymodule.c: the _hubspot_fdw_host module Python code calls */
+extern PyObject *PyInit__hubspot_fdw_host(void);
+
+#endif							/* HUBSPOT_FDW_H */

@@ -1,0 +1,251 @@
+/*-------------------------------------------------------------------------
+ *
+ * modify.c
+ *		  INSERT, UPDATE, DELETE and COPY FROM through the wrapper's
+ *		  rowid_column, insert(values), update(rowid, newvalues),
+ *		  delete(rowid) and end_modify().
+ *
+ * The rowid column is fetched by the scan as a junk column.  A mapping or
+ * sequence returned by insert/update/delete replaces the row RETURNING
+ * sees; None keeps the row as given (for DELETE: as scanned, fetched as a
+ * whole-row junk column when the statement has RETURNING).
+ * BeginForeignInsert is implemented, so COPY FROM into a foreign table and
+ * tuple routing into a foreign partition work (upstream crashes there).
+ * Rows are sent one at a time: there is no batch insert, so RETURNING is
+ * always exact.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "hubspot_fdw.h"
+
+#include "access/htup_details.h"
+#include "executor/executor.h"
+#include "foreign/fdwapi.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/appendinfo.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+
+#define ROWID_JUNK_NAME "hubspot_fdw_rowid"
+
+typedef struct HostModifyState
+{
+	PyObject   *instance;
+	HostColumns *cols;
+	AttrNumber	rowid_junk;		/* in the subplan's target list */
+	Oid			rowid_type;
+	AttrNumber	wholerow_junk;	/* DELETE ... RETURNING only */
+} HostModifyState;
+
+/* The attnum of the wrapper's rowid_column, with a clear error if unusable. */
+static AttrNumber
+rowid_attnum(HostInstance *entry, Relation rel)
+{
+	PyObject   *name = PyObject_GetAttrString(entry->instance, "rowid_column");
+	char	   *colname;
+	AttrNumber	attnum;
+
+	if (name == NULL)
+		host_report_python_error(ERROR, "rowid_column");
+	if (name == Py_None)
+	{
+		Py_DECREF(name);
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_ERROR),
+				 errmsg("this foreign table's wrapper does not support UPDATE or DELETE"),
+				 errhint("The wrapper class must define rowid_column.")));
+	}
+	colname = host_py_to_cstring(name);
+	Py_DECREF(name);
+	attnum = get_attnum(RelationGetRelid(rel), colname);
+	if (attnum == InvalidAttrNumber)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("rowid_column \"%s\" is not a column of foreign table \"%s\"",
+						colname, RelationGetRelationName(rel))));
+	return attnum;
+}
+
+static void
+hostAddForeignUpdateTargets(PlannerInfo *root, Index rtindex, RangeTblEntry *target_rte,
+							Relation target_relation)
+{
+	HostInstance *entry = host_get_instance(RelationGetRelid(target_relation));
+	AttrNumber	attnum = rowid_attnum(entry, target_relation);
+	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(target_relation), attnum - 1);
+
+	add_row_identity_var(root, makeVar(rtindex, attnum, att->atttypid, att->atttypmod,
+									   att->attcollation, 0),
+						 rtindex, ROWID_JUNK_NAME);
+	if (root->parse->commandType == CMD_DELETE && root->parse->returningList != NIL)
+		add_row_identity_var(root, makeWholeRowVar(target_rte, rtindex, 0, false),
+							 rtindex, "wholerow");
+}
+
+static HostModifyState *
+modify_state(ResultRelInfo *rinfo)
+{
+	Relation	rel = rinfo->ri_RelationDesc;
+	HostModifyState *state = palloc0(sizeof(HostModifyState));
+
+	state->instance = host_get_instance(RelationGetRelid(rel))->instance;
+	Py_INCREF(state->instance);
+	state->cols = host_columns_build(RelationGetDescr(rel));
+	rinfo->ri_FdwState = state;
+	return state;
+}
+
+static void
+hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
+					   int subplan_index, int eflags)
+{
+	HostModifyState *state;
+	Plan	   *subplan;
+
+	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
+		return;
+	state = modify_state(rinfo);
+	if (mtstate->operation == CMD_INSERT)
+		return;
+	subplan = outerPlanState(mtstate)->plan;
+	state->rowid_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, ROWID_JUNK_NAME);
+	if (!AttributeNumberIsValid(state->rowid_junk))
+		elog(ERROR, "could not find the rowid junk column");
+	state->rowid_type = exprType((Node *) ((TargetEntry *) list_nth(subplan->targetlist,
+																	state->rowid_junk - 1))->expr);
+	state->wholerow_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, "wholerow");
+}
+
+static void
+hostBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
+{
+	modify_state(rinfo);
+}
+
+/* Let a returned row replace the slot's content; None keeps it. */
+static TupleTableSlot *
+returned_row(HostModifyState *state, PyObject *result, TupleTableSlot *slot)
+{
+	if (result != Py_None)
+		host_store_py_row(result, state->cols, slot, NULL);
+	Py_DECREF(result);
+	return slot;
+}
+
+static PyObject *
+rowid_value(HostModifyState *state, TupleTableSlot *planSlot)
+{
+	bool		isnull;
+	Datum		rowid = ExecGetJunkAttribute(planSlot, state->rowid_junk, &isnull);
+
+	return host_datum_to_py(rowid, isnull, state->rowid_type);
+}
+
+static TupleTableSlot *
+hostExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					  TupleTableSlot *planSlot)
+{
+	HostModifyState *state = rinfo->ri_FdwState;
+	PyObject   *result;
+
+	result = host_call_method(state->instance, "insert",
+							  Py_BuildValue("(N)", host_slot_to_dict(slot, state->cols)), NULL);
+	return returned_row(state, result, slot);
+}
+
+static TupleTableSlot *
+hostExecForeignUpdate(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					  TupleTableSlot *planSlot)
+{
+	HostModifyState *state = rinfo->ri_FdwState;
+	PyObject   *result;
+
+	result = host_call_method(state->instance, "update",
+							  Py_BuildValue("(NN)", rowid_value(state, planSlot),
+											host_slot_to_dict(slot, state->cols)),
+							  NULL);
+	return returned_row(state, result, slot);
+}
+
+static TupleTableSlot *
+hostExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot,
+					  TupleTableSlot *planSlot)
+{
+	HostModifyState *state = rinfo->ri_FdwState;
+	PyObject   *result;
+
+	result = host_call_method(state->instance, "delete",
+							  Py_BuildValue("(N)", rowid_value(state, planSlot)), NULL);
+	if (result != Py_None)
+		return returned_row(state, result, slot);
+	Py_DECREF(result);
+	if (AttributeNumberIsValid(state->wholerow_junk))
+	{
+		bool		isnull;
+		Datum		datum = ExecGetJunkAttribute(planSlot, state->wholerow_junk, &isnull);
+
+		if (!isnull)
+		{
+			HeapTupleHeader header = DatumGetHeapTupleHeader(datum);
+			HeapTupleData tuple;
+
+			tuple.t_len = HeapTupleHeaderGetDatumLength(header);
+			ItemPointerSetInvalid(&tuple.t_self);
+			tuple.t_tableOid = RelationGetRelid(rinfo->ri_RelationDesc);
+			tuple.t_data = header;
+			ExecForceStoreHeapTuple(&tuple, slot, false);
+			return slot;
+		}
+	}
+	ExecClearTuple(slot);
+	memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+	ExecStoreVirtualTuple(slot);
+	return slot;
+}
+
+static void
+end_modify(ResultRelInfo *rinfo)
+{
+	HostModifyState *state = rinfo->ri_FdwState;
+	PyObject   *result;
+
+	if (state == NULL)
+		return;
+	result = host_call_method(state->instance, "end_modify", NULL, NULL);
+	Py_DECREF(result);
+	Py_CLEAR(state->instance);
+	rinfo->ri_FdwState = NULL;
+}
+
+static void
+hostEndForeignModify(EState *estate, ResultRelInfo *rinfo)
+{
+	end_modify(rinfo);
+}
+
+static void
+hostEndForeignInsert(EState *estate, ResultRelInfo *rinfo)
+{
+	end_modify(rinfo);
+}
+
+static int
+hostIsForeignRelUpdatable(Relation rel)
+{
+	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
+}
+
+void
+host_modify_routines(FdwRoutine *routine)
+{
+	routine->AddForeignUpdateTargets = hostAddForeignUpdateTargets;
+	routine->BeginForeignModify = hostBeginForeignModify;
+	routine->ExecForeignInsert = hostExecForeignInsert;
+	routine->ExecForeignUpdate = hostExecForeignUpdate;
+	routine->ExecForeignDelete = hostExecForeignDelete;
+	routine->EndForeignModify = hostEndForeignModify;
+	routine->BeginForeignInsert = hostBeginForeignInsert;
+	routine->EndForeignInsert = hostEndForeignInsert;
+	routine->IsForeignRelUpdatable = hostIsForeignRelUpdatable;
+}

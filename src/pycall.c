@@ -1,0 +1,289 @@
+/*-------------------------------------------------------------------------
+ *
+ * pycall.c
+ *		  Calling into Python and turning Python exceptions into ereport.
+ *
+ * Every call from C into wrapper code goes through host_call_method, which
+ * counts the nesting depth (so a cancel arriving meanwhile is delivered into
+ * Python) and reports a raised exception as a PostgreSQL error.  No
+ * PostgreSQL error ever longjmps through Python frames: the Python state is
+ * fetched and cleared before ereport is called.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "hubspot_fdw.h"
+
+#include <stdarg.h>
+
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+
+/* A new Python str from a server-encoded C string. */
+PyObject *
+host_py_str(const char *s)
+{
+	int			len = strlen(s);
+	char	   *utf8 = pg_server_to_any(s, len, PG_UTF8);
+	PyObject   *result;
+
+	result = PyUnicode_DecodeUTF8(utf8, strlen(utf8), "replace");
+	if (utf8 != s)
+		pfree(utf8);
+	if (result == NULL)
+		host_report_python_error(ERROR, "decoding a string");
+	return result;
+}
+
+/* str(obj) as a palloc'd server-encoded C string; NULL if str() fails. */
+static char *
+py_str_or_null(PyObject *obj)
+{
+	PyObject   *text;
+	const char *utf8;
+	Py_ssize_t	len;
+	char	   *result;
+
+	if (obj == NULL)
+		return NULL;
+	text = PyUnicode_Check(obj) ? (Py_INCREF(obj), obj) : PyObject_Str(obj);
+	if (text == NULL)
+	{
+		PyErr_Clear();
+		return NULL;
+	}
+	utf8 = PyUnicode_AsUTF8AndSize(text, &len);
+	if (utf8 == NULL)
+	{
+		PyErr_Clear();
+		Py_DECREF(text);
+		return NULL;
+	}
+	result = pg_any_to_server(utf8, len, PG_UTF8);
+	if (result == utf8)
+		result = pnstrdup(utf8, len);
+	Py_DECREF(text);
+	return result;
+}
+
+char *
+host_py_to_cstring(PyObject *obj)
+{
+	char	   *result = py_str_or_null(obj);
+
+	if (result == NULL)
+		host_report_python_error(ERROR, "converting a value to text");
+	return result;
+}
+
+/* getattr(obj, name) as a C string, or NULL when absent or None. */
+static char *
+attr_string(PyObject *obj, const char *name)
+{
+	PyObject   *attr;
+	char	   *result = NULL;
+
+	if (obj == NULL || !PyObject_HasAttrString(obj, name))
+		return NULL;
+	attr = PyObject_GetAttrString(obj, name);
+	if (attr == NULL)
+	{
+		PyErr_Clear();
+		return NULL;
+	}
+	if (attr != Py_None)
+		result = py_str_or_null(attr);
+	Py_DECREF(attr);
+	return result;
+}
+
+static char *
+format_traceback(PyObject *type, PyObject *value, PyObject *tb)
+{
+	PyObject   *module = PyImport_ImportModule("traceback");
+	PyObject   *lines = NULL;
+	PyObject   *joined = NULL;
+	PyObject   *empty = NULL;
+	char	   *result = NULL;
+
+	if (module != NULL)
+		lines = PyObject_CallMethod(module, "format_exception", "OOO",
+									type, value ? value : Py_None, tb ? tb : Py_None);
+	if (lines != NULL)
+		empty = PyUnicode_FromString("");
+	if (empty != NULL)
+		joined = PyUnicode_Join(empty, lines);
+	if (joined != NULL)
+		result = py_str_or_null(joined);
+	PyErr_Clear();
+	Py_XDECREF(module);
+	Py_XDECREF(lines);
+	Py_XDECREF(empty);
+	Py_XDECREF(joined);
+	return result;
+}
+
+static bool
+is_query_canceled(PyObject *type)
+{
+	PyObject   *canceled = host_api_object("QueryCanceled");
+
+	return PyErr_GivenExceptionMatches(type, canceled);
+}
+
+/*
+ * Report the pending Python exception at the given level.  With ERROR this
+ * does not return.  Exceptions carrying sqlstate/detail/hint keep them; any
+ * other exception is reported as "Class: message" with SQLSTATE 38000.
+ */
+void
+host_report_python_error(int elevel, const char *context)
+{
+	PyObject   *type,
+			   *value,
+			   *tb;
+	char	   *classname;
+	char	   *message;
+	char	   *sqlstate;
+	char	   *detail;
+	char	   *hint;
+	char	   *traceback_text;
+	int			errcode_value = ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
+
+	PyErr_Fetch(&type, &value, &tb);
+	if (type == NULL)
+		ereport(elevel,
+				(errcode(ERRCODE_EXTERNAL_ROUTINE_EXCEPTION),
+				 errmsg("wrapper call failed without a Python exception"),
+				 errcontext("hubspot_fdw wrapper: %s", context)));
+	PyErr_NormalizeException(&type, &value, &tb);
+
+	if (is_query_canceled(type))
+	{
+		Py_XDECREF(type);
+		Py_XDECREF(value);
+		Py_XDECREF(tb);
+		if (elevel >= ERROR)
+		{
+			/* PostgreSQL's own cancel error, with its real reason */
+			CHECK_FOR_INTERRUPTS();
+			ereport(ERROR,
+					(errcode(ERRCODE_QUERY_CANCELED),
+					 errmsg("canceling statement due to user request")));
+		}
+		ereport(elevel, (errmsg("statement cancelled while in %s", context)));
+		return;
+	}
+
+	classname = pstrdup(((PyTypeObject *) type)->tp_name);
+	message = py_str_or_null(value);
+	sqlstate = attr_string(value, "sqlstate");
+	detail = attr_string(value, "detail");
+	hint = attr_string(value, "hint");
+	traceback_text = format_traceback(type, value, tb);
+	Py_XDECREF(type);
+	Py_XDECREF(value);
+	Py_XDECREF(tb);
+
+	if (sqlstate != NULL && strlen(sqlstate) == 5)
+		errcode_value = MAKE_SQLSTATE(sqlstate[0], sqlstate[1], sqlstate[2],
+									  sqlstate[3], sqlstate[4]);
+	else
+		sqlstate = NULL;
+	if (traceback_text != NULL)
+		elog(DEBUG1, "hubspot_fdw: Python traceback (%s):\n%s", context, traceback_text);
+
+	if (sqlstate != NULL)
+		ereport(elevel,
+				(errcode(errcode_value),
+				 errmsg("%s", message && message[0] ? message : classname),
+				 detail ? errdetail("%s", detail) : 0,
+				 hint ? errhint("%s", hint) : 0,
+				 errcontext("hubspot_fdw wrapper: %s", context)));
+	else
+		ereport(elevel,
+				(errcode(errcode_value),
+				 message && message[0] ? errmsg("%s: %s", classname, message)
+				 : errmsg("%s", classname),
+				 detail ? errdetail("%s", detail) : 0,
+				 hint ? errhint("%s", hint) : 0,
+				 errcontext("hubspot_fdw wrapper: %s", context)));
+}
+
+/*
+ * Call obj.method(*args, **kwargs).  Steals the references to args and
+ * kwargs (either may be NULL).  Reports a raised exception as ERROR.
+ * If "missing" is given, a method that does not exist sets it and returns
+ * NULL instead of failing.
+ */
+PyObject *
+host_call_method_opt(PyObject *obj, const char *method, PyObject *args,
+					 PyObject *kwargs, bool *missing)
+{
+	PyObject   *callable;
+	PyObject   *result;
+
+	if (missing)
+		*missing = false;
+	callable = PyObject_GetAttrString(obj, method);
+	if (callable == NULL)
+	{
+		if (missing && PyErr_ExceptionMatches(PyExc_AttributeError))
+		{
+			PyErr_Clear();
+			Py_XDECREF(args);
+			Py_XDECREF(kwargs);
+			*missing = true;
+			return NULL;
+		}
+		Py_XDECREF(args);
+		Py_XDECREF(kwargs);
+		host_report_python_error(ERROR, method);
+	}
+	if (args == NULL)
+		args = PyTuple_New(0);
+
+	host_python_depth++;
+	result = PyObject_Call(callable, args, kwargs);
+	host_python_depth--;
+
+	Py_DECREF(callable);
+	Py_DECREF(args);
+	Py_XDECREF(kwargs);
+	if (result == NULL)
+		host_report_python_error(ERROR, method);
+	return result;
+}
+
+PyObject *
+host_call_method(PyObject *obj, const char *method, PyObject *args, PyObject *kwargs)
+{
+	return host_call_method_opt(obj, method, args, kwargs, NULL);
+}
+
+/*
+ * Build a kwargs dict from (name, value) pairs ending with NULL.  Values are
+ * stolen; a NULL value skips its key (an argument that does not apply).
+ */
+PyObject *
+host_kwargs(const char *first,...)
+{
+	PyObject   *dict = PyDict_New();
+	const char *key = first;
+	va_list		ap;
+
+	va_start(ap, first);
+	while (key != NULL)
+	{
+		PyObject   *value = va_arg(ap, PyObject *);
+
+		if (value != NULL)
+		{
+			PyDict_SetItemString(dict, key, value);
+			Py_DECREF(value);
+		}
+		key = va_arg(ap, const char *);
+	}
+	va_end(ap);
+	return dict;
+}

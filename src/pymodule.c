@@ -1,0 +1,310 @@
+/*-------------------------------------------------------------------------
+ *
+ * pymodule.c
+ *		  The built-in _hubspot_fdw_host module: what Python code may ask of
+ *		  the backend.
+ *
+ * log(message, level, hint, detail)  ereport below ERROR
+ * cancel_pending()                   a cancel or termination is pending
+ * on_cancel_signal(signum, frame)    the Python SIGINT handler (interrupts.c)
+ * execute_sql(query, params, limit)  SQL in the current transaction
+ *
+ * Every PostgreSQL call made here is wrapped so that an error becomes a
+ * Python exception instead of a longjmp through the interpreter; SQL runs
+ * in an internal subtransaction, so a failed statement is rolled back on
+ * its own and the caller may go on (PL/Python does the same).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "hubspot_fdw.h"
+
+#include "access/xact.h"
+#include "executor/spi.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "parser/parse_param.h"
+#include "utils/memutils.h"
+#include "utils/lsyscache.h"
+#include "utils/resowner.h"
+
+/* Raise hubspot_fdw.host.PgError for a caught PostgreSQL error. */
+static PyObject *
+raise_pg_error(ErrorData *edata)
+{
+	PyObject   *cls = host_api_object("PgError");
+	PyObject   *error;
+
+	error = PyObject_CallFunction(cls, "szzz", edata->message ? edata->message : "error",
+								  unpack_sql_state(edata->sqlerrcode),
+								  edata->detail, edata->hint);
+	if (error != NULL)
+	{
+		PyErr_SetObject(cls, error);
+		Py_DECREF(error);
+	}
+	FreeErrorData(edata);
+	return NULL;
+}
+
+static int
+elevel_from_name(const char *name)
+{
+	if (strcmp(name, "DEBUG1") == 0)
+		return DEBUG1;
+	if (strcmp(name, "NOTICE") == 0)
+		return NOTICE;
+	if (strcmp(name, "WARNING") == 0)
+		return WARNING;
+	if (strcmp(name, "FATAL") == 0)
+		return FATAL;
+	return -1;
+}
+
+static PyObject *
+host_log(PyObject *self, PyObject *args)
+{
+	const char *message;
+	const char *level_name;
+	const char *hint = NULL;
+	const char *detail = NULL;
+	int			elevel;
+	MemoryContext oldcontext = CurrentMemoryContext;
+
+	if (!PyArg_ParseTuple(args, "ss|zz", &message, &level_name, &hint, &detail))
+		return NULL;
+	elevel = elevel_from_name(level_name);
+	if (elevel < 0)
+	{
+		PyErr_Format(PyExc_KeyError, "%s", level_name);
+		return NULL;
+	}
+	PG_TRY();
+	{
+		char	   *msg = pg_any_to_server(message, strlen(message), PG_UTF8);
+
+		ereport(elevel,
+				(errmsg_internal("%s", msg),
+				 hint ? errhint("%s", pg_any_to_server(hint, strlen(hint), PG_UTF8)) : 0,
+				 detail ? errdetail_internal("%s", pg_any_to_server(detail, strlen(detail), PG_UTF8)) : 0));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		return raise_pg_error(edata);
+	}
+	PG_END_TRY();
+	Py_RETURN_NONE;
+}
+
+static PyObject *
+host_cancel_pending_py(PyObject *self, PyObject *args)
+{
+	return PyBool_FromLong(host_cancel_pending());
+}
+
+static PyObject *
+host_on_cancel_signal(PyObject *self, PyObject *args)
+{
+	/* Spurious trips (the cancel was already handled in C) are ignored. */
+	if (host_cancel_pending())
+	{
+		PyErr_SetString(host_api_object("QueryCanceled"), "canceling statement");
+		return NULL;
+	}
+	Py_RETURN_NONE;
+}
+
+typedef struct VarParams
+{
+	Oid		   *types;
+	int			ntypes;
+} VarParams;
+
+static void
+setup_variable_params(ParseState *pstate, void *arg)
+{
+	VarParams  *params = arg;
+
+	setup_parse_variable_parameters(pstate, &params->types, &params->ntypes);
+}
+
+static ParamListInfo
+bind_text_params(char **values, int nvalues, VarParams *inferred)
+{
+	ParamListInfo bound;
+
+	if (inferred->ntypes > nvalues)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_PARAMETER),
+				 errmsg("query uses %d parameters but %d were given",
+						inferred->ntypes, nvalues)));
+	bound = makeParamList(inferred->ntypes);
+	for (int i = 0; i < inferred->ntypes; i++)
+	{
+		Oid			type = inferred->types[i] == UNKNOWNOID ? TEXTOID : inferred->types[i];
+		Oid			infunc;
+		Oid			ioparam;
+
+		bound->params[i].ptype = type;
+		bound->params[i].pflags = PARAM_FLAG_CONST;
+		bound->params[i].isnull = (values[i] == NULL);
+		bound->params[i].value = (Datum) 0;
+		if (values[i] != NULL)
+		{
+			getTypeInputInfo(type, &infunc, &ioparam);
+			bound->params[i].value = OidInputFunctionCall(infunc, values[i], ioparam, -1);
+		}
+	}
+	return bound;
+}
+
+static PyObject *
+rows_to_py(SPITupleTable *tuptable, uint64 count)
+{
+	PyObject   *rows = PyList_New(0);
+	TupleDesc	tupdesc;
+
+	if (tuptable == NULL)
+		return rows;
+	tupdesc = tuptable->tupdesc;
+	for (uint64 r = 0; r < count; r++)
+	{
+		PyObject   *row = PyDict_New();
+
+		for (int i = 0; i < tupdesc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+			bool		isnull;
+			Datum		value;
+			PyObject   *py;
+
+			if (att->attisdropped)
+				continue;
+			value = SPI_getbinval(tuptable->vals[r], tupdesc, i + 1, &isnull);
+			py = host_datum_to_py(value, isnull, att->atttypid);
+			PyDict_SetItemString(row, NameStr(att->attname), py);
+			Py_DECREF(py);
+		}
+		PyList_Append(rows, row);
+		Py_DECREF(row);
+	}
+	return rows;
+}
+
+static char *
+server_string(PyObject *obj)
+{
+	Py_ssize_t	len;
+	const char *utf8 = PyUnicode_AsUTF8AndSize(obj, &len);
+
+	if (utf8 == NULL)
+		return NULL;
+	return pg_any_to_server(pnstrdup(utf8, len), len, PG_UTF8);
+}
+
+static PyObject *
+host_execute_sql(PyObject *self, PyObject *args)
+{
+	PyObject   *query_obj;
+	PyObject   *params_obj;
+	long		limit = 0;
+	char	   *query;
+	char	  **values;
+	Py_ssize_t	nvalues;
+	PyObject   *volatile result = NULL;
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+
+	if (!PyArg_ParseTuple(args, "UO|l", &query_obj, &params_obj, &limit))
+		return NULL;
+	if (!IsTransactionState() || IsAbortedTransactionBlockState())
+	{
+		PyErr_SetString(PyExc_RuntimeError,
+						"execute_sql needs a transaction in progress (not available in commit or rollback hooks)");
+		return NULL;
+	}
+	nvalues = PySequence_Size(params_obj);
+	if (nvalues < 0 || (query = server_string(query_obj)) == NULL)
+		return NULL;
+	values = palloc0(sizeof(char *) * Max(nvalues, 1));
+	for (Py_ssize_t i = 0; i < nvalues; i++)
+	{
+		PyObject   *item = PySequence_GetItem(params_obj, i);
+
+		if (item == NULL)
+			return NULL;
+		if (item != Py_None)
+		{
+			if (!PyUnicode_Check(item) || (values[i] = server_string(item)) == NULL)
+			{
+				Py_DECREF(item);
+				if (!PyErr_Occurred())
+					PyErr_SetString(PyExc_TypeError, "execute_sql parameters must be str or None");
+				return NULL;
+			}
+		}
+		Py_DECREF(item);
+	}
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		VarParams	inferred = {NULL, 0};
+		SPIPlanPtr	plan;
+		int			rc;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		plan = SPI_prepare_params(query, setup_variable_params, &inferred, 0);
+		if (plan == NULL)
+			elog(ERROR, "SPI_prepare_params failed: %s", SPI_result_code_string(SPI_result));
+		rc = SPI_execute_plan_with_paramlist(plan, bind_text_params(values, nvalues, &inferred),
+											 false, limit);
+		if (rc < 0)
+			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
+		result = rows_to_py(SPI_tuptable, SPI_processed);
+		SPI_finish();
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		Py_XDECREF(result);
+		return raise_pg_error(edata);
+	}
+	PG_END_TRY();
+	return result;
+}
+
+static PyMethodDef host_methods[] = {
+	{"log", host_log, METH_VARARGS, "ereport a message below ERROR."},
+	{"cancel_pending", host_cancel_pending_py, METH_NOARGS, "Is a cancel pending?"},
+	{"on_cancel_signal", host_on_cancel_signal, METH_VARARGS, "Python SIGINT handler."},
+	{"execute_sql", host_execute_sql, METH_VARARGS, "Run SQL in the current transaction."},
+	{NULL, NULL, 0, NULL}
+};
+
+static struct PyModuleDef host_module = {
+	PyModuleDef_HEAD_INIT, "_hubspot_fdw_host",
+	"Backend services for wrappers running on the hubspot_fdw host.", -1, host_methods
+};
+
+PyObject *
+PyInit__hubspot_fdw_host(void)
+{
+	return PyModule_Create(&host_module);
+}
