@@ -18,3 +18,11 @@ CREATE FOREIGN DATA WRAPPER hubspot_fdw
 
 COMMENT ON FOREIGN DATA WRAPPER hubspot_fdw IS
   'HubSpot CRM (server option wrapper names any Multicorn-style Python class; default hubspot_fdw.HubSpotFdw)';
+
+-- Call "package.module.function"(argument) in the backend's Python; the base of
+-- the project's SQL functions. Not for PUBLIC.
+CREATE FUNCTION _python_call(function text, argument text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hubspot_fdw_python_call'
+LANGUAGE C;
+REVOKE EXECUTE ON FUNCTION _python_call(text, text) FROM PUBLIC;

@@ -197,3 +197,49 @@ hubspot_fdw_validator(PG_FUNCTION_ARGS)
 	host_validate_options(options, catalog);
 	PG_RETURN_VOID();
 }
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_python_call);
+
+/*
+ * hubspot_fdw._python_call(function text, argument text) returns text:
+ * call "package.module.function"(argument) in this backend's interpreter.
+ * The project's SQL functions (refresh, ...) are built on it; EXECUTE is
+ * revoked from PUBLIC.  The function runs in the caller's transaction.
+ */
+Datum
+hubspot_fdw_python_call(PG_FUNCTION_ARGS)
+{
+	char	   *function = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *dot = strrchr(function, '.');
+	PyObject   *module;
+	PyObject   *argument;
+	PyObject   *result;
+	char	   *output;
+
+	if (dot == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("function name \"%s\" must be \"package.module.function\"", function)));
+	host_python_ensure();
+	*dot = '\0';
+	module = PyImport_ImportModule(function);
+	if (module == NULL)
+		host_report_python_error(ERROR, "importing the module of a Python function");
+	if (PG_ARGISNULL(1))
+	{
+		Py_INCREF(Py_None);
+		argument = Py_None;
+	}
+	else
+		argument = host_py_str(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	result = host_call_method(module, dot + 1, Py_BuildValue("(N)", argument), NULL);
+	Py_DECREF(module);
+	if (result == Py_None)
+	{
+		Py_DECREF(result);
+		PG_RETURN_NULL();
+	}
+	output = host_py_to_cstring(result);
+	Py_DECREF(result);
+	PG_RETURN_TEXT_P(cstring_to_text(output));
+}
