@@ -1,0 +1,152 @@
+"""Property definitions per object type (Properties v3 model, hubspot-api.md §4).
+
+Holds the catalog: name, type, fieldType, options, read-only/calculated flags,
+uniqueness; serializes to HubSpot's Property JSON and accepts new properties.
+Does not validate record values (validation.py) and does not store records.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from hubspot_fdw.simulator.clock import iso_ms
+
+FIELD_TYPES: dict[str, tuple[str, ...]] = {
+    "string": ("text", "textarea", "html", "phonenumber", "file", "calculation_equation"),
+    "number": ("number", "calculation_equation"),
+    "date": ("date",),
+    "datetime": ("date",),
+    "enumeration": ("select", "radio", "checkbox", "booleancheckbox", "calculation_equation"),
+    "bool": ("booleancheckbox", "calculation_equation"),
+    "phone_number": ("phonenumber",),
+}
+
+SCHEMA_EPOCH_MS = 1_565_059_269_148  # 2019-08-06T02:41:09.148Z, when "HubSpot" defined them
+
+
+@dataclass
+class Option:
+    label: str
+    value: str
+    display_order: int = 0
+    hidden: bool = False
+    description: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"label": self.label, "value": self.value, "description": self.description,
+                "displayOrder": self.display_order, "hidden": self.hidden}
+
+
+@dataclass
+class PropertyDef:
+    name: str
+    label: str
+    type: str
+    field_type: str
+    group: str
+    options: list[Option] = field(default_factory=list)
+    read_only: bool = False
+    calculated: bool = False
+    unique: bool = False
+    hubspot_defined: bool = True
+    description: str = ""
+    display_order: int = -1
+    referenced_object_type: str | None = None
+    created_ms: int = SCHEMA_EPOCH_MS
+    updated_ms: int = SCHEMA_EPOCH_MS
+    archived: bool = False
+    hidden: bool = False
+    form_field: bool = False
+    _option_values: frozenset[str] | None = None
+
+    @property
+    def multi(self) -> bool:
+        return self.type == "enumeration" and self.field_type == "checkbox"
+
+    def option_values(self) -> frozenset[str]:
+        if self._option_values is None:
+            self._option_values = frozenset(o.value for o in self.options)
+        return self._option_values
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "updatedAt": iso_ms(self.updated_ms), "createdAt": iso_ms(self.created_ms),
+            "name": self.name, "label": self.label, "type": self.type,
+            "fieldType": self.field_type, "description": self.description,
+            "groupName": self.group, "options": [o.to_json() for o in self.options],
+            "displayOrder": self.display_order, "calculated": self.calculated,
+            "externalOptions": False, "hasUniqueValue": self.unique, "hidden": self.hidden,
+            "hubspotDefined": self.hubspot_defined,
+            "modificationMetadata": {"archivable": not self.hubspot_defined,
+                                     "readOnlyDefinition": self.hubspot_defined,
+                                     "readOnlyValue": self.read_only},
+            "formField": self.form_field, "dataSensitivity": "non_sensitive",
+            "archived": self.archived,
+        }
+        if self.referenced_object_type:
+            out["referencedObjectType"] = self.referenced_object_type
+        if self.calculated:
+            out["calculationFormula"] = "calculated_by_hubspot"
+        return out
+
+
+def opts(*pairs: str) -> list[Option]:
+    """opts("lead:Lead", "customer:Customer") → options with display order."""
+    out = []
+    for i, pair in enumerate(pairs):
+        value, _, label = pair.partition(":")
+        out.append(Option(label=label or value, value=value, display_order=i))
+    return out
+
+
+# Compact spec: name, type, fieldType, label, flags ("ro" read-only, "calc" calculated,
+# "uniq" unique, "user" not HubSpot-defined, "owner" references owners), options.
+Spec = tuple[str, str, str, str, str, list[Option]]
+
+
+class PropertyCatalog:
+    """All property definitions of one portal, per objectTypeId; thread-safe additions."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str, dict[str, PropertyDef]] = {}
+        self._lock = threading.Lock()
+
+    def define(self, type_id: str, group: str, specs: list[Spec]) -> None:
+        table = self._by_type.setdefault(type_id, {})
+        for name, ptype, ftype, label, flags, options in specs:
+            fl = set(flags.split())
+            table[name] = PropertyDef(
+                name=name, label=label, type=ptype, field_type=ftype, group=group,
+                options=options, read_only="ro" in fl or "calc" in fl,
+                calculated="calc" in fl, unique="uniq" in fl,
+                hubspot_defined="user" not in fl, display_order=len(table),
+                referenced_object_type="OWNER" if "owner" in fl else None,
+                form_field=ptype in ("string", "enumeration") and "ro" not in fl,
+            )
+
+    def get(self, type_id: str, name: str) -> PropertyDef | None:
+        p = self._by_type.get(type_id, {}).get(name)
+        return None if p is None or p.archived else p
+
+    def all(self, type_id: str, archived: bool = False) -> list[PropertyDef]:
+        return [p for p in self._by_type.get(type_id, {}).values() if p.archived == archived]
+
+    def names(self, type_id: str) -> set[str]:
+        return {p.name for p in self.all(type_id)}
+
+    def add(self, type_id: str, prop: PropertyDef) -> None:
+        with self._lock:
+            table = self._by_type.setdefault(type_id, {})
+            prop.display_order = len(table)
+            table[prop.name] = prop
+
+    def archive(self, type_id: str, name: str, now_ms: int) -> bool:
+        with self._lock:
+            p = self.get(type_id, name)
+            if p is None:
+                return False
+            p.archived = True
+            p.updated_ms = now_ms
+            return True

@@ -1,0 +1,38 @@
+"""The record dataclass shared by the store, the seed and the serializers.
+
+A record keeps property values exactly as HubSpot returns them (strings; absent
+means null) plus the envelope timestamps. Does not know about HTTP or paging.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+# (value, timestamp ms, sourceType) newest first
+HistoryEntry = tuple[Optional[str], int, str]
+
+
+@dataclass(slots=True)
+class Record:
+    id: int
+    props: dict[str, str]
+    created_ms: int
+    updated_ms: int
+    archived: bool = False
+    archived_ms: int = 0
+    deleted: bool = False              # merged away or GDPR-deleted: gone from every API
+    history: Optional[dict[str, list[HistoryEntry]]] = None
+    seeded: bool = False
+
+    def snapshot(self) -> "Record":
+        return Record(self.id, dict(self.props), self.created_ms, self.updated_ms,
+                      self.archived, self.archived_ms, self.deleted, None, self.seeded)
+
+    def history_of(self, name: str) -> list[HistoryEntry]:
+        if self.history is not None and name in self.history:
+            return self.history[name]
+        value = self.props.get(name)
+        if value is None:
+            return []
+        return [(value, self.created_ms, "IMPORT" if self.seeded else "API")]

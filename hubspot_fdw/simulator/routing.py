@@ -1,0 +1,133 @@
+"""Request/Response values and a small path router (`{name}` matches one segment).
+
+Also the query-parameter rules every route shares: repeated *and* comma-separated
+lists, case-insensitive booleans, percent-decoded path segments (hubspot-api.md §0).
+Does not open sockets (server.py) and knows no HubSpot semantics.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qs, unquote
+
+from hubspot_fdw.simulator import errors
+
+
+@dataclass
+class Request:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: bytes
+    segments: list[str] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
+    _json: Any = None
+    _parsed: bool = False
+
+    @classmethod
+    def parse(cls, method: str, target: str, headers: dict[str, str], body: bytes) -> "Request":
+        path, _, qs = target.partition("?")
+        segs = [unquote(s) for s in path.split("/") if s != ""]
+        return cls(method, path, parse_qs(qs, keep_blank_values=True), headers, body, segs)
+
+    def json(self, default: Any = None) -> Any:
+        if not self._parsed:
+            self._parsed = True
+            if not self.body.strip():
+                self._json = default
+            else:
+                try:
+                    self._json = json.loads(self.body)
+                except (ValueError, UnicodeDecodeError) as exc:
+                    raise errors.validation(f"Invalid input JSON on line 1: {exc}")
+        return self._json
+
+    def json_object(self) -> dict[str, Any]:
+        body = self.json({})
+        if not isinstance(body, dict):
+            raise errors.validation("Invalid input JSON: expected an object.")
+        return body
+
+    def qlist(self, name: str) -> list[str] | None:
+        """Repeated and comma forms, any mix; None when absent."""
+        if name not in self.query:
+            return None
+        out: list[str] = []
+        for v in self.query[name]:
+            out.extend(x.strip() for x in v.split(",") if x.strip())
+        return out
+
+    def qstr(self, name: str, default: str | None = None) -> str | None:
+        vals = self.query.get(name)
+        return vals[-1] if vals else default
+
+    def qbool(self, name: str, default: bool = False) -> bool:
+        v = self.qstr(name)
+        if v is None or v == "":
+            return default
+        if v.lower() in ("true", "1"):
+            return True
+        if v.lower() in ("false", "0"):
+            return False
+        raise errors.validation(f"Invalid boolean value for {name}: {v}")
+
+    def qint(self, name: str, default: int) -> int:
+        v = self.qstr(name)
+        if v is None or v == "":
+            return default
+        try:
+            return int(v)
+        except ValueError:
+            raise errors.validation(f"Invalid integer value for {name}: {v}")
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any = None                       # JSON-able, or None for an empty body
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None               # pre-encoded body (overrides `body`)
+    content_type: str = "application/json;charset=utf-8"
+
+
+Handler = Callable[[Any, Request], Response]
+
+
+@dataclass
+class Route:
+    method: str
+    parts: list[str]
+    handler: Handler
+    kind: str          # "standard" | "search" | "admin"
+
+
+class Router:
+    def __init__(self) -> None:
+        self.routes: list[Route] = []
+
+    def add(self, method: str, pattern: str, handler: Handler, kind: str = "standard") -> None:
+        self.routes.append(Route(method, [p for p in pattern.split("/") if p], handler, kind))
+
+    def match(self, req: Request) -> Route:
+        path_matched = False
+        for r in self.routes:
+            if len(r.parts) != len(req.segments):
+                continue
+            params: dict[str, str] = {}
+            for pat, seg in zip(r.parts, req.segments):
+                if pat.startswith("{"):
+                    params[pat[1:-1]] = seg
+                elif pat != seg:
+                    break
+            else:
+                if r.method != req.method:
+                    path_matched = True
+                    continue
+                req.params = params
+                return r
+        if path_matched:
+            raise errors.error(405, f"Method {req.method} is not allowed for {req.path}")
+        raise errors.route_not_found(req.method, req.path)

@@ -1,0 +1,75 @@
+"""Record → HubSpot JSON (SimplePublicObject and friends, hubspot-api.md §2.2, §5, §7.5).
+
+Resolves which properties a response carries (defaults, requested, always-present,
+unknown names omitted, known-but-empty as null, keys sorted) and embeds
+associations. Does not read request parameters (routes do) or filter records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hubspot_fdw.simulator.clock import iso_ms
+from hubspot_fdw.simulator.objecttypes import ObjectType
+from hubspot_fdw.simulator.portal import Portal
+from hubspot_fdw.simulator.records import Record
+
+
+def property_names(portal: Portal, t: ObjectType, requested: list[str] | None,
+                   search: bool = False) -> list[str]:
+    """Sorted names a response carries for every record."""
+    known = portal.catalog.names(t.type_id)
+    if requested:
+        names = {n for n in requested if n in known}
+    else:
+        names = set(t.search_defaults if search else t.list_defaults)
+    names.update(t.always)
+    return sorted(names)
+
+
+def envelope(rec: Record, names: list[str]) -> dict[str, Any]:
+    props = rec.props
+    pmap = {n: props.get(n) for n in names}
+    out: dict[str, Any] = {
+        "id": pmap.get("hs_object_id") or str(rec.id),
+        "properties": pmap,
+        "createdAt": iso_ms(rec.created_ms),
+        "updatedAt": iso_ms(rec.updated_ms),
+        "archived": rec.archived,
+    }
+    if rec.archived:
+        out["archivedAt"] = iso_ms(rec.archived_ms)
+    return out
+
+
+def with_history(out: dict[str, Any], portal: Portal, t: ObjectType, rec: Record,
+                 names: list[str] | None) -> None:
+    if not names:
+        return
+    known = portal.catalog.names(t.type_id)
+    hist: dict[str, list[dict[str, Any]]] = {}
+    for n in names:
+        if n not in known:
+            continue
+        hist[n] = [{"value": v if v is not None else "", "timestamp": iso_ms(ts), "sourceType": src,
+                    "sourceId": "simulator" if src == "API" else "import"}
+                   for v, ts, src in rec.history_of(n)]
+    out["propertiesWithHistory"] = hist
+
+
+def embedded_associations(portal: Portal, t: ObjectType, rec: Record,
+                          to_types: list[ObjectType]) -> dict[str, Any] | None:
+    """`associations` block: one {id, type} per (record, v3 type name); absent when none."""
+    blocks: dict[str, Any] = {}
+    for u in to_types:
+        store = portal.store(u)
+        results = []
+        for y, type_ids in sorted(portal.edges.targets(t.type_id, rec.id, u.type_id).items()):
+            if not store.is_live(y):
+                continue
+            for tid in type_ids:
+                d = portal.registry.get(t.type_id, u.type_id, tid)
+                results.append({"id": str(y), "type": d.name if d else str(tid)})
+        if results:
+            blocks[u.embed_key] = {"results": results}
+    return blocks or None
