@@ -194,7 +194,8 @@ hostExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot
 			ItemPointerSetInvalid(&tuple.t_self);
 			tuple.t_tableOid = RelationGetRelid(rinfo->ri_RelationDesc);
 			tuple.t_data = header;
-			ExecForceStoreHeapTuple(&tuple, slot, false);
+			/* a heap slot keeps the tuple pointer: give it its own copy */
+			ExecForceStoreHeapTuple(heap_copytuple(&tuple), slot, true);
 			return slot;
 		}
 	}

@@ -28,6 +28,8 @@ def _jsonable(value: Any) -> Any:
         return {"type": "Decimal", "str": str(value)}
     if isinstance(value, bytes):
         return {"type": "bytes", "hex": value.hex()}
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_jsonable(v) for v in value]
     if isinstance(value, tuple):
@@ -288,6 +290,9 @@ class Local(ForeignDataWrapper):
 
     def can_sort(self, sortkeys):
         return sortkeys
+
+    def can_limit(self, limit, offset):
+        return True
 
     def execute(self, quals, columns, sortkeys=None, limit=None, offset=None):
         if not HOST_AVAILABLE:
