@@ -8,7 +8,9 @@
  * datums are copied by reference from the inner executor's slot into the
  * foreign scan's slot, so no Python runs per row and no tuple is copied.
  * Output columns are matched to the foreign table's columns by name and
- * must have the same types.
+ * must have the same types; only the columns the query needs are deformed
+ * and copied.  A query selecting every column of a local table in its
+ * physical order needs no projection at all, which is the fastest shape.
  *
  * Planning and executor start-up run as the foreign table's owner, so a
  * user who may read the foreign table needs no privilege on the local
@@ -36,6 +38,10 @@ struct DelegatedScan
 	int			ncolumns;		/* result columns */
 	int		   *target;			/* per result column: foreign attnum - 1 */
 	int			natts;			/* foreign table's natts */
+	int			ncopy;			/* result columns the query needs */
+	int		   *copy_from;		/* their result column indexes ... */
+	int		   *copy_to;		/* ... and foreign attnum - 1 */
+	int			deform_upto;	/* deform the inner row up to this many columns */
 };
 
 static ParamListInfo
@@ -144,8 +150,25 @@ map_columns(DelegatedScan *scan, Relation foreignrel)
 	}
 }
 
+/* Copy only what the query needs: an unused column is never deformed. */
+static void
+plan_copies(DelegatedScan *scan, bool *wanted)
+{
+	scan->copy_from = palloc(sizeof(int) * Max(scan->ncolumns, 1));
+	scan->copy_to = palloc(sizeof(int) * Max(scan->ncolumns, 1));
+	for (int i = 0; i < scan->ncolumns; i++)
+	{
+		if (wanted != NULL && !wanted[scan->target[i]])
+			continue;
+		scan->copy_from[scan->ncopy] = i;
+		scan->copy_to[scan->ncopy] = scan->target[i];
+		scan->ncopy++;
+		scan->deform_upto = i + 1;
+	}
+}
+
 DelegatedScan *
-delegated_scan_begin(PyObject *spec, Relation foreignrel, MemoryContext cxt)
+delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted)
 {
 	DelegatedScan *scan = palloc0(sizeof(DelegatedScan));
 	PyObject   *sql = PyObject_GetAttrString(spec, "sql");
@@ -175,6 +198,7 @@ delegated_scan_begin(PyObject *spec, Relation foreignrel, MemoryContext cxt)
 	}
 	PG_END_TRY();
 	map_columns(scan, foreignrel);
+	plan_copies(scan, wanted);
 	return scan;
 }
 
@@ -189,12 +213,12 @@ delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot)
 	ExecClearTuple(slot);
 	if (TupIsNull(inner))
 		return false;
-	slot_getallattrs(inner);
+	slot_getsomeattrs(inner, scan->deform_upto);
 	memset(slot->tts_isnull, true, sizeof(bool) * scan->natts);
-	for (int i = 0; i < scan->ncolumns; i++)
+	for (int i = 0; i < scan->ncopy; i++)
 	{
-		slot->tts_values[scan->target[i]] = inner->tts_values[i];
-		slot->tts_isnull[scan->target[i]] = inner->tts_isnull[i];
+		slot->tts_values[scan->copy_to[i]] = inner->tts_values[scan->copy_from[i]];
+		slot->tts_isnull[scan->copy_to[i]] = inner->tts_isnull[scan->copy_from[i]];
 	}
 	ExecStoreVirtualTuple(slot);
 	return true;

@@ -133,7 +133,7 @@ extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOi
 /* delegated.c: local scans the host runs in C on the wrapper's behalf */
 typedef struct DelegatedScan DelegatedScan;
 extern DelegatedScan *delegated_scan_begin(PyObject *spec, Relation foreignrel,
-										   MemoryContext cxt);
+										   bool *wanted);
 extern bool delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
 extern void delegated_scan_end(DelegatedScan *scan);
 extern const char *delegated_scan_sql(DelegatedScan *scan);

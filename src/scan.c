@@ -560,7 +560,7 @@ start_scan(ForeignScanState *node, HostScanState *state)
 	{
 		MemoryContext old = MemoryContextSwitchTo(state->cxt);
 
-		state->delegated = delegated_scan_begin(result, rel, state->cxt);
+		state->delegated = delegated_scan_begin(result, rel, state->wanted);
 		state->delegated_sql = pstrdup(delegated_scan_sql(state->delegated));
 		MemoryContextSwitchTo(old);
 		Py_DECREF(result);

@@ -1,0 +1,1 @@
+"""Tools for the demo and the benchmarks (not used by the product itself)."""
