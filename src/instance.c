@@ -68,9 +68,27 @@ append_options(StringInfo buf, List *options)
 	appendStringInfoChar(buf, '\x1e');
 }
 
+/* Append the columns (names, types, options) to the instance fingerprint. */
+static void
+append_columns(StringInfo fingerprint, Relation rel)
+{
+	TupleDesc	tupdesc = RelationGetDescr(rel);
+
+	for (int i = 0; i < tupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
+
+		if (att->attisdropped)
+			continue;
+		appendStringInfo(fingerprint, "%s:%u:%d:", NameStr(att->attname),
+						 att->atttypid, att->atttypmod);
+		append_options(fingerprint, GetForeignColumnOptions(RelationGetRelid(rel), att->attnum));
+	}
+}
+
 /* Build the wrapper's columns argument: an OrderedDict of ColumnDefinition. */
 static PyObject *
-column_definitions(Relation rel, StringInfo fingerprint)
+column_definitions(Relation rel)
 {
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	PyObject   *collections = PyImport_ImportModule("collections");
@@ -84,33 +102,26 @@ column_definitions(Relation rel, StringInfo fingerprint)
 	for (int i = 0; i < tupdesc->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
-		List	   *coloptions;
 		PyObject   *column;
+		PyObject   *key;
 		PyObject   *kwargs;
 
 		if (att->attisdropped)
 			continue;
-		coloptions = GetForeignColumnOptions(RelationGetRelid(rel), att->attnum);
-		appendStringInfo(fingerprint, "%s:%u:%d:", NameStr(att->attname),
-						 att->atttypid, att->atttypmod);
-		append_options(fingerprint, coloptions);
-
 		kwargs = host_kwargs("column_name", host_py_str(NameStr(att->attname)),
 							 "type_oid", PyLong_FromUnsignedLong(att->atttypid),
 							 "typmod", PyLong_FromLong(att->atttypmod),
 							 "type_name", host_py_str(format_type_with_typemod(att->atttypid,
 																			   att->atttypmod)),
 							 "base_type_name", host_py_str(format_type_be(att->atttypid)),
-							 "options", host_options_to_dict(coloptions),
+							 "options", host_options_to_dict(GetForeignColumnOptions(RelationGetRelid(rel),
+																					 att->attnum)),
 							 NULL);
 		column = host_call_method(definition, "__call__", NULL, kwargs);
-		{
-			/* an OrderedDict: PyDict_SetItem would bypass its ordering */
-			PyObject   *key = host_py_str(NameStr(att->attname));
-
-			PyObject_SetItem(columns, key, column);
-			Py_DECREF(key);
-		}
+		/* an OrderedDict: PyDict_SetItem would bypass its ordering */
+		key = host_py_str(NameStr(att->attname));
+		PyObject_SetItem(columns, key, column);
+		Py_DECREF(key);
 		Py_DECREF(column);
 	}
 	return columns;
@@ -169,7 +180,6 @@ host_get_instance(Oid relid)
 	List	   *options;
 	StringInfoData fingerprint;
 	Relation	rel;
-	PyObject   *columns;
 	HostInstance *entry;
 	bool		found;
 
@@ -188,13 +198,12 @@ host_get_instance(Oid relid)
 	appendStringInfo(&fingerprint, "%u\x1e%s\x1e", GetUserId(), wrapper);
 	append_options(&fingerprint, options);
 	rel = RelationIdGetRelation(relid);
-	columns = column_definitions(rel, &fingerprint);
-	RelationClose(rel);
+	append_columns(&fingerprint, rel);
 
 	entry = hash_search(instances, &relid, HASH_ENTER, &found);
 	if (found && entry->instance != NULL && strcmp(entry->fingerprint, fingerprint.data) == 0)
 	{
-		Py_DECREF(columns);
+		RelationClose(rel);
 		enter_transaction(entry);
 		return entry;
 	}
@@ -214,8 +223,10 @@ host_get_instance(Oid relid)
 	entry->in_xact = false;
 	entry->xact_level = 0;
 	entry->instance = host_call_method(host_load_class(wrapper), "__call__",
-									   Py_BuildValue("(NN)", host_options_to_dict(options), columns),
+									   Py_BuildValue("(NN)", host_options_to_dict(options),
+													 column_definitions(rel)),
 									   NULL);
+	RelationClose(rel);
 	enter_transaction(entry);
 	return entry;
 }

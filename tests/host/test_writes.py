@@ -130,3 +130,28 @@ def test_two_sessions_have_their_own_instances(host_db):
     finally:
         first.close()
         second.close()
+
+
+def test_two_concurrent_sessions_scan_and_write(host_db):
+    import threading
+
+    errors: list[BaseException] = []
+
+    def worker(offset: int) -> None:
+        conn = host_db.connect()
+        try:
+            for i in range(50):
+                run(conn, "INSERT INTO people VALUES (%s, %s, 'concurrent')", (offset + i, f"c{offset + i}@x"))
+                count = run(conn, "SELECT count(*) FROM people WHERE note = 'concurrent'")[0][0]
+                assert count == i + 1
+        except BaseException as error:  # reported to the main thread
+            errors.append(error)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(base,)) for base in (20000, 30000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
