@@ -25,3 +25,7 @@ def _register_optional(module: str, attribute: str) -> None:
 
 _register_optional("hubspot_fdw.simulator.cli", "simulator")
 _register_optional("hubspot_fdw.materializer.cli", "sync")
+
+
+if __name__ == "__main__":
+    main()

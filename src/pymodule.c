@@ -22,7 +22,7 @@
 #include "executor/spi.h"
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
-#include "parser/parse_param.h"
+#include "tcop/tcopprot.h"
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
@@ -118,48 +118,51 @@ host_on_cancel_signal(PyObject *self, PyObject *args)
 	Py_RETURN_NONE;
 }
 
-typedef struct VarParams
+/*
+ * Infer the parameter types of a one-statement query as for untyped literals.
+ * Runs inside an SPI connection, so the type array lives until SPI_finish.
+ */
+static int
+infer_param_types(const char *query, Oid **types)
 {
-	Oid		   *types;
-	int			ntypes;
-} VarParams;
+	List	   *raw = pg_parse_query(query);
+	int			ntypes = 0;
 
-static void
-setup_variable_params(ParseState *pstate, void *arg)
-{
-	VarParams  *params = arg;
-
-	setup_parse_variable_parameters(pstate, &params->types, &params->ntypes);
+	*types = NULL;
+	if (list_length(raw) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("execute_sql with parameters takes exactly one statement")));
+	(void) pg_analyze_and_rewrite_varparams(linitial(raw), query, types, &ntypes, NULL);
+	for (int i = 0; i < ntypes; i++)
+		if ((*types)[i] == UNKNOWNOID || (*types)[i] == InvalidOid)
+			(*types)[i] = TEXTOID;
+	return ntypes;
 }
 
-static ParamListInfo
-bind_text_params(char **values, int nvalues, VarParams *inferred)
+/* Text parameter values converted by their inferred types' input functions. */
+static Datum *
+bind_text_params(char **values, int nvalues, Oid *types, int ntypes, char **nulls)
 {
-	ParamListInfo bound;
+	Datum	   *datums = palloc0(sizeof(Datum) * Max(ntypes, 1));
 
-	if (inferred->ntypes > nvalues)
+	if (ntypes > nvalues)
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_PARAMETER),
-				 errmsg("query uses %d parameters but %d were given",
-						inferred->ntypes, nvalues)));
-	bound = makeParamList(inferred->ntypes);
-	for (int i = 0; i < inferred->ntypes; i++)
+				 errmsg("query uses %d parameters but %d were given", ntypes, nvalues)));
+	*nulls = palloc0(Max(ntypes, 1) + 1);
+	for (int i = 0; i < ntypes; i++)
 	{
-		Oid			type = inferred->types[i] == UNKNOWNOID ? TEXTOID : inferred->types[i];
 		Oid			infunc;
 		Oid			ioparam;
 
-		bound->params[i].ptype = type;
-		bound->params[i].pflags = PARAM_FLAG_CONST;
-		bound->params[i].isnull = (values[i] == NULL);
-		bound->params[i].value = (Datum) 0;
-		if (values[i] != NULL)
-		{
-			getTypeInputInfo(type, &infunc, &ioparam);
-			bound->params[i].value = OidInputFunctionCall(infunc, values[i], ioparam, -1);
-		}
+		(*nulls)[i] = values[i] == NULL ? 'n' : ' ';
+		if (values[i] == NULL)
+			continue;
+		getTypeInputInfo(types[i], &infunc, &ioparam);
+		datums[i] = OidInputFunctionCall(infunc, values[i], ioparam, -1);
 	}
-	return bound;
+	return datums;
 }
 
 static PyObject *
@@ -254,17 +257,21 @@ host_execute_sql(PyObject *self, PyObject *args)
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
-		VarParams	inferred = {NULL, 0};
-		SPIPlanPtr	plan;
 		int			rc;
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		plan = SPI_prepare_params(query, setup_variable_params, &inferred, 0);
-		if (plan == NULL)
-			elog(ERROR, "SPI_prepare_params failed: %s", SPI_result_code_string(SPI_result));
-		rc = SPI_execute_plan_with_paramlist(plan, bind_text_params(values, nvalues, &inferred),
-											 false, limit);
+		if (nvalues > 0)
+		{
+			Oid		   *types;
+			int			ntypes = infer_param_types(query, &types);
+			char	   *nulls;
+			Datum	   *datums = bind_text_params(values, nvalues, types, ntypes, &nulls);
+
+			rc = SPI_execute_with_args(query, ntypes, types, datums, nulls, false, limit);
+		}
+		else
+			rc = SPI_execute(query, false, limit);
 		if (rc < 0)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 		result = rows_to_py(SPI_tuptable, SPI_processed);

@@ -1,5 +1,7 @@
 """The two capabilities beyond Multicorn: delegated local scans and SQL in the transaction."""
 
+import decimal
+
 import psycopg2
 import pytest
 from host_helpers import reports, run
@@ -84,3 +86,14 @@ def test_sql_error_not_caught_keeps_its_sqlstate(conn):
     with pytest.raises(psycopg2.Error) as excinfo:
         run(conn, "INSERT INTO writer VALUES (4, 'duplicate')")
     assert excinfo.value.pgcode == "23505"
+
+
+def test_sql_binds_thousands_of_typed_parameters(conn):
+    reports(conn)
+    run(conn, "INSERT INTO writer VALUES (5, 'many-params')")
+    many = reports(conn, "many")[0]
+    assert many["count"] == 3000
+    values = [decimal.Decimal(i) / 7 for i in range(3000)]
+    with decimal.localcontext() as exact:
+        exact.prec = 100
+        assert decimal.Decimal(many["total"]["str"]) == sum(values)

@@ -320,6 +320,12 @@ class SqlWriter(ForeignDataWrapper):
                            "RETURNING id, note", [values["id"], values["note"]])
         if values["note"] == "fail-after-write":
             raise WrapperError("remote rejected after the local write", sqlstate="23514")
+        if values["note"] == "many-params":
+            count = 3000
+            tuples = ", ".join(f"(${i + 1}::numeric)" for i in range(count))
+            row = execute_sql(f"SELECT count(*) AS n, sum(x) AS total FROM (VALUES {tuples}) v(x)",
+                              [decimal.Decimal(i) / 7 for i in range(count)])[0]
+            report("many", count=row["n"], total=row["total"])
         if values["note"] == "bad-sql":
             try:
                 execute_sql("SELECT 1/0")

@@ -1,0 +1,103 @@
+"""``hubspot-fdw sync``: run the materializer as a daemon (or ``--once``) for a server.
+
+Reads api_url / cache_schema from the server and access_token from the current user's
+user mapping. SIGTERM/SIGINT stop it cleanly after the current checkpoint.
+Deliberately not here: sync logic (engine.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from typing import Any
+
+import click
+
+from hubspot_fdw.api.budget import BudgetConfig
+from hubspot_fdw.api.client import HubSpotClient
+from hubspot_fdw.api.errors import HubSpotFdwError
+from hubspot_fdw.cache.runner import PsycopgRunner
+from hubspot_fdw.materializer.config import SyncConfig
+from hubspot_fdw.materializer.engine import Materializer
+from hubspot_fdw.materializer.progress import Progress
+from hubspot_fdw.materializer.serverconf import read_server
+
+log = logging.getLogger("hubspot_fdw.materializer.cli")
+
+
+def _lock_key(server: str) -> int:
+    import zlib
+    return zlib.crc32(f"hubspot_fdw.sync:{server}".encode()) & 0x7FFFFFFF
+
+
+@click.command("sync")
+@click.option("--dsn", required=True, help="libpq connection string of the database")
+@click.option("--server", default="hubspot", show_default=True, help="foreign server name")
+@click.option("--once", is_flag=True, help="one pass over every table, then exit")
+@click.option("--tables", default=None, help="comma-separated tables (default: all)")
+@click.option("--poll-interval", type=float, default=SyncConfig.poll_interval, show_default=True)
+@click.option("--lookback-ms", type=int, default=SyncConfig.lookback_ms, show_default=True)
+@click.option("--index-lag-ms", type=int, default=SyncConfig.index_lag_allowance_ms, show_default=True,
+              help="allowance for HubSpot's search index lag (synced_through = poll start - this)")
+@click.option("--sweep-interval", type=float, default=SyncConfig.sweep_interval, show_default=True)
+@click.option("--reconcile-interval", type=float, default=SyncConfig.reconcile_interval, show_default=True)
+@click.option("--metadata-interval", type=float, default=SyncConfig.metadata_interval, show_default=True)
+@click.option("--no-budget", is_flag=True, help="do not pace with the shared rate budget (tests)")
+@click.option("--budget-window-scale", type=float, default=1.0, show_default=True,
+              help="multiply the budget's windows (for a simulator with a shrunk time scale)")
+@click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), default="auto", show_default=True)
+@click.option("--max-seconds", type=float, default=None, help="stop the daemon after this long")
+@click.option("-v", "--verbose", count=True)
+def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: float, lookback_ms: int,
+         index_lag_ms: int, sweep_interval: float, reconcile_interval: float, metadata_interval: float,
+         no_budget: bool, budget_window_scale: float, progress: str, max_seconds: float | None,
+         verbose: int) -> None:
+    """Keep the cache tables of SERVER in step with HubSpot."""
+    import psycopg2
+
+    logging.basicConfig(level=logging.DEBUG if verbose > 1 else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        log.info("signal %d: stopping after the current checkpoint", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    conn = psycopg2.connect(dsn)
+    runner = PsycopgRunner(conn)
+    try:
+        conf = read_server(runner, server)
+        conn.commit()
+        lock = runner.execute("SELECT pg_try_advisory_lock($1) AS ok", [_lock_key(server)])[0]["ok"]
+        conn.commit()
+        if not lock:
+            raise click.ClickException(f'another "hubspot-fdw sync" is running for server "{server}"')
+        budget = BudgetConfig(standard_window=10.0 * budget_window_scale,
+                              search_window=1.0 * budget_window_scale)
+        client = HubSpotClient(conf.api_url, conf.access_token, use_budget=not no_budget, budget=budget)
+        config = SyncConfig(poll_interval=poll_interval, lookback_ms=lookback_ms,
+                            index_lag_allowance_ms=index_lag_ms, sweep_interval=sweep_interval,
+                            reconcile_interval=reconcile_interval, metadata_interval=metadata_interval,
+                            use_budget=not no_budget)
+        names = [t for t in tables.split(",") if t.strip()] if tables else None
+        materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
+                                    progress=Progress(progress), stop=stop)
+        conn.commit()
+        if once:
+            results = materializer.run_once()
+            failing = [n for n, s in results.items() if s.phase == "failing"]
+            for name, state in results.items():
+                log.info("%s: %s, %d rows", name, state.phase, state.records_stored)
+            if failing:
+                raise click.ClickException(f"failing: {', '.join(failing)}")
+        else:
+            materializer.run_forever(max_seconds)
+        log.info("stopped")
+    except HubSpotFdwError as exc:
+        raise click.ClickException(str(getattr(exc, "message", exc))) from None
+    finally:
+        conn.close()

@@ -1,0 +1,97 @@
+"""What one materializer run shares: clients (backfill / incremental priority), the SQL
+runner and cache store, settings, the synced table specs, progress, stop flag and the
+API call counter; plus checkpointing (save state + commit).
+
+Deliberately not here: the sync logic (objects.py, associations.py, metadata.py).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from hubspot_fdw.api.client import HubSpotClient
+from hubspot_fdw.cache.runner import SqlRunner
+from hubspot_fdw.catalog.build import Catalog
+from hubspot_fdw.catalog.columns import TableSpec
+from hubspot_fdw.catalog.registry import ObjectType
+from hubspot_fdw.materializer.config import SyncConfig
+from hubspot_fdw.materializer.progress import Progress
+from hubspot_fdw.materializer.state import SyncState, load_state, save_state
+from hubspot_fdw.materializer.store import CacheStore
+
+
+class CallCounter:
+    """Counts HTTP responses of a client's session (retries included)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self._taken = 0
+
+    def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        self.total += 1
+        return response
+
+    def take(self) -> int:
+        delta, self._taken = self.total - self._taken, self.total
+        return delta
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+@dataclass
+class Context:
+    client_backfill: HubSpotClient
+    client_live: HubSpotClient
+    runner: SqlRunner
+    store: CacheStore
+    server: str
+    schema: str
+    config: SyncConfig
+    catalog: Catalog
+    specs: dict[str, TableSpec]
+    progress: Progress
+    calls: CallCounter
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def state(self, table: str) -> SyncState:
+        return load_state(self.runner, self.server, table, self.schema)
+
+    def checkpoint(self, state: SyncState) -> None:
+        """Save the state with the data written since the last checkpoint, atomically."""
+        state.add_calls(self.calls.take(), date.today())
+        save_state(self.runner, state)
+        self.runner.commit()
+
+    def association_specs(self, object_type: ObjectType) -> list[tuple[TableSpec, str]]:
+        """Synced association tables involving a type, with the type's id column."""
+        found = []
+        for spec in self.specs.values():
+            if spec.kind != "association" or spec.pair is None:
+                continue
+            if spec.pair.first.table == object_type.table:
+                found.append((spec, spec.columns[0].name))
+            elif spec.pair.second.table == object_type.table:
+                found.append((spec, spec.columns[1].name))
+        return found
+
+    def drop_associations(self, object_type: ObjectType, ids: list[str]) -> None:
+        for spec, column in self.association_specs(object_type):
+            self.store.delete_associations_of(spec, column, ids)
+
+
+def due(last: datetime | str | None, interval: float) -> bool:
+    if last is None:
+        return True
+    if isinstance(last, str):
+        last = datetime.fromisoformat(last)
+    return (now_utc() - last).total_seconds() >= interval

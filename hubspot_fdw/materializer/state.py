@@ -1,0 +1,75 @@
+"""``hubspot_fdw.sync_state`` rows as a dataclass: load (creating the row) and save.
+
+Deliberately not here: deciding phases (engine.py), committing (the runner's owner).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from typing import Any
+
+from hubspot_fdw.cache.runner import SqlRunner
+
+STATE_TABLE = "hubspot_fdw.sync_state"
+
+
+@dataclass
+class SyncState:
+    server_name: str
+    table_name: str
+    cache_schema: str = "hubspot_cache"
+    phase: str = "pending"
+    backfill_done: bool = False
+    backfill_after: str | None = None
+    backfill_started_at: datetime | None = None
+    backfill_finished_at: datetime | None = None
+    backfill_total: int | None = None
+    high_water_ms: int | None = None
+    cursors: dict[str, Any] = field(default_factory=dict)
+    last_poll_at: datetime | None = None
+    last_success_at: datetime | None = None
+    synced_through: datetime | None = None
+    last_sweep_at: datetime | None = None
+    records_stored: int = 0
+    rows_written: int = 0
+    rows_deleted: int = 0
+    api_calls_day: date | None = None
+    api_calls_today: int = 0
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+
+    def add_calls(self, n: int, today: date) -> None:
+        if self.api_calls_day != today:
+            self.api_calls_day, self.api_calls_today = today, 0
+        self.api_calls_today += n
+
+
+_COLUMNS = [f.name for f in fields(SyncState)]
+_KEYS = ("server_name", "table_name")
+
+
+def load_state(runner: SqlRunner, server: str, table: str, cache_schema: str) -> SyncState:
+    runner.execute(f"INSERT INTO {STATE_TABLE} (server_name, table_name, cache_schema) VALUES ($1, $2, $3) "
+                   "ON CONFLICT (server_name, table_name) DO NOTHING", [server, table, cache_schema])
+    cols = ", ".join(f'"{c}"' for c in _COLUMNS)
+    row = runner.execute(f"SELECT {cols} FROM {STATE_TABLE} WHERE server_name = $1 AND table_name = $2",
+                         [server, table])[0]
+    if isinstance(row.get("cursors"), str):
+        row["cursors"] = json.loads(row["cursors"])
+    row["cursors"] = dict(row.get("cursors") or {})
+    state = SyncState(**row)
+    state.cache_schema = cache_schema
+    return state
+
+
+def save_state(runner: SqlRunner, state: SyncState) -> None:
+    names = [c for c in _COLUMNS if c not in _KEYS]
+    sets = ", ".join(f'"{c}" = ${i}' + ("::jsonb" if c == "cursors" else "") for i, c in enumerate(names, 1))
+    n = len(names)
+    params: list[Any] = [getattr(state, c) if c != "cursors" else json.dumps(state.cursors) for c in names]
+    runner.execute(f"UPDATE {STATE_TABLE} SET {sets}, updated_at = now() "
+                   f"WHERE server_name = ${n + 1} AND table_name = ${n + 2}",
+                   params + [state.server_name, state.table_name])
