@@ -1,0 +1,96 @@
+"""After HubSpot accepted a write: the cache rows, in the user's transaction, built and
+hashed by ``hubspot_fdw.cache`` exactly as the materializer builds them.
+
+Only columns the cache table really has are written (a property imported before the
+materializer added its column is left to the materializer). A failing cache write
+after an accepted API call is reported as a WARNING, never as an ERROR: HubSpot has
+the change, so the transaction must not claim otherwise; the materializer repairs
+the row on its next pass. Under Multicorn2 the writes go through ``cache_dsn`` in
+their own (autocommitted) transaction.
+
+Deliberately not here: API calls (writes.py), reading the cache (cache_reads.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Iterable, Sequence
+
+from multicorn.utils import WARNING, log_to_postgres
+
+from hubspot_fdw.api import HubSpotObject
+from hubspot_fdw.cache import (
+    association_row,
+    delete_by_keys_sql,
+    existing_columns_sql,
+    object_row,
+    qualified_table,
+    upsert_statements,
+)
+from hubspot_fdw.catalog import TableSpec
+from hubspot_fdw.fdw.options import FdwOptions
+from hubspot_fdw.fdw.sql import local_runner
+
+log = logging.getLogger("hubspot_fdw.fdw.cache_writes")
+
+try:
+    from hubspot_fdw.host.errors import PgError
+except ImportError:  # pragma: no cover - the host package is always importable
+    PgError = RuntimeError  # type: ignore[misc,assignment]
+
+
+def _local_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import psycopg2
+
+        return (PgError, psycopg2.Error)
+    except ImportError:
+        return (PgError,)
+
+
+class CacheWriter:
+    def __init__(self, options: FdwOptions, table: TableSpec) -> None:
+        self.options = options
+        self.table = table
+
+    def _spec(self, runner: Any) -> TableSpec | None:
+        rows = runner.execute(existing_columns_sql(), [self.options.cache_schema, self.table.name])
+        existing = {r["column_name"] for r in rows}
+        if not existing:
+            return None
+        columns = tuple(c for c in self.table.columns if c.name in existing)
+        return TableSpec(self.table.name, self.table.kind, columns, object_type=self.table.object_type,
+                         pair=self.table.pair)
+
+    def _run(self, action: str, statements: Any) -> None:
+        runner = local_runner(self.options)
+        if runner is None:
+            return
+        try:
+            spec = self._spec(runner)
+            if spec is None:
+                return
+            for sql, params in statements(spec):
+                runner.execute(sql, params)
+        except _local_errors() as error:
+            target = qualified_table(self.options.cache_schema, self.table.name)
+            log_to_postgres(f"HubSpot accepted the change but the cache row in {target} could not be "
+                            f"{action}: {error}", WARNING,
+                            hint="The materializer will bring the cache up to date on its next pass.")
+
+    def upsert_records(self, records: Iterable[HubSpotObject]) -> None:
+        records = list(records)
+        if records:
+            self._run("written", lambda spec: upsert_statements(
+                spec, self.options.cache_schema, [object_row(spec, r) for r in records]))
+
+    def upsert_associations(self, pairs: Sequence[tuple[str, str, Sequence[str]]]) -> None:
+        if pairs:
+            self._run("written", lambda spec: upsert_statements(
+                spec, self.options.cache_schema, [association_row(spec, a, b, labels) for a, b, labels in pairs]))
+
+    def delete(self, keys: Sequence[tuple[str, ...]]) -> None:
+        if not keys:
+            return
+        arrays = [list(k[i] for k in keys) for i in range(len(keys[0]))]
+        self._run("deleted", lambda spec: [(delete_by_keys_sql(spec, self.options.cache_schema), arrays)])

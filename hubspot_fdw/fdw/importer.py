@@ -1,0 +1,97 @@
+"""IMPORT FOREIGN SCHEMA: one foreign table per catalog table (every object type,
+custom objects, owners, pipelines and stages, association pairs), honouring
+LIMIT TO / EXCEPT, with table options naming the object type and column options
+recording each property's HubSpot name, type and writability.
+
+Deliberately not here: deriving tables from HubSpot metadata (the catalog) or
+creating cache tables (the materializer).
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping
+
+from multicorn import ColumnDefinition, TableDefinition
+
+from hubspot_fdw.api.errors import HubSpotFdwError
+from hubspot_fdw.catalog import Catalog, ColumnSpec, Registry, TableSpec, build_catalog
+from hubspot_fdw.fdw.client import client_for
+from hubspot_fdw.fdw.errors import FdwError, adapt
+from hubspot_fdw.fdw.options import FdwOptions, validate_options
+
+REMOTE_SCHEMAS = ("hubspot",)
+
+
+class ImportedTable(TableDefinition):
+    """A TableDefinition that records the server's name as a table option."""
+
+    def to_statement(self, schema_name: str, server_name: str) -> str:
+        self.options = {**self.options, "server": server_name}
+        return super().to_statement(schema_name, server_name)
+
+
+def _column_options(column: ColumnSpec) -> dict[str, str]:
+    if column.kind != "property":
+        return {}
+    options = {"property": column.property_name or column.name, "hubspot_type": column.hubspot_type or "string"}
+    if column.field_type:
+        options["field_type"] = column.field_type
+    if not column.writable:
+        options["read_only"] = "true"
+    return options
+
+
+def _table_options(table: TableSpec) -> dict[str, str]:
+    options = {"table": table.name}
+    if table.kind == "object" and table.object_type is not None:
+        options["object_type"] = table.object_type.api_path
+    if table.kind == "association" and table.pair is not None:
+        options["from_object_type"] = table.pair.first.api_path
+        options["to_object_type"] = table.pair.second.api_path
+    return options
+
+
+def definition(table: TableSpec) -> TableDefinition:
+    columns = [ColumnDefinition(c.name, type_name=c.sql_type, options=_column_options(c) or None)
+               for c in table.columns if not (table.kind == "association" and c.kind == "sync")]
+    return ImportedTable(table.name, columns=columns, options=_table_options(table))
+
+
+def _needed_types(registry: Registry, names: Iterable[str]) -> set[str]:
+    wanted = set(names)
+    types = {t.table for t in registry if t.table in wanted}
+    for pair in registry.association_pairs():
+        if pair.table in wanted:
+            types |= {pair.first.table, pair.second.table}
+    return types
+
+
+def selected(catalog: Catalog, restriction_type: str | None, restricts: list[str]) -> list[TableSpec]:
+    names = set(restricts or [])
+    if restriction_type == "limit":
+        return [t for t in catalog.tables.values() if t.name in names]
+    if restriction_type == "except":
+        return [t for t in catalog.tables.values() if t.name not in names]
+    return list(catalog.tables.values())
+
+
+def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[str, str],
+                  restriction_type: str | None, restricts: list[str]) -> list[TableDefinition]:
+    if schema not in REMOTE_SCHEMAS:
+        raise FdwError(f'unknown remote schema "{schema}"', sqlstate="3F000",
+                       hint="Use IMPORT FOREIGN SCHEMA hubspot FROM SERVER ... INTO ....")
+    validate_options("import", options)
+    fdw_options = FdwOptions.parse({k: v for k, v in srv_options.items() if k != "wrapper"})
+    client = client_for(fdw_options)
+    try:
+        schemas = client.list_schemas()
+        registry = Registry.from_schemas(schemas)
+        only = None
+        if restriction_type == "limit":
+            only = _needed_types(registry, restricts)
+        if options.get("object_type"):
+            only = {registry.get(options["object_type"]).table}
+        catalog = build_catalog(client, only=only, schemas=schemas)
+    except HubSpotFdwError as error:
+        raise adapt(error, fdw_options.access_token) from None
+    return [definition(t) for t in selected(catalog, restriction_type, restricts)]

@@ -1,0 +1,225 @@
+"""``HubSpotFdw``: the Multicorn-style wrapper class behind every HubSpot foreign table.
+
+It wires the parts: options (options.py), the table's spec (tables.py), the read
+path per scan (readmode.py → live.py or cache_reads.py), the write rules
+(writes.py) and IMPORT FOREIGN SCHEMA (importer.py). One instance per foreign
+table per backend, shared by every scan of that table: per-scan state lives in
+the generators, per-statement write state in ``Writer``.
+
+Deliberately not here: any HubSpot request detail, SQL text or write rule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Any, Iterable, Iterator, Mapping
+
+from multicorn import ForeignDataWrapper
+
+from hubspot_fdw.api import HubSpotClient
+from hubspot_fdw.api.errors import HubSpotFdwError
+from hubspot_fdw.fdw import cache_reads, live
+from hubspot_fdw.fdw.cache_writes import CacheWriter
+from hubspot_fdw.fdw.client import client_for
+from hubspot_fdw.fdw.errors import adapt, report, reported
+from hubspot_fdw.fdw.importer import import_schema as _import_schema
+from hubspot_fdw.fdw.options import FdwOptions
+from hubspot_fdw.fdw.options import validate_options as _validate_options
+from hubspot_fdw.fdw.readmode import ReadMode, resolve
+from hubspot_fdw.fdw.sql import run
+from hubspot_fdw.fdw.tables import table_spec
+from hubspot_fdw.fdw.writes import Writer
+from hubspot_fdw.host.capabilities import HOST_AVAILABLE
+
+RECENT_ROWS = 1000          # rows remembered for UPDATE/DELETE (old values, association keys)
+ESTIMATE_TTL = 300.0        # seconds a HubSpot total stays valid for planning
+DEFAULT_ESTIMATES = {"owners": 100, "pipelines": 10, "pipeline_stages": 50, "association": 1000}
+
+
+class HubSpotFdw(ForeignDataWrapper):
+    """HubSpot CRM objects, associations, owners and pipelines as foreign tables."""
+
+    @reported
+    def __init__(self, fdw_options: dict[str, str], fdw_columns: dict) -> None:
+        super().__init__(fdw_options, fdw_columns)
+        self.options = FdwOptions.parse(fdw_options)
+        self.table = table_spec(self.options, fdw_columns)
+        self.column_types = {name: getattr(c, "type_name", "text") for name, c in fdw_columns.items()}
+        self.writer = Writer(self.table, self._client, CacheWriter(self.options, self.table), self._adapt)
+        self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._modifying = False
+        self._total: tuple[float, int] | None = None
+
+    def __repr__(self) -> str:
+        return f"HubSpotFdw(table={self.table.name!r}, options={self.options!r})"
+
+    # -- plumbing --------------------------------------------------------------------------------
+    def _client(self) -> HubSpotClient:
+        return client_for(self.options)
+
+    def _adapt(self, error: HubSpotFdwError) -> HubSpotFdwError:
+        return adapt(error, self.options.access_token)
+
+    def _guarded(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        try:
+            for row in rows:
+                if self._modifying:
+                    self._remember(row)
+                yield row
+        except HubSpotFdwError as error:
+            report(self._adapt(error))
+
+    def _remember(self, row: dict[str, Any]) -> None:
+        key = str(row.get(self._rowid()))
+        self._recent[key] = row
+        self._recent.move_to_end(key)
+        while len(self._recent) > RECENT_ROWS:
+            self._recent.popitem(last=False)
+
+    def _mode(self) -> ReadMode:
+        return resolve(self.options, self.table.name)
+
+    # -- planning --------------------------------------------------------------------------------
+    def get_rel_size(self, quals: list, columns: set) -> tuple[int, int]:
+        width = 40 * max(len(columns), 1)
+        try:
+            if self._mode().mode == "cache":
+                return (self._cache_rows(), width)
+            ids = live.ids_from_quals(quals, self.table.column_names[0])
+            if ids is not None:
+                return (max(len(ids), 1) * (5 if self.table.kind == "association" else 1), width)
+            return (max(1, self._live_total() // (10 ** min(len(quals), 3))), width)
+        except HubSpotFdwError:
+            return (1000, width)
+
+    def _cache_rows(self) -> int:
+        rows = run(self.options, "SELECT c.reltuples::bigint AS n, c.relpages AS p FROM pg_class c "
+                                 "WHERE c.oid = to_regclass(quote_ident($1) || '.' || quote_ident($2))",
+                   [self.options.cache_schema, self.table.name])
+        if not rows:
+            return 1000
+        n, pages = int(rows[0]["n"]), int(rows[0]["p"])
+        if n >= 0:
+            return max(n, 1)
+        if pages > 1000:
+            return pages * 50
+        target = cache_reads.qualified_table(self.options.cache_schema, self.table.name)
+        counted = run(self.options, f"SELECT count(*) AS n FROM {target}")
+        return max(int(counted[0]["n"]), 1)
+
+    def _live_total(self) -> int:
+        if self.table.kind != "object":
+            return DEFAULT_ESTIMATES.get(self.table.kind, 1000)
+        now = time.monotonic()
+        if self._total is None or now - self._total[0] > ESTIMATE_TTL:
+            self._total = (now, self._client().count(self.table.object_type.api_path))
+        return max(self._total[1], 1)
+
+    def get_path_keys(self) -> list:
+        if self.table.kind == "association":
+            return [((self.table.column_names[0],), 5), ((self.table.column_names[1],), 5)]
+        return [(("id",), 1)]
+
+    @reported
+    def can_sort(self, sortkeys: list) -> list:
+        accepted = []
+        cache = self._mode().mode == "cache"
+        for key in sortkeys:
+            if key.collate is not None or key.attname not in self.column_types:
+                break
+            if not cache and (accepted or not live.live_sortable(self.table, key.attname)):
+                break
+            accepted.append(key)
+        return accepted
+
+    def can_limit(self, limit: int | None, offset: int | None) -> bool:
+        return True
+
+    # -- scans -----------------------------------------------------------------------------------
+    @reported
+    def execute(self, quals: list, columns: set, sortkeys: list | None = None,
+                limit: int | None = None, offset: int | None = None) -> Any:
+        sortkeys = list(sortkeys or [])
+        wanted = set(self.table.column_names) if self._modifying else set(columns)
+        fetch = None if limit is None else limit + (offset or 0)
+        mode = self._mode()
+        if mode.mode == "cache":
+            cache_reads.check_table(self.options, self.table)
+            scan = cache_reads.build(self.table, self.column_types, quals, wanted, sortkeys, fetch,
+                                     self.options.cache_schema)
+            if HOST_AVAILABLE and not self._modifying and not offset:
+                return scan
+            rows: Iterable[dict[str, Any]] = (run(self.options, scan.sql, scan.params) if HOST_AVAILABLE
+                                              else cache_reads.execute(self.options, scan))
+            return self._guarded(live.window(rows, limit, offset))
+        plan = live.plan(self.table, quals, wanted, sortkeys, fetch)
+        rows = self._guarded(plan.rows(self._client()))
+        if sortkeys and (plan.sort is None or len(sortkeys) > 1):
+            rows = iter(live.sort_rows(rows, sortkeys))
+        return live.window(rows, limit, offset)
+
+    @reported
+    def explain(self, quals: list, columns: set, sortkeys: list | None = None, verbose: bool = False,
+                limit: int | None = None, offset: int | None = None) -> list[str]:
+        mode = self._mode()
+        fetch = None if limit is None else limit + (offset or 0)
+        lines = [f"HubSpot read mode: {mode.mode} ({mode.reason})"]
+        if mode.mode == "cache":
+            scan = cache_reads.build(self.table, self.column_types, quals, set(columns), list(sortkeys or []),
+                                     fetch, self.options.cache_schema)
+            return lines + cache_reads.describe(scan)
+        plan = live.plan(self.table, quals, set(columns), list(sortkeys or []), fetch)
+        return lines + plan.describe()
+
+    def end_scan(self) -> None:
+        self._modifying = False
+
+    # -- writes ----------------------------------------------------------------------------------
+    def _rowid(self) -> str:
+        return self.table.column_names[0] if self.table.kind == "association" else "id"
+
+    @property
+    def rowid_column(self) -> str:
+        """Read by the host only for INSERT/UPDATE/DELETE: the next scan feeds a write."""
+        self._modifying = True
+        return self._rowid()
+
+    @reported
+    def insert(self, values: dict) -> dict[str, Any]:
+        return self.writer.insert(values)
+
+    @reported
+    def update(self, oldvalues: Any, newvalues: dict) -> None:
+        return self.writer.update(oldvalues, newvalues, self._recent.get(str(oldvalues)))
+
+    @reported
+    def delete(self, oldvalues: Any) -> None:
+        return self.writer.delete(oldvalues, self._recent.get(str(oldvalues)))
+
+    @reported
+    def end_modify(self) -> None:
+        try:
+            self.writer.end_modify()
+        finally:
+            self._recent.clear()
+
+    def rollback(self) -> None:
+        self.writer.reset()
+        self._recent.clear()
+        self._modifying = False
+
+    def sub_rollback(self, level: int) -> None:
+        self.rollback()
+
+    # -- DDL ---------------------------------------------------------------------------------------
+    @classmethod
+    @reported
+    def import_schema(cls, schema: str, srv_options: dict, options: dict, restriction_type: str | None,
+                      restricts: list) -> list:
+        return _import_schema(schema, srv_options, options, restriction_type, restricts)
+
+    @classmethod
+    @reported
+    def validate_options(cls, kind: str, options: Mapping[str, str]) -> None:
+        _validate_options(kind, options)
