@@ -28,14 +28,14 @@ def banner(text: str) -> None:
 
 def show(cur, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
     """Print a statement and its result as a small table."""
-    print(f"\n{sql.strip()}")
+    print(f"\n{cur.mogrify(sql, params).decode().strip()}")
     cur.execute(sql, params)
     if cur.description is None:
         print(f"-- {cur.statusmessage}")
         return []
     rows = cur.fetchall()
     headers = [d.name for d in cur.description]
-    cells = [[("NULL" if v is None else str(v))[:48] for v in row] for row in rows]
+    cells = [[cell_text(v) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
     print(" | ".join(h.ljust(w) for h, w in zip(headers, widths)))
     print("-+-".join("-" * w for w in widths))
@@ -43,6 +43,14 @@ def show(cur, sql: str, params: Sequence[Any] | None = None) -> list[tuple]:
         print(" | ".join(c.ljust(w) for c, w in zip(row, widths)))
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return rows
+
+
+def cell_text(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, list):
+        return "{" + ",".join(cell_text(v) for v in value) + "}"
+    return str(value)[:120]
 
 
 @contextlib.contextmanager
@@ -80,7 +88,7 @@ def sync(dsn: str) -> None:
 
 def queries(cur) -> None:
     banner("Queries (answered from the cache)")
-    show(cur, "SELECT table_name, phase, records FROM hubspot_fdw.sync_status ORDER BY table_name")
+    show(cur, "SELECT table_name, phase, records_stored, api_calls_today FROM hubspot_fdw.sync_status ORDER BY table_name")
     show(cur, """
 SELECT c.email, co.name AS company, a.labels
 FROM hubspot.associations_company_contact a
@@ -88,6 +96,7 @@ JOIN hubspot.contacts  c  ON c.id  = a.contact_id
 JOIN hubspot.companies co ON co.id = a.company_id
 ORDER BY c.email LIMIT 5""")
     show(cur, "SELECT dealstage, count(*), sum(amount) FROM hubspot.deals GROUP BY 1 ORDER BY 2 DESC LIMIT 5")
+    show(cur, "EXPLAIN (COSTS OFF) SELECT email FROM hubspot.contacts WHERE email LIKE 'alia%' ORDER BY email LIMIT 3")
 
 
 def writes(conn, cur) -> None:
