@@ -15,7 +15,12 @@ from typing import Iterator
 import psycopg2
 import psycopg2.extensions
 import pytest
+from hypothesis import settings
 from pytest_postgresql import factories
+
+# Property-based tests keep no example database: the checkout may be read-only.
+settings.register_profile("hubspot_fdw", database=None)
+settings.load_profile("hubspot_fdw")
 
 PG_BIN = pathlib.Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 TESTS_DIR = pathlib.Path(__file__).resolve().parent
