@@ -5,6 +5,9 @@ Each subcommand lives beside the part it runs; this file only wires them up.
 
 import click
 
+from hubspot_fdw.materializer.cli import sync
+from hubspot_fdw.simulator.cli import simulator
+
 
 @click.group()
 @click.version_option(package_name="hubspot-fdw")
@@ -12,19 +15,8 @@ def main() -> None:
     """HubSpot CRM inside PostgreSQL."""
 
 
-def _register_optional(module: str, attribute: str) -> None:
-    """Add a subcommand if its part is installed (keeps the CLI usable while parts grow)."""
-    import importlib
-
-    try:
-        command = getattr(importlib.import_module(module), attribute)
-    except (ImportError, AttributeError):
-        return
-    main.add_command(command)
-
-
-_register_optional("hubspot_fdw.simulator.cli", "simulator")
-_register_optional("hubspot_fdw.materializer.cli", "sync")
+main.add_command(simulator)
+main.add_command(sync)
 
 
 if __name__ == "__main__":

@@ -38,3 +38,8 @@ def test_quickstart_runs_verbatim(postgresql_proc, quickstart_sim):
     log = quickstart_sim.requests()
     assert any(r["path"].endswith("/batch/update") for r in log)
     assert any(r["path"].endswith("/batch/archive") for r in log)
+
+
+def test_readme_shows_the_quickstart_verbatim():
+    readme = (QUICKSTART.parents[1] / "README.md").read_text()
+    assert "```sql\n" + QUICKSTART.read_text().rstrip() + "\n```" in readme
