@@ -75,7 +75,7 @@ class BudgetConfig:
     HubSpot's headers report the real limit (when ``learn_from_headers``)."""
 
     directory: str | None = None  # None: $HUBSPOT_FDW_BUDGET_DIR or DEFAULT_DIRECTORY
-    headroom: float = 0.1
+    headroom: float = 0.05
     standard_max: int = 100
     standard_window: float = 10.0
     search_max: int = 5

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Protocol, Sequence
 
 
@@ -21,8 +22,10 @@ class SqlRunner(Protocol):
     def commit(self) -> None: ...
 
 
+@lru_cache(maxsize=512)
 def to_pyformat(sql: str) -> str:
-    """``$1`` → ``%(p1)s`` and ``%`` → ``%%``, outside quoted strings and identifiers."""
+    """``$1`` → ``%(p1)s`` and ``%`` → ``%%``, outside quoted strings and identifiers.
+    Cached: the materializer sends the same (large) upsert text page after page."""
     out: list[str] = []
     i, n = 0, len(sql)
     while i < n:
@@ -54,7 +57,9 @@ def to_pyformat(sql: str) -> str:
 
 
 def _adapt(value: Any) -> Any:
-    from psycopg2.extras import Json
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    from psycopg2.extras import Json  # not at import: backends use BackendRunner only
     if isinstance(value, dict):
         return Json(value)
     if isinstance(value, (list, tuple)) and any(isinstance(v, (dict, list, tuple)) for v in value):

@@ -47,12 +47,15 @@ def _lock_key(server: str) -> int:
 @click.option("--no-budget", is_flag=True, help="do not pace with the shared rate budget (tests)")
 @click.option("--budget-window-scale", type=float, default=1.0, show_default=True,
               help="multiply the budget's windows (for a simulator with a shrunk time scale)")
+@click.option("--backfill-share", type=float, default=SyncConfig.backfill_share, show_default=True,
+              help="share of the usable rate budget the backfill may fill (it still yields to waiting "
+                   "interactive callers); the client's default 0.5 halves backfill speed")
 @click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), default="auto", show_default=True)
 @click.option("--max-seconds", type=float, default=None, help="stop the daemon after this long")
 @click.option("-v", "--verbose", count=True)
 def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: float, lookback_ms: int,
          index_lag_ms: int, sweep_interval: float, reconcile_interval: float, metadata_interval: float,
-         no_budget: bool, budget_window_scale: float, progress: str, max_seconds: float | None,
+         no_budget: bool, budget_window_scale: float, backfill_share: float, progress: str, max_seconds: float | None,
          verbose: int) -> None:
     """Keep the cache tables of SERVER in step with HubSpot."""
     import psycopg2
@@ -76,13 +79,15 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
         conn.commit()
         if not lock:
             raise click.ClickException(f'another "hubspot-fdw sync" is running for server "{server}"')
+        defaults = BudgetConfig()
+        shares = (defaults.shares[0], defaults.shares[1], min(1.0, max(0.05, backfill_share)))
         budget = BudgetConfig(standard_window=10.0 * budget_window_scale,
-                              search_window=1.0 * budget_window_scale)
+                              search_window=1.0 * budget_window_scale, shares=shares)
         client = HubSpotClient(conf.api_url, conf.access_token, use_budget=not no_budget, budget=budget)
         config = SyncConfig(poll_interval=poll_interval, lookback_ms=lookback_ms,
                             index_lag_allowance_ms=index_lag_ms, sweep_interval=sweep_interval,
                             reconcile_interval=reconcile_interval, metadata_interval=metadata_interval,
-                            use_budget=not no_budget)
+                            use_budget=not no_budget, backfill_share=backfill_share)
         names = [t for t in tables.split(",") if t.strip()] if tables else None
         materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
                                     progress=Progress(progress), stop=stop)

@@ -20,3 +20,7 @@ class SyncConfig:
     assoc_ids_per_step: int = 1_000       # ids per association batch read step
     write_batch: int = 100                # records per incremental checkpoint
     use_budget: bool = True
+    # Backfill's share of the usable rate budget (the client's default is 0.5). The
+    # materializer is one sequential process, so the share only matters against the FDW,
+    # and a waiting interactive caller blocks backfill anyway (the budget's wait lease).
+    backfill_share: float = 1.0

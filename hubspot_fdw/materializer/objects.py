@@ -56,6 +56,10 @@ def store_records(ctx: Context, spec: TableSpec, state: SyncState, records: Sequ
     """Upsert records, drop merged-away ids, refresh associations; returns rows written."""
     assert spec.object_type is not None
     rows = [object_row(spec, r) for r in records]
+    # Records re-read only because of the lookback overlap are unchanged: their associations
+    # were refreshed in the commit that stored them (changes without a last-modified bump
+    # are the sweep's job), so skip them instead of spending API calls every poll.
+    changed = ctx.store.changed_ids(spec, rows) if refresh_associations else set()
     result = ctx.store.write(spec, rows)
     state.rows_written += result.written
     state.records_stored += result.inserted
@@ -66,8 +70,8 @@ def store_records(ctx: Context, spec: TableSpec, state: SyncState, records: Sequ
         ctx.drop_associations(spec.object_type, sorted(merged))
         state.rows_deleted += len(gone)
         state.records_stored -= len(gone)
-    if refresh_associations and records:
-        associations.refresh_for(ctx, spec.object_type, [r.id for r in records])
+    if changed:
+        associations.refresh_for(ctx, spec.object_type, sorted(changed))
     return result.written
 
 

@@ -61,6 +61,15 @@ class CacheStore:
         have = set(existing)
         return [c.name for c in spec.columns if c.name not in have]
 
+    def changed_ids(self, spec: TableSpec, rows: Sequence[CacheRow]) -> set[str]:
+        """Ids of object rows that are new or whose ``_sync_hash`` differs from the cache's."""
+        if not rows:
+            return set()
+        have = {r["id"]: r["h"] for r in self.runner.execute(
+            f"SELECT id, {quote_ident('_sync_hash')} AS h FROM {qualified_table(self.schema, spec.name)} "
+            f"WHERE id = ANY($1::text[])", [sorted({r.key[0] for r in rows})])}
+        return {r.key[0] for r in rows if have.get(r.key[0]) != r.sync_hash}
+
     def write(self, spec: TableSpec, rows: Sequence[CacheRow]) -> WriteResult:
         result = WriteResult()
         if not rows:

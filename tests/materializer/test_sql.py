@@ -60,3 +60,29 @@ def test_wait_for_sync_and_cast_errors(db, sim) -> None:
         worker.join(30)
         conn.close()
     assert rows == ([("annualrevenue", "many")] if bad_value_accepted else [])
+
+
+def test_refresh_imported_foreign_table(db, sim) -> None:
+    """refresh() named by a foreign table of an imported schema (the FDW, issue 5)."""
+    sim.reset()
+    setup_server(db, sim)
+    with db.connect() as c, c.cursor() as cur:
+        cur.execute("DROP SCHEMA IF EXISTS hubspot CASCADE; CREATE SCHEMA hubspot")
+        cur.execute("IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts) FROM SERVER hubspot INTO hubspot")
+    m, conn = materializer(db, sim, tables=["contacts"])
+    m.prepare()  # the cache table exists before the first pass (the daemon creates it)
+    conn.close()
+    with db.connect() as c, c.cursor() as cur:
+        cur.execute("SELECT hubspot_fdw.refresh('hubspot.contacts')")
+        summary = json.loads(cur.fetchone()[0])
+        assert summary["table"] == "contacts" and summary["phase"] == "live"
+        assert summary["records_stored"] == 120
+        cur.execute("SELECT id FROM hubspot_cache.contacts ORDER BY id LIMIT 1")
+        cid = cur.fetchone()[0]
+        sim.admin("PATCH", f"/objects/contacts/{cid}", {"properties": {"firstname": "ViaForeignTable"}})
+        cur.execute("SELECT hubspot_fdw.refresh('hubspot.contacts')")
+        cur.execute("SELECT firstname FROM hubspot.contacts WHERE id = %s", (cid,))  # read_mode auto: cache
+        assert cur.fetchone()[0] == "ViaForeignTable"
+        cur.execute("SELECT phase, records_stored FROM hubspot_fdw.sync_status WHERE table_name = 'contacts'")
+        assert cur.fetchone() == ("live", 120)
+    assert_exact(db, sim, ["contacts"])
