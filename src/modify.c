@@ -12,7 +12,8 @@
  * BeginForeignInsert is implemented, so COPY FROM into a foreign table and
  * tuple routing into a foreign partition work (upstream crashes there).
  * Rows are sent one at a time: there is no batch insert, so RETURNING is
- * always exact.
+ * always exact.  Beyond Multicorn, a wrapper may define expect_rows(rows)
+ * to learn before the first row how many rows an INSERT will send.
  *
  *-------------------------------------------------------------------------
  */
@@ -96,6 +97,37 @@ modify_state(ResultRelInfo *rinfo)
 	return state;
 }
 
+/* Rows an INSERT will send, when the plan says (a VALUES list), else -1. */
+static int
+planned_insert_rows(Plan *subplan)
+{
+	if (IsA(subplan, Result) && outerPlan(subplan) != NULL)
+		subplan = outerPlan(subplan);
+	if (IsA(subplan, ValuesScan))
+		return list_length(((ValuesScan *) subplan)->values_lists);
+	if (IsA(subplan, Result) && outerPlan(subplan) == NULL)
+		return 1;
+	return -1;
+}
+
+/*
+ * Tell a wrapper that defines expect_rows(rows) how many rows this INSERT
+ * will send (None when unknown, e.g. INSERT ... SELECT), before any row, so
+ * it can refuse a statement before doing anything remote.  Not in Multicorn.
+ */
+static void
+announce_insert_rows(HostModifyState *state, int rows)
+{
+	PyObject   *result;
+	bool		missing;
+
+	result = host_call_method_opt(state->instance, "expect_rows",
+								  Py_BuildValue("(N)", rows >= 0 ? PyLong_FromLong(rows)
+												: (Py_INCREF(Py_None), Py_None)),
+								  NULL, &missing);
+	Py_XDECREF(result);
+}
+
 static void
 hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
 					   int subplan_index, int eflags)
@@ -106,9 +138,12 @@ hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fd
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	state = modify_state(rinfo);
-	if (mtstate->operation == CMD_INSERT)
-		return;
 	subplan = outerPlanState(mtstate)->plan;
+	if (mtstate->operation == CMD_INSERT)
+	{
+		announce_insert_rows(state, planned_insert_rows(subplan));
+		return;
+	}
 	state->rowid_junk = ExecFindJunkAttributeInTlist(subplan->targetlist, ROWID_JUNK_NAME);
 	if (!AttributeNumberIsValid(state->rowid_junk))
 		elog(ERROR, "could not find the rowid junk column");
@@ -120,7 +155,7 @@ hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fd
 static void
 hostBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
-	modify_state(rinfo);
+	announce_insert_rows(modify_state(rinfo), -1);	/* COPY, partition routing */
 }
 
 /* Let a returned row replace the slot's content; None keeps it. */

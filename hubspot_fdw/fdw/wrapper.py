@@ -186,6 +186,11 @@ class HubSpotFdw(ForeignDataWrapper):
         return self._rowid()
 
     @reported
+    def expect_rows(self, rows: int | None) -> None:
+        """Host-only hook (not in Multicorn): rows an INSERT will send, if the plan knows."""
+        self.writer.expect_rows(rows)
+
+    @reported
     def insert(self, values: dict) -> dict[str, Any]:
         return self.writer.insert(values)
 

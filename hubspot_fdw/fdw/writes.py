@@ -110,6 +110,15 @@ class Writer:
         return list(self._call(self._client().batch_read, self.api, list(ids), properties=self._all_properties()))
 
     # -- object tables -------------------------------------------------------------------------
+    def expect_rows(self, rows: int | None) -> None:
+        """Refuse a multi-row INSERT before any API call when the plan tells the count."""
+        if self.table.kind == "association" or rows is None or rows <= 1:
+            return
+        raise FdwError(f"INSERT into {self.table.name} creates one HubSpot record per statement",
+                       sqlstate="0A000",
+                       detail=f"The statement has {rows} rows; nothing was sent to HubSpot.",
+                       hint="Insert one row per statement (several INSERT statements in one transaction are fine).")
+
     def insert(self, values: Mapping[str, Any]) -> dict[str, Any]:
         if self.table.kind == "association":
             return self._link(values)
