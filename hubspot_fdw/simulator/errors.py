@@ -8,7 +8,8 @@ rate limits and routes do) and does not write to the socket.
 from __future__ import annotations
 
 import json
-import uuid
+import os
+import random
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,8 +19,14 @@ AUTH_MESSAGE = (
 )
 
 
+_ids = random.Random(os.urandom(32))   # not for security: only unique-looking ids, no syscall
+
+
 def correlation_id() -> str:
-    return str(uuid.uuid4())
+    """A random version-4 UUID string, like HubSpot's X-HubSpot-Correlation-Id."""
+    n = (_ids.getrandbits(128) & ~(0xF000 << 64) & ~(0xC000 << 48)) | (0x4000 << 64) | (0x8000 << 48)
+    h = "%032x" % n
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass
@@ -97,7 +104,7 @@ def conflict(message: str, **extra: Any) -> ApiError:
 
 def rate_limited(policy: str, message: str, retry_after_s: float | None = None) -> ApiError:
     err = error(429, message, None, errorType="RATE_LIMIT", policyName=policy,
-                requestId=str(uuid.uuid4()))
+                requestId=correlation_id())
     if retry_after_s is not None:
         err.headers["Retry-After"] = str(max(1, int(retry_after_s + 0.999)))
     return err

@@ -1,13 +1,14 @@
 """The record dataclass shared by the store, the seed and the serializers.
 
 A record keeps property values exactly as HubSpot returns them (strings; absent
-means null) plus the envelope timestamps. Does not know about HTTP or paging.
+means null) plus the envelope timestamps, and a cache of its serialized JSON that
+writes invalidate. Does not know about HTTP or paging.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Any, Optional
 
 # (value, timestamp ms, sourceType) newest first
 HistoryEntry = tuple[Optional[str], int, str]
@@ -24,6 +25,9 @@ class Record:
     deleted: bool = False              # merged away or GDPR-deleted: gone from every API
     history: Optional[dict[str, list[HistoryEntry]]] = None
     seeded: bool = False
+    # serialized-JSON cache (serialize.envelope_bytes): ((updated_ms, archived, archived_ms),
+    # {property-name tuple: bytes}); writes.py drops it on every change
+    cache: Any = field(default=None, compare=False, repr=False)
 
     def snapshot(self) -> "Record":
         return Record(self.id, dict(self.props), self.created_ms, self.updated_ms,

@@ -11,7 +11,8 @@ from urllib.parse import urlencode
 
 from hubspot_fdw.simulator import errors, search, writes
 from hubspot_fdw.simulator.routing import Request, Response, Router
-from hubspot_fdw.simulator.serialize import embedded_associations, envelope, property_names, with_history
+from hubspot_fdw.simulator.serialize import (embedded_associations, envelope, envelope_bytes, json_bytes,
+                                             property_names, with_history)
 
 PUBLIC_BASE = "https://api.hubapi.com"
 MAX_LIST_LIMIT = 100
@@ -55,8 +56,13 @@ def list_page(sim: Any, req: Request) -> Response:
     with portal.lock:
         names = property_names(portal, t, requested)
         recs, nxt = portal.store(t).page(int(after_s), limit, archived)
-        results = [_one(sim, t, r, names, history, assoc_types) for r in recs]
-    body: dict[str, Any] = {"results": results}
+        if history or assoc_types:
+            frags = [json_bytes(_one(sim, t, r, names, history, assoc_types)) for r in recs]
+        else:                      # the hot path: cached per-record JSON (serialize.py)
+            key = tuple(names)
+            frags = [envelope_bytes(r, key) for r in recs]
+    # the bytes json_bytes({"results": [...], "paging": {...}}) would give
+    out = [b'{"results":[', b",".join(frags), b"]"]
     if nxt is not None:
         q: list[tuple[str, str]] = [("limit", str(limit))]
         if requested:
@@ -64,9 +70,11 @@ def list_page(sim: Any, req: Request) -> Response:
         q.append(("archived", "true" if archived else "false"))
         q.append(("after", str(nxt)))
         q.extend(("associations", a) for a in req.qlist("associations") or [])
-        body["paging"] = {"next": {"after": str(nxt),
-                                   "link": f"{PUBLIC_BASE}/crm/v3/objects/{t.name}?{urlencode(q)}"}}
-    return Response(200, body)
+        out.append(b',"paging":')
+        out.append(json_bytes({"next": {"after": str(nxt),
+                                        "link": f"{PUBLIC_BASE}/crm/v3/objects/{t.name}?{urlencode(q)}"}}))
+    out.append(b"}")
+    return Response(200, raw=b"".join(out))
 
 
 def get_one(sim: Any, req: Request) -> Response:

@@ -2,11 +2,15 @@
 
 Resolves which properties a response carries (defaults, requested, always-present,
 unknown names omitted, known-but-empty as null, keys sorted) and embeds
-associations. Does not read request parameters (routes do) or filter records.
+associations. Also the hot-path JSON encoding: each record's envelope is encoded
+once per (record state, property set) and cached on the record, so list pages are
+joined from byte fragments (`envelope_bytes`, `json_bytes`). Does not read request
+parameters (routes do) or filter records.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hubspot_fdw.simulator.clock import iso_ms
@@ -39,6 +43,37 @@ def envelope(rec: Record, names: list[str]) -> dict[str, Any]:
     }
     if rec.archived:
         out["archivedAt"] = iso_ms(rec.archived_ms)
+    return out
+
+
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+CACHE_PER_RECORD = 8      # property sets remembered per record before its cache is emptied
+
+
+def json_bytes(body: Any) -> bytes:
+    """The wire encoding of every JSON response body (compact, UTF-8, not ASCII-escaped)."""
+    return _ENCODER.encode(body).encode("utf-8")
+
+
+def envelope_bytes(rec: Record, names: tuple[str, ...]) -> bytes:
+    """`json_bytes(envelope(rec, list(names)))`, cached on the record.
+
+    The cache is dropped by writes.py on every change and is also keyed on the
+    record's (updated_ms, archived, archived_ms), which every write moves.
+    Callers hold the portal lock.
+    """
+    stamp = (rec.updated_ms, rec.archived, rec.archived_ms)
+    cache = rec.cache
+    if cache is None or cache[0] != stamp:
+        cache = rec.cache = (stamp, {})
+    else:
+        hit = cache[1].get(names)
+        if hit is not None:
+            return hit
+    frags = cache[1]
+    if len(frags) >= CACHE_PER_RECORD:
+        frags.clear()
+    out = frags[names] = json_bytes(envelope(rec, list(names)))
     return out
 
 

@@ -8,7 +8,6 @@ log. Does not implement any endpoint itself (routes_*.py) nor hold CRM state
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import struct
@@ -24,6 +23,7 @@ from hubspot_fdw.simulator.portal import Portal
 from hubspot_fdw.simulator.ratelimit import RateLimiter
 from hubspot_fdw.simulator.requestlog import RequestLog
 from hubspot_fdw.simulator.routing import Request, Response, Router
+from hubspot_fdw.simulator.serialize import json_bytes
 
 log = logging.getLogger("hubspot_fdw.simulator.server")
 
@@ -64,8 +64,7 @@ class Simulator:
         self.portal = portal
 
 
-def _json_bytes(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+_json_bytes = json_bytes
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -75,7 +74,8 @@ class Handler(BaseHTTPRequestHandler):
     sim: Simulator
 
     def log_message(self, format: str, *args: Any) -> None:   # noqa: A002 - stdlib name
-        log.debug("%s " + format, self.address_string(), *args)
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s " + format, self.address_string(), *args)
 
     def _handle(self) -> None:
         started = time.monotonic()

@@ -2,7 +2,8 @@
 
 Applies validation, unique values (contact email → 409, other unique → 400),
 system properties, history, the last-modified bump (every value change, not
-association changes) and the search-index lag. Callers hold `portal.lock`.
+association changes), the search-index lag and dropping the record's cached JSON
+(serialize.envelope_bytes). Callers hold `portal.lock`.
 Does not parse HTTP or build batch envelopes.
 """
 
@@ -157,6 +158,7 @@ def update(portal: Portal, t: ObjectType, rec: Record, properties: Any, source: 
 
 
 def touch(t: ObjectType, rec: Record, now: int) -> None:
+    rec.cache = None
     rec.updated_ms = now
     rec.props[t.modified_prop] = iso_ms(now)
 
@@ -164,6 +166,7 @@ def touch(t: ObjectType, rec: Record, now: int) -> None:
 def archive(portal: Portal, t: ObjectType, rec: Record) -> None:
     now = portal.clock.now_ms()
     portal.store(t).before_write(rec, rec.id, now, portal.search_lag())
+    rec.cache = None
     rec.archived = True
     rec.archived_ms = now
 
@@ -171,6 +174,7 @@ def archive(portal: Portal, t: ObjectType, rec: Record) -> None:
 def restore(portal: Portal, t: ObjectType, rec: Record) -> None:
     now = portal.clock.now_ms()
     portal.store(t).before_write(rec, rec.id, now, portal.search_lag())
+    rec.cache = None
     rec.archived = False
     rec.archived_ms = 0
     touch(t, rec, now)
@@ -195,6 +199,7 @@ def merge(portal: Portal, t: ObjectType, primary: Record, other: Record) -> Reco
     _record_history(primary, changes, now, "MERGE")
     primary.props.update(changes)
     touch(t, primary, now)
+    other.cache = None
     other.deleted = True
     for u_tid, y, types in portal.edges.drop_record(t.type_id, other.id):
         if u_tid == t.type_id and y == primary.id:
@@ -206,5 +211,6 @@ def merge(portal: Portal, t: ObjectType, primary: Record, other: Record) -> Reco
 def gdpr_delete(portal: Portal, t: ObjectType, rec: Record) -> None:
     now = portal.clock.now_ms()
     portal.store(t).before_write(rec, rec.id, now, portal.search_lag())
+    rec.cache = None
     rec.deleted = True
     portal.edges.drop_record(t.type_id, rec.id)
