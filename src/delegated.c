@@ -22,6 +22,7 @@
 #include "hubspot_fdw.h"
 
 #include "catalog/pg_type.h"
+#include "access/tableam.h"
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
@@ -30,6 +31,8 @@
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
+
+static ScanState *plain_seqscan(PlanState *planstate);
 
 struct DelegatedScan
 {
@@ -42,6 +45,8 @@ struct DelegatedScan
 	int		   *copy_from;		/* their result column indexes ... */
 	int		   *copy_to;		/* ... and foreign attnum - 1 */
 	int			deform_upto;	/* deform the inner row up to this many columns */
+	bool		passthrough;	/* same columns in the same order: hand out the inner slot */
+	ScanState  *plain_seqscan;	/* a bare sequential scan we may drive directly */
 };
 
 static ParamListInfo
@@ -167,6 +172,23 @@ plan_copies(DelegatedScan *scan, bool *wanted)
 	}
 }
 
+/*
+ * When the local query returns exactly the foreign table's columns in
+ * order (the shape LocalScan recommends), its own slot can be handed to
+ * PostgreSQL as the scan tuple: no copy at all, and the parent deforms the
+ * heap tuple just as it would for a native scan.  ForeignScan nodes accept
+ * a slot of any type ("scanopsfixed" is false for them).
+ */
+static void
+plan_passthrough(DelegatedScan *scan, Relation foreignrel)
+{
+	TupleDesc	target = RelationGetDescr(foreignrel);
+
+	scan->passthrough = (scan->ncolumns == target->natts);
+	for (int i = 0; scan->passthrough && i < scan->ncolumns; i++)
+		scan->passthrough = (scan->target[i] == i);
+}
+
 DelegatedScan *
 delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted)
 {
@@ -199,20 +221,60 @@ delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted)
 	PG_END_TRY();
 	map_columns(scan, foreignrel);
 	plan_copies(scan, wanted);
+	plan_passthrough(scan, foreignrel);
+	scan->plain_seqscan = plain_seqscan(scan->query->planstate);
 	return scan;
 }
 
-bool
+/*
+ * A sequential scan without a filter or a projection only calls the table
+ * AM; for it we skip the two executor layers above table_scan_getnextslot
+ * (this is what SeqNext does once its scan has begun).
+ */
+static ScanState *
+plain_seqscan(PlanState *planstate)
+{
+	if (IsA(planstate, SeqScanState) && planstate->qual == NULL &&
+		planstate->ps_ProjInfo == NULL)
+		return (ScanState *) planstate;
+	return NULL;
+}
+
+static TupleTableSlot *
+next_inner_row(DelegatedScan *scan)
+{
+	ScanState  *seqscan = scan->plain_seqscan;
+	MemoryContext old;
+	TupleTableSlot *inner;
+
+	if (seqscan != NULL && seqscan->ss_currentScanDesc != NULL)
+	{
+		if (table_scan_getnextslot(seqscan->ss_currentScanDesc, ForwardScanDirection,
+								   seqscan->ss_ScanTupleSlot))
+			return seqscan->ss_ScanTupleSlot;
+		return NULL;
+	}
+	old = MemoryContextSwitchTo(scan->query->estate->es_query_cxt);
+	inner = ExecProcNode(scan->query->planstate);
+	MemoryContextSwitchTo(old);
+	return TupIsNull(inner) ? NULL : inner;
+}
+
+/*
+ * The next row as a slot to return from IterateForeignScan: the inner
+ * query's own slot when it can pass through, else "slot" filled with the
+ * needed columns.  NULL at the end.
+ */
+TupleTableSlot *
 delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot)
 {
-	EState	   *estate = scan->query->estate;
-	MemoryContext old = MemoryContextSwitchTo(estate->es_query_cxt);
-	TupleTableSlot *inner = ExecProcNode(scan->query->planstate);
+	TupleTableSlot *inner = next_inner_row(scan);
 
-	MemoryContextSwitchTo(old);
+	if (inner == NULL)
+		return NULL;
+	if (scan->passthrough)
+		return inner;
 	ExecClearTuple(slot);
-	if (TupIsNull(inner))
-		return false;
 	slot_getsomeattrs(inner, scan->deform_upto);
 	memset(slot->tts_isnull, true, sizeof(bool) * scan->natts);
 	for (int i = 0; i < scan->ncopy; i++)
@@ -221,7 +283,7 @@ delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot)
 		slot->tts_isnull[scan->copy_to[i]] = inner->tts_isnull[scan->copy_from[i]];
 	}
 	ExecStoreVirtualTuple(slot);
-	return true;
+	return slot;
 }
 
 void

@@ -134,7 +134,7 @@ extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOi
 typedef struct DelegatedScan DelegatedScan;
 extern DelegatedScan *delegated_scan_begin(PyObject *spec, Relation foreignrel,
 										   bool *wanted);
-extern bool delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
+extern TupleTableSlot *delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
 extern void delegated_scan_end(DelegatedScan *scan);
 extern const char *delegated_scan_sql(DelegatedScan *scan);
 

@@ -56,6 +56,7 @@ typedef struct HostScanState
 	PyObject   *instance;
 	HostColumns *cols;
 	bool	   *wanted;			/* by attnum-1: convert this column */
+	bool		any_wanted;		/* false for count(*) and the like */
 	PyObject   *columns;		/* the Python set passed to execute */
 	List	   *quals;
 	List	   *exprs;
@@ -503,7 +504,7 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 		attrs = bms_add_member(attrs, attnum - FirstLowInvalidHeapAttributeNumber);
 		for (int i = 0; i < tupdesc->natts; i++)
 			if (attnum == 0 || attnum == i + 1)
-				state->wanted[i] = true;
+				state->wanted[i] = state->any_wanted = true;
 	}
 	state->columns = columns_set(tupdesc, attrs);
 	state->quals = list_nth(plan->fdw_private, PRIV_QUALS);
@@ -588,9 +589,12 @@ hostIterateForeignScan(ForeignScanState *node)
 		return ExecClearTuple(slot);
 	if (state->delegated)
 	{
-		if (!delegated_scan_next(state->delegated, slot))
-			state->finished = true;
-		return slot;
+		TupleTableSlot *row = delegated_scan_next(state->delegated, slot);
+
+		if (row != NULL)
+			return row;
+		state->finished = true;
+		return ExecClearTuple(slot);
 	}
 
 	host_python_depth++;
@@ -608,6 +612,13 @@ hostIterateForeignScan(ForeignScanState *node)
 	{
 		state->finished = true;	/* Multicorn: a None row ends the scan */
 		return ExecClearTuple(slot);
+	}
+	if (!state->any_wanted && !PyUnicode_Check(item) && !PyBytes_Check(item))
+	{
+		/* nothing to convert (count(*)): an all-NULL row */
+		ExecClearTuple(slot);
+		memset(slot->tts_isnull, true, sizeof(bool) * slot->tts_tupleDescriptor->natts);
+		return ExecStoreVirtualTuple(slot);
 	}
 	host_store_py_row(item, state->cols, slot, state->wanted);
 	return slot;

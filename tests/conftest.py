@@ -2,71 +2,21 @@
 
 The server runs as the current OS user, which must not be root (make test runs
 the suite as ``postgres``). Each test module gets its own database, so modules
-cannot see each other's foreign tables.
+cannot see each other's foreign tables. The harness itself is in pg_harness.py.
 """
 
 from __future__ import annotations
 
-import os
-import pathlib
-import sysconfig
 from typing import Iterator
 
-import psycopg2
 import psycopg2.extensions
 import pytest
 from hypothesis import settings
-from pytest_postgresql import factories
+from pg_harness import TESTS_DIR, Database, create_database, postgresql_proc  # noqa: F401
 
 # Property-based tests keep no example database: the checkout may be read-only.
 settings.register_profile("hubspot_fdw", database=None)
 settings.load_profile("hubspot_fdw")
-
-PG_BIN = pathlib.Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-TESTS_DIR = pathlib.Path(__file__).resolve().parent
-
-postgresql_proc = factories.postgresql_proc(
-    executable=str(PG_BIN / "pg_ctl"),
-    host="127.0.0.1",
-    port=None,
-    postgres_options="-c jit=off -c max_parallel_workers_per_gather=0 -c log_min_messages=warning",
-)
-
-
-def python_path(*extra: pathlib.Path) -> str:
-    """The backend's sys.path entries: the venv's site-packages plus test wrappers."""
-    site = sysconfig.get_paths()["purelib"]
-    return ":".join([site, *(str(p) for p in extra)])
-
-
-class Database:
-    """A database of the test server, with helpers to open connections to it."""
-
-    def __init__(self, proc, name: str) -> None:
-        self.proc = proc
-        self.name = name
-        self.dsn = f"host={proc.host} port={proc.port} user={proc.user} dbname={name}"
-
-    def connect(self, autocommit: bool = True) -> psycopg2.extensions.connection:
-        conn = psycopg2.connect(self.dsn)
-        conn.autocommit = autocommit
-        return conn
-
-
-def create_database(proc, name: str, wrappers_dir: pathlib.Path | None) -> Database:
-    admin = psycopg2.connect(host=proc.host, port=proc.port, user=proc.user, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-        extra = [wrappers_dir] if wrappers_dir else []
-        cur.execute(f"ALTER DATABASE \"{name}\" SET hubspot_fdw.python_path = %s",
-                    (python_path(*extra),))
-    admin.close()
-    db = Database(proc, name)
-    with db.connect() as conn, conn.cursor() as cur:
-        cur.execute("CREATE EXTENSION hubspot_fdw")
-    return db
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import psycopg2
 import pytest
 
 from hubspot_fdw.simulator.process import SimulatorProcess, start_simulator
-from conftest import Database, create_database
+from pg_harness import Database, create_database
 
 SIZES = dict(contacts=120, companies=8, deals=10, tickets=4, products=3, line_items=4, quotes=2, calls=2,
              emails=2, meetings=2, notes=2, tasks=2, communications=1, postal_mail=1, cars=3,

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from conftest import PG_BIN, create_database
+from pg_harness import PG_BIN, create_database
 from hubspot_fdw.simulator.process import start_simulator
 
 QUICKSTART = pathlib.Path(__file__).resolve().parents[2] / "docs" / "quickstart.sql"

@@ -22,7 +22,7 @@ from hubspot_fdw.materializer.engine import Materializer
 from hubspot_fdw.materializer.objects import properties_of
 from hubspot_fdw.simulator.process import start_simulator
 
-from tests.conftest import Database, create_database
+from pg_harness import Database, create_database
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SIZES = dict(contacts=120, companies=30, deals=25, tickets=0, products=0, line_items=0, quotes=0, calls=0,

@@ -18,7 +18,7 @@ from hubspot_fdw.cache import (
 )
 from hubspot_fdw.catalog import Catalog, Registry
 
-from tests.conftest import create_database
+from pg_harness import create_database
 
 
 def _props(*extra: PropertyDefinition) -> list[PropertyDefinition]:
