@@ -130,8 +130,9 @@ def obj_update(sim: Any, req: Request) -> Response:
     t = p.object_type(req.params["type"])
     with p.lock:
         rec = p.must_find(t, req.params["id"])
-        rec = writes.update(p, t, rec, req.json_object().get("properties"), source="CRM_UI",
-                            allow_read_only=True)
+        body = req.json_object()
+        rec = writes.update(p, t, rec, body.get("properties"), source="CRM_UI",
+                            allow_read_only=True, raw=bool(body.get("raw")))
         return Response(200, envelope(rec, sorted(rec.props)))
 
 

@@ -136,11 +136,16 @@ def resolve_associations(portal: Portal, t: ObjectType, associations: Any) -> li
 
 
 def update(portal: Portal, t: ObjectType, rec: Record, properties: Any, source: str = "API",
-           allow_read_only: bool = False) -> Record:
+           allow_read_only: bool = False, raw: bool = False) -> Record:
+    """Apply a property update. ``raw`` (admin only) stores the strings unchecked, to
+    reproduce values a portal may hold that its own validation would refuse today."""
     store = portal.store(t)
-    changes = check_properties(portal.catalog, t.type_id, properties, rec.props,
-                               t.name == "contacts", portal.portal_id, allow_read_only)
-    _check_unique(portal, t, changes, rec.id, creating=False)
+    if raw:
+        changes = {str(k): (None if v is None else str(v)) for k, v in dict(properties or {}).items()}
+    else:
+        changes = check_properties(portal.catalog, t.type_id, properties, rec.props,
+                                   t.name == "contacts", portal.portal_id, allow_read_only)
+        _check_unique(portal, t, changes, rec.id, creating=False)
     real = {k: v for k, v in changes.items() if rec.props.get(k) != v}
     if not real:
         return rec
