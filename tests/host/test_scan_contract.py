@@ -173,3 +173,17 @@ def test_self_join_shares_one_instance(conn):
     rows = run(conn, "SELECT a.id, b.id FROM echo a JOIN echo b ON a.id = b.id ORDER BY 1")
     assert rows == [(1, 1), (2, 2), (3, 3)]
     assert reports(conn, "init") == []
+
+
+def test_instance_is_rebuilt_when_columns_change(conn):
+    run(conn, "SELECT 1 FROM echo LIMIT 1")
+    reports(conn)
+    run(conn, "SELECT 1 FROM echo LIMIT 1")
+    assert reports(conn, "init") == []  # cached across statements
+    run(conn, "ALTER FOREIGN TABLE echo ADD COLUMN extra text")
+    try:
+        run(conn, "SELECT 1 FROM echo LIMIT 1")
+        init = reports(conn, "init")
+        assert [c[0] for c in init[0]["columns"]] == ["id", "name", "n", "flag", "extra"]
+    finally:
+        run(conn, "ALTER FOREIGN TABLE echo DROP COLUMN extra")
