@@ -155,3 +155,17 @@ def test_two_concurrent_sessions_scan_and_write(host_db):
     for thread in threads:
         thread.join(timeout=60)
     assert not errors, errors
+
+
+def test_prepare_transaction_is_refused_after_foreign_writes(host_db):
+    conn = host_db.connect(autocommit=False)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("INSERT INTO people VALUES (777, 'prep@example.com', 'p')")
+            with pytest.raises(psycopg2.Error) as excinfo:
+                cur.execute("PREPARE TRANSACTION 'hubspot'")
+        assert excinfo.value.pgcode == "0A000"
+        assert "cannot PREPARE a transaction" in excinfo.value.diag.message_primary
+        conn.rollback()
+    finally:
+        conn.close()
