@@ -4,7 +4,7 @@
 1,000,000 rows x 10 columns (5 ints, 5 short texts); SELECT count(*) and
 SELECT sum(c4) through (a) a wrapper yielding tuples from Python, (b) a
 delegated scan of a local table with the same rows, (c) that local table.
-Parallel workers and JIT off; medians of several runs in one session.
+Parallel workers and JIT off; medians of several interleaved runs in one session.
 Targets: (b) within 1.3x of (c); (a) at most 10x of (c).
 
 Usage (as root it re-runs itself as postgres): venv/bin/python bench/host_scan.py [--rows N] [--runs K]
@@ -45,22 +45,25 @@ def setup(cur, rows: int) -> None:
     cur.execute("SET jit = off")
 
 
-def median_ms(cur, sql: str, runs: int) -> float:
-    cur.execute(sql)  # warm-up (caches, instance creation)
-    cur.fetchall()
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
+def medians_ms(cur, cases: dict[tuple[str, str], str], runs: int) -> dict[tuple[str, str], float]:
+    """Median time of each statement, the runs of all cases interleaved (fairer under noise)."""
+    timings: dict[tuple[str, str], list[float]] = {case: [] for case in cases}
+    for sql in cases.values():  # warm-up: caches, instance creation
         cur.execute(sql)
         cur.fetchall()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
+    for _ in range(runs):
+        for case, sql in cases.items():
+            started = time.perf_counter()
+            cur.execute(sql)
+            cur.fetchall()
+            timings[case].append((time.perf_counter() - started) * 1000)
+    return {case: statistics.median(values) for case, values in timings.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
     run_as_postgres()
     import psycopg2
@@ -72,8 +75,9 @@ def main() -> None:
         setup(cur, args.rows)
         tables = {"(a) python tuples": "python_tuples", "(b) delegated scan": "delegated",
                   "(c) native table": "native"}
-        results = {(label, q): median_ms(cur, sql.format(table), args.runs)
-                   for label, table in tables.items() for q, sql in QUERIES.items()}
+        results = medians_ms(cur, {(label, q): sql.format(table)
+                                   for label, table in tables.items() for q, sql in QUERIES.items()},
+                             args.runs)
         conn.close()
 
     print(f"{args.rows:,} rows x 10 columns, median of {args.runs} runs, parallel off, jit off")
