@@ -526,6 +526,25 @@ scan_kwargs(HostScanState *state)
 					   NULL);
 }
 
+/* hubspot_fdw.host.capabilities.LocalScan, looked up once per backend. */
+static PyObject *
+local_scan_type(void)
+{
+	static PyObject *local_scan_class = NULL;
+
+	if (local_scan_class == NULL)
+	{
+		PyObject   *capabilities = PyImport_ImportModule("hubspot_fdw.host.capabilities");
+
+		if (capabilities != NULL)
+			local_scan_class = PyObject_GetAttrString(capabilities, "LocalScan");
+		Py_XDECREF(capabilities);
+		if (local_scan_class == NULL)
+			host_report_python_error(ERROR, "loading LocalScan");
+	}
+	return local_scan_class;
+}
+
 static void
 start_scan(ForeignScanState *node, HostScanState *state)
 {
@@ -548,15 +567,7 @@ start_scan(ForeignScanState *node, HostScanState *state)
 		state->finished = true;
 		return;
 	}
-	{
-		PyObject   *capabilities = PyImport_ImportModule("hubspot_fdw.host.capabilities");
-
-		if (capabilities)
-			local_scan_class = PyObject_GetAttrString(capabilities, "LocalScan");
-		Py_XDECREF(capabilities);
-		if (local_scan_class == NULL)
-			host_report_python_error(ERROR, "loading LocalScan");
-	}
+	local_scan_class = local_scan_type();
 	if (PyObject_IsInstance(result, local_scan_class) == 1)
 	{
 		MemoryContext old = MemoryContextSwitchTo(state->cxt);
@@ -565,10 +576,8 @@ start_scan(ForeignScanState *node, HostScanState *state)
 		state->delegated_sql = pstrdup(delegated_scan_sql(state->delegated));
 		MemoryContextSwitchTo(old);
 		Py_DECREF(result);
-		Py_DECREF(local_scan_class);
 		return;
 	}
-	Py_DECREF(local_scan_class);
 	state->iterator = PyObject_GetIter(result);
 	Py_DECREF(result);
 	if (state->iterator == NULL)
