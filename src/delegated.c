@@ -85,17 +85,16 @@ bind_params(PyObject *params, Oid *types, int ntypes)
 	return bound;
 }
 
-/* Parse, plan and start the query; the caller runs this as the owner. */
-static QueryDesc *
-start_query(const char *sql, PyObject *params)
+/* Parse and plan the query; the caller runs this as the owner. */
+static void
+plan_query(DelegatedPlan *plan, const char *sql)
 {
+	MemoryContext old = MemoryContextSwitchTo(plan->cxt);
 	List	   *raw = pg_parse_query(sql);
 	Oid		   *types = NULL;
 	int			ntypes = 0;
 	List	   *queries;
 	Query	   *query;
-	PlannedStmt *planned;
-	QueryDesc  *desc;
 
 	if (list_length(raw) != 1)
 		ereport(ERROR,
@@ -108,9 +107,27 @@ start_query(const char *sql, PyObject *params)
 		ereport(ERROR,
 				(errcode(ERRCODE_FDW_ERROR),
 				 errmsg("a local scan must be exactly one read-only SELECT statement")));
-	planned = pg_plan_query(query, sql, 0, NULL);
-	desc = CreateQueryDesc(planned, sql, GetActiveSnapshot(), InvalidSnapshot,
-						   None_Receiver, bind_params(params, types, ntypes), NULL, 0);
+	plan->planned = pg_plan_query(query, sql, 0, NULL);
+	plan->types = types;
+	plan->ntypes = ntypes;
+	plan->sql = pstrdup(sql);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Start the query, planning it unless the previous scan of this node ran
+ * the same SQL (a rescan, e.g. the inner side of a nested loop, usually
+ * only changes parameters; plans are read-only for the executor).
+ */
+static QueryDesc *
+start_query(DelegatedPlan *plan, const char *sql, PyObject *params)
+{
+	QueryDesc  *desc;
+
+	if (plan->sql == NULL || strcmp(plan->sql, sql) != 0)
+		plan_query(plan, sql);
+	desc = CreateQueryDesc(plan->planned, plan->sql, GetActiveSnapshot(), InvalidSnapshot,
+						   None_Receiver, bind_params(params, plan->types, plan->ntypes), NULL, 0);
 	ExecutorStart(desc, 0);
 	return desc;
 }
@@ -190,7 +207,7 @@ plan_passthrough(DelegatedScan *scan, Relation foreignrel)
 }
 
 DelegatedScan *
-delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted)
+delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted, DelegatedPlan *plan)
 {
 	DelegatedScan *scan = palloc0(sizeof(DelegatedScan));
 	PyObject   *sql = PyObject_GetAttrString(spec, "sql");
@@ -211,7 +228,7 @@ delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted)
 						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
 	{
-		scan->query = start_query(scan->sql, params);
+		scan->query = start_query(plan, scan->sql, params);
 	}
 	PG_FINALLY();
 	{
@@ -295,10 +312,4 @@ delegated_scan_end(DelegatedScan *scan)
 	ExecutorEnd(scan->query);
 	FreeQueryDesc(scan->query);
 	scan->query = NULL;
-}
-
-const char *
-delegated_scan_sql(DelegatedScan *scan)
-{
-	return scan->sql;
 }

@@ -132,11 +132,18 @@ extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOi
 
 /* delegated.c: local scans the host runs in C on the wrapper's behalf */
 typedef struct DelegatedScan DelegatedScan;
+typedef struct DelegatedPlan	/* the last plan of a scan node, kept for rescans */
+{
+	MemoryContext cxt;			/* lives as long as the scan node */
+	char	   *sql;
+	struct PlannedStmt *planned;
+	Oid		   *types;
+	int			ntypes;
+} DelegatedPlan;
 extern DelegatedScan *delegated_scan_begin(PyObject *spec, Relation foreignrel,
-										   bool *wanted);
+										   bool *wanted, DelegatedPlan *plan);
 extern TupleTableSlot *delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
 extern void delegated_scan_end(DelegatedScan *scan);
-extern const char *delegated_scan_sql(DelegatedScan *scan);
 
 /* pymodule.c: the _hubspot_fdw_host module Python code calls */
 extern PyObject *PyInit__hubspot_fdw_host(void);

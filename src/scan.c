@@ -66,7 +66,9 @@ typedef struct HostScanState
 	PyObject   *iterator;
 	PyObject   *row;			/* last row, released on the next */
 	DelegatedScan *delegated;
+	DelegatedPlan delegated_plan;	/* reused by rescans running the same SQL */
 	char	   *delegated_sql;	/* for EXPLAIN ANALYZE */
+	MemoryContext delegated_cxt;	/* one delegated execution; reset on rescan */
 	bool		started;
 	bool		finished;
 	MemoryContext cxt;
@@ -488,6 +490,9 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	ListCell   *lc;
 
 	state->cxt = CurrentMemoryContext;
+	state->delegated_plan.cxt = CurrentMemoryContext;
+	state->delegated_cxt = AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw delegated scan",
+												 ALLOCSET_SMALL_SIZES);
 	state->instance = host_get_instance(RelationGetRelid(rel))->instance;
 	Py_INCREF(state->instance);
 	callback = palloc0(sizeof(MemoryContextCallback));
@@ -570,10 +575,11 @@ start_scan(ForeignScanState *node, HostScanState *state)
 	local_scan_class = local_scan_type();
 	if (PyObject_IsInstance(result, local_scan_class) == 1)
 	{
-		MemoryContext old = MemoryContextSwitchTo(state->cxt);
+		MemoryContext old = MemoryContextSwitchTo(state->delegated_cxt);
 
-		state->delegated = delegated_scan_begin(result, rel, state->wanted);
-		state->delegated_sql = pstrdup(delegated_scan_sql(state->delegated));
+		state->delegated = delegated_scan_begin(result, rel, state->wanted,
+												&state->delegated_plan);
+		state->delegated_sql = state->delegated_plan.sql;
 		MemoryContextSwitchTo(old);
 		Py_DECREF(result);
 		return;
@@ -641,6 +647,7 @@ hostReScanForeignScan(ForeignScanState *node)
 	if (state->delegated)
 		delegated_scan_end(state->delegated);
 	state->delegated = NULL;
+	MemoryContextReset(state->delegated_cxt);
 	Py_CLEAR(state->iterator);
 	Py_CLEAR(state->row);
 	state->started = false;

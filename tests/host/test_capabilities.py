@@ -46,6 +46,21 @@ def test_delegated_scan_with_parameters_and_joins(conn):
     assert rows == [("i2",), ("i3",)]
 
 
+def test_delegated_scan_as_the_inner_side_of_a_nested_loop(conn):
+    run(conn, "CREATE TEMP TABLE wanted AS SELECT g::numeric AS n FROM generate_series(1, 300) g")
+    run(conn, "ANALYZE wanted")
+    run(conn, "SET enable_hashjoin = off")
+    run(conn, "SET enable_mergejoin = off")
+    try:
+        plan = "\n".join(r[0] for r in run(conn, "EXPLAIN SELECT i.id FROM wanted w JOIN items i ON i.n = w.n"))
+        assert "Nested Loop" in plan and "Materialize" not in plan, plan
+        rows = run(conn, "SELECT count(*), min(i.id), max(i.id) FROM wanted w JOIN items i ON i.n = w.n")
+        assert rows == [(300, "i1", "i99")]  # one rescan per outer row, each with its own parameter
+    finally:
+        run(conn, "RESET enable_hashjoin")
+        run(conn, "RESET enable_mergejoin")
+
+
 def test_delegated_scan_needs_only_the_foreign_table_privilege(host_db):
     conn = psycopg2.connect(host_db.dsn.replace("user=postgres", "user=reader"))
     conn.autocommit = True

@@ -280,6 +280,8 @@ class Slow(ForeignDataWrapper):
 class Local(ForeignDataWrapper):
     """Answers scans with a delegated LocalScan over the local table in option ``table``."""
 
+    _startup_cost = 1  # a local query starts fast
+
     def __init__(self, options: dict, columns: dict) -> None:
         super().__init__(options, columns)
         self.table = options["table"]
@@ -287,6 +289,9 @@ class Local(ForeignDataWrapper):
 
     def get_rel_size(self, quals, columns):
         return (1000, 40)
+
+    def get_path_keys(self):
+        return [(("n",), 1)]
 
     def can_sort(self, sortkeys):
         return sortkeys
