@@ -81,10 +81,18 @@ class HubSpotFdw(ForeignDataWrapper):
         return resolve(self.options, self.table.name)
 
     # -- planning --------------------------------------------------------------------------------
+    # Startup cost the host reads after get_rel_size: an HTTP round trip is worth
+    # thousands of page reads, a cache query almost nothing (joins plan accordingly).
+    _startup_cost: float = 1000.0
+    LIVE_STARTUP_COST = 1000.0
+    CACHE_STARTUP_COST = 1.0
+
     def get_rel_size(self, quals: list, columns: set) -> tuple[int, int]:
         width = 40 * max(len(columns), 1)
         try:
-            if self._mode().mode == "cache":
+            cache = self._mode().mode == "cache"
+            self._startup_cost = self.CACHE_STARTUP_COST if cache else self.LIVE_STARTUP_COST
+            if cache:
                 return (self._cache_rows(), width)
             ids = live.ids_from_quals(quals, self.table.column_names[0])
             if ids is not None:
