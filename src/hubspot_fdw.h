@@ -62,7 +62,6 @@ typedef struct HostInstance
 	Oid			relid;			/* hash key: the foreign table */
 	char	   *fingerprint;	/* options + columns + user, to detect changes */
 	PyObject   *instance;		/* the wrapper object */
-	PyObject   *wrapper_name;	/* "module.Class" as a Python str */
 	bool		in_xact;		/* begin() called in this transaction */
 	int			xact_level;		/* deepest nesting level seen (1 = top) */
 } HostInstance;

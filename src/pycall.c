@@ -180,7 +180,9 @@ host_report_python_error(int elevel, const char *context)
 	sqlstate = attr_string(value, "sqlstate");
 	detail = attr_string(value, "detail");
 	hint = attr_string(value, "hint");
-	traceback_text = format_traceback(type, value, tb);
+	/* formatting a traceback costs an import and a walk: only when it is logged */
+	traceback_text = message_level_is_interesting(DEBUG1)
+		? format_traceback(type, value, tb) : NULL;
 	Py_XDECREF(type);
 	Py_XDECREF(value);
 	Py_XDECREF(tb);

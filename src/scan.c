@@ -71,7 +71,6 @@ typedef struct HostScanState
 	MemoryContext delegated_cxt;	/* one delegated execution; reset on rescan */
 	bool		started;
 	bool		finished;
-	MemoryContext cxt;
 } HostScanState;
 
 /* ---------- helpers ---------- */
@@ -489,7 +488,6 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	Bitmapset  *attrs = NULL;
 	ListCell   *lc;
 
-	state->cxt = CurrentMemoryContext;
 	state->delegated_plan.cxt = CurrentMemoryContext;
 	state->delegated_cxt = AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw delegated scan",
 												 ALLOCSET_SMALL_SIZES);

@@ -52,6 +52,12 @@ def _record_id(sim: Any, t, raw: Any) -> int:
     return int(s)
 
 
+def _input_ids(sim: Any, ta, tb, inp: dict) -> tuple[int, int]:
+    """The (from, to) record ids of one batch input; 404 error if either is unknown."""
+    return (_record_id(sim, ta, (inp.get("from") or {}).get("id")),
+            _record_id(sim, tb, (inp.get("to") or {}).get("id")))
+
+
 def _specs(sim: Any, ta, tb, specs: Any) -> set[int]:
     if not isinstance(specs, list) or not specs:
         raise errors.validation("Invalid input JSON: expected a list of association specs.")
@@ -248,8 +254,7 @@ def batch_create(sim: Any, req: Request) -> Response:
         started = sim.portal.clock.peek_ms()
         for inp in inputs:
             try:
-                x = _record_id(sim, ta, (inp.get("from") or {}).get("id"))
-                y = _record_id(sim, tb, (inp.get("to") or {}).get("id"))
+                x, y = _input_ids(sim, ta, tb, inp)
                 types = _specs(sim, ta, tb, inp.get("types"))
             except errors.ApiError as exc:
                 errs.append(errors.standard_error(exc.body.get("category", "VALIDATION_ERROR"),
@@ -269,8 +274,7 @@ def batch_default(sim: Any, req: Request) -> Response:
         started = sim.portal.clock.peek_ms()
         for inp in inputs:
             try:
-                x = _record_id(sim, ta, (inp.get("from") or {}).get("id"))
-                y = _record_id(sim, tb, (inp.get("to") or {}).get("id"))
+                x, y = _input_ids(sim, ta, tb, inp)
             except errors.ApiError as exc:
                 errs.append(errors.standard_error("OBJECT_NOT_FOUND", exc.body["message"], exc.body.get("context")))
                 continue
@@ -354,8 +358,7 @@ def _v3_write(sim: Any, req: Request, create: bool) -> Response:
             d = next((d for d in reg.pair(ta.type_id, tb.type_id) if d.name == name), None)
             if d is None:
                 raise errors.validation(f"Unknown association type {name}.")
-            x = _record_id(sim, ta, (inp.get("from") or {}).get("id"))
-            y = _record_id(sim, tb, (inp.get("to") or {}).get("id"))
+            x, y = _input_ids(sim, ta, tb, inp)
             if create:
                 sim.portal.edges.add_types(ta.type_id, x, tb.type_id, y,
                                            {d.type_id, reg.unlabeled(ta.type_id, tb.type_id).type_id})
