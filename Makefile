@@ -41,8 +41,11 @@ deps:
 python-env: deps
 	bash scripts/install_python_env.sh $(VENV)
 
+# The tests and the demo start PostgreSQL from the same installation they build for.
+PG_BINDIR = $(shell $(PG_CONFIG) --bindir 2>/dev/null)
+
 test: install
-	bash scripts/run_tests.sh $(VENV)
+	PG_BIN=$(PG_BINDIR) bash scripts/run_tests.sh $(VENV)
 
 demo: install
-	bash scripts/demo.sh $(VENV)
+	PG_BIN=$(PG_BINDIR) bash scripts/demo.sh $(VENV)

@@ -24,5 +24,5 @@ if ! runuser -u "$runner" -- test -r "$here/pyproject.toml" -a -x "$here/tests";
   chown -R "$runner" "$workdir"
 fi
 cd "$workdir"
-exec runuser -u "$runner" -- env HOME=/tmp PATH="$venv/bin:$PATH" \
+exec runuser -u "$runner" -- env HOME=/tmp PATH="$venv/bin:$PATH" PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}" \
   "$python" -m pytest "${pytest_args[@]}"
