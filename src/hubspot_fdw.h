@@ -144,6 +144,9 @@ extern DelegatedScan *delegated_scan_begin(PyObject *spec, Relation foreignrel,
 extern TupleTableSlot *delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
 extern void delegated_scan_end(DelegatedScan *scan);
 
+/* worker.c: the materializer's background workers (GUCs, launcher) */
+extern void host_worker_init(void);
+
 /* pymodule.c: the _hubspot_fdw_host module Python code calls */
 extern PyObject *PyInit__hubspot_fdw_host(void);
 

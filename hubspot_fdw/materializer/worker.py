@@ -1,0 +1,116 @@
+"""The materializer inside a PostgreSQL background worker: ``run(server)``, called by
+src/worker.c in a worker connected as the role that called ``hubspot_fdw.start_sync``.
+
+The loop: while the server is marked (``hubspot_fdw.sync_servers``) and this worker holds
+the server's lease, run one engine pass (``Materializer.run_once``: one transaction per
+step, committed through ``_hubspot_fdw_worker``), report it, sleep
+``hubspot_fdw.sync_poll_interval``. An error outside the engine's own per-table recording
+is reported (``sync_workers.last_error``) and the loop goes on after a pause. SIGTERM
+arrives as ``QueryCanceled`` (a BaseException: nothing here catches it). Returns why it
+stopped; the C side then exits with code 0 (the postmaster does not restart it).
+Deliberately not here: the sync logic (engine.py), signals and transactions (worker.c).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from hubspot_fdw.api.budget import BudgetConfig
+from hubspot_fdw.api.client import HubSpotClient
+from hubspot_fdw.cache.runner import BackendRunner, SqlRunner
+from hubspot_fdw.materializer.config import SyncConfig
+from hubspot_fdw.materializer.engine import Materializer
+from hubspot_fdw.materializer.lease import claim
+from hubspot_fdw.materializer.serverconf import read_server
+
+log = logging.getLogger("hubspot_fdw.materializer.worker")
+
+RETRY_SECONDS = 10.0  # pause after an error or while another process holds the lease
+
+
+def _host() -> Any:
+    import _hubspot_fdw_worker  # type: ignore[import-not-found]  # exists only in a sync worker
+    return _hubspot_fdw_worker
+
+
+class WorkerRunner(BackendRunner):
+    """SPI in the worker's own transactions: commit/rollback end one and begin the next."""
+
+    def commit(self) -> None:
+        _host().commit()
+
+    def rollback(self) -> None:
+        _host().rollback()
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    poll_interval: float
+    backfill_share: float
+
+
+def read_settings(runner: SqlRunner) -> WorkerSettings:
+    row = runner.execute("SELECT current_setting('hubspot_fdw.sync_poll_interval')::float8 AS poll, "
+                         "current_setting('hubspot_fdw.sync_backfill_share')::float8 AS share")[0]
+    return WorkerSettings(float(row["poll"]), float(row["share"]))
+
+
+def report(runner: SqlRunner, server: str, passed: bool = False, error: str | None = None) -> bool:
+    """Record this worker's state; False when the server is no longer marked."""
+    rows = runner.execute("SELECT hubspot_fdw._sync_worker_report($1, $2, $3) AS marked",
+                          [server, "true" if passed else "false", error])
+    return bool(rows[0]["marked"])
+
+
+def build(runner: SqlRunner, server: str, settings: WorkerSettings) -> Materializer:
+    conf = read_server(runner, server)
+    use_budget = conf.options.get("use_budget", "true").lower() in ("true", "on", "yes", "1")
+    defaults = BudgetConfig()
+    budget = BudgetConfig(shares=(defaults.shares[0], defaults.shares[1], settings.backfill_share))
+    client = HubSpotClient(conf.api_url, conf.access_token, use_budget=use_budget, budget=budget)
+    config = SyncConfig(poll_interval=settings.poll_interval, use_budget=use_budget,
+                        backfill_share=settings.backfill_share)
+    return Materializer(client, runner, server, conf.cache_schema, config=config)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"[:2000]
+
+
+def run(server: str) -> str:
+    runner = WorkerRunner()
+    host = _host()
+    settings = read_settings(runner)
+    engine: Materializer | None = None
+    while True:
+        delay = settings.poll_interval
+        try:
+            if not report(runner, server):
+                return "the server is no longer marked for syncing"
+            holder = claim(runner, server)
+            runner.commit()
+            if holder is not None:
+                if holder.kind == "worker":
+                    return f"the server is synced by {holder.description}"
+                report(runner, server, error=f"waiting: server \"{server}\" is being synced by {holder.description}")
+                delay = max(delay, RETRY_SECONDS)
+            else:
+                if engine is None:
+                    engine = build(runner, server, settings)
+                    runner.commit()
+                engine.config.poll_interval = settings.poll_interval
+                engine.run_once()
+                report(runner, server, passed=True)
+        except Exception as exc:  # the worker's supervision boundary: record, pause, go on
+            engine = None
+            runner.rollback()
+            log.warning("sync of server %s: %s", server, _describe(exc))
+            report(runner, server, error=_describe(exc))
+            delay = max(delay, RETRY_SECONDS)
+        if host.wait(delay):
+            new = read_settings(runner)
+            if engine is not None and new.backfill_share != settings.backfill_share:
+                engine = None  # the client's budget shares are fixed at construction
+            settings = new
