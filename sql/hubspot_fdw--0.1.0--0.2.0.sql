@@ -169,15 +169,24 @@ CREATE FUNCTION hubspot_fdw.stop_sync(server text)
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  h record;
   marked boolean;
+  stopped boolean := false;
+  worker integer;
 BEGIN
   DELETE FROM hubspot_fdw.sync_servers s WHERE s.server_name = server RETURNING true INTO marked;
-  SELECT * INTO h FROM hubspot_fdw._sync_holder(server) x WHERE x.holder = 'worker';
-  IF h.pid IS NOT NULL THEN
-    PERFORM pg_catalog.pg_terminate_backend(h.pid, 5000);  -- waits until it exited
-  END IF;
-  RETURN coalesce(marked, false) OR h.pid IS NOT NULL;
+  -- the lease holder, and a worker of this server that has not claimed the lease yet
+  -- (its activity names the server); a restarted one sees no mark and exits for good
+  FOR worker IN
+    SELECT a.pid FROM pg_catalog.pg_stat_activity a
+     WHERE a.backend_type = 'hubspot_fdw sync' AND a.datid = (SELECT d.oid FROM pg_catalog.pg_database d
+                                                              WHERE d.datname = pg_catalog.current_database())
+       AND (a.query = format('hubspot_fdw sync of server "%s"', server)
+            OR a.pid IN (SELECT h.pid FROM hubspot_fdw._sync_holder(server) h WHERE h.holder = 'worker'))
+  LOOP
+    PERFORM pg_catalog.pg_terminate_backend(worker, 5000);  -- waits until it exited
+    stopped := true;
+  END LOOP;
+  RETURN coalesce(marked, false) OR stopped;
 END $$;
 REVOKE EXECUTE ON FUNCTION hubspot_fdw.stop_sync(text) FROM PUBLIC;
 COMMENT ON FUNCTION hubspot_fdw.stop_sync(text) IS

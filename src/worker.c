@@ -74,6 +74,13 @@ static int	sync_restart_delay = 10;
 /* true in backends of a postmaster that preloaded the library */
 static bool worker_preloaded = false;
 
+/*
+ * A sync worker's pg_stat_activity.query while it runs: 'hubspot_fdw sync of
+ * server "<name>"' (stop_sync finds a worker that has not claimed its lease
+ * yet by it).
+ */
+static char worker_activity[NAMEDATALEN + 64];
+
 PGDLLEXPORT void hubspot_fdw_launcher_main(Datum main_arg);
 PGDLLEXPORT void hubspot_fdw_dbscan_main(Datum main_arg);
 PGDLLEXPORT void hubspot_fdw_sync_main(Datum main_arg);
@@ -440,7 +447,7 @@ worker_wait(PyObject *self, PyObject *args)
 		ResetLatch(MyLatch);
 	}
 	begin_step();
-	pgstat_report_activity(STATE_RUNNING, "hubspot_fdw sync");
+	pgstat_report_activity(STATE_RUNNING, worker_activity);
 	if (host_cancel_pending())
 	{
 		PyErr_SetString(host_api_object("QueryCanceled"), "terminating the sync worker");
@@ -476,9 +483,10 @@ hubspot_fdw_sync_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(args.dbid, args.roleid, 0);
 	pgstat_report_appname("hubspot_fdw sync");
+	snprintf(worker_activity, sizeof(worker_activity), "hubspot_fdw sync of server \"%s\"", args.server);
 
 	begin_step();
-	pgstat_report_activity(STATE_RUNNING, "hubspot_fdw sync");
+	pgstat_report_activity(STATE_RUNNING, worker_activity);
 	host_python_ensure();
 	module = PyModule_Create(&worker_module);
 	if (module == NULL ||

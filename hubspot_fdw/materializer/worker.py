@@ -23,11 +23,11 @@ from hubspot_fdw.cache.runner import BackendRunner, SqlRunner
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
 from hubspot_fdw.materializer.lease import claim
-from hubspot_fdw.materializer.serverconf import read_server
+from hubspot_fdw.materializer.serverconf import ServerConfig, read_server
 
 log = logging.getLogger("hubspot_fdw.materializer.worker")
 
-RETRY_SECONDS = 10.0  # pause after an error or while another process holds the lease
+RETRY_SECONDS = 5.0  # pause after an error or while another process holds the lease
 
 
 def _host() -> Any:
@@ -64,15 +64,19 @@ def report(runner: SqlRunner, server: str, passed: bool = False, error: str | No
     return bool(rows[0]["marked"])
 
 
-def build(runner: SqlRunner, server: str, settings: WorkerSettings) -> Materializer:
-    conf = read_server(runner, server)
+def conf_key(conf: ServerConfig) -> tuple:
+    """What the engine is built from: a change (new token, URL, schema) rebuilds it."""
+    return conf.api_url, conf.access_token, conf.cache_schema, tuple(sorted(conf.options.items()))
+
+
+def build(runner: SqlRunner, conf: ServerConfig, settings: WorkerSettings) -> Materializer:
     use_budget = conf.options.get("use_budget", "true").lower() in ("true", "on", "yes", "1")
     defaults = BudgetConfig()
     budget = BudgetConfig(shares=(defaults.shares[0], defaults.shares[1], settings.backfill_share))
     client = HubSpotClient(conf.api_url, conf.access_token, use_budget=use_budget, budget=budget)
     config = SyncConfig(poll_interval=settings.poll_interval, use_budget=use_budget,
                         backfill_share=settings.backfill_share)
-    return Materializer(client, runner, server, conf.cache_schema, config=config)
+    return Materializer(client, runner, conf.server, conf.cache_schema, config=config)
 
 
 def _describe(exc: BaseException) -> str:
@@ -84,6 +88,7 @@ def run(server: str) -> str:
     host = _host()
     settings = read_settings(runner)
     engine: Materializer | None = None
+    built_from: tuple = ()
     while True:
         delay = settings.poll_interval
         try:
@@ -97,8 +102,11 @@ def run(server: str) -> str:
                 report(runner, server, error=f"waiting: server \"{server}\" is being synced by {holder.description}")
                 delay = max(delay, RETRY_SECONDS)
             else:
-                if engine is None:
-                    engine = build(runner, server, settings)
+                conf = read_server(runner, server)  # the token is read inside the database, every pass
+                if engine is None or conf_key(conf) != built_from:
+                    engine = None
+                    engine = build(runner, conf, settings)
+                    built_from = conf_key(conf)
                     runner.commit()
                 engine.config.poll_interval = settings.poll_interval
                 engine.run_once()

@@ -107,7 +107,7 @@ def query(db: Database, sql: str, params: tuple = ()) -> list[tuple]:
             time.sleep(0.1)
     try:
         with conn.cursor() as cur:
-            cur.execute(sql, params)
+            cur.execute(sql, params or None)
             return cur.fetchall() if cur.description else []
     finally:
         conn.close()
