@@ -207,6 +207,28 @@ def test_unprivileged_role_cannot_block_the_sync(db) -> None:
     one_worker(db)
 
 
+def test_sigterm_and_shutdown_never_wait_on_hubspot(cluster, db, sim) -> None:
+    """With HubSpot not answering (the simulator stopped), the worker sits in an HTTP read."""
+    pid = one_worker(db)
+    os.kill(sim.pid, signal.SIGSTOP)
+    try:
+        time.sleep(1.0)
+        assert query(db, "SELECT wait_event_type IS DISTINCT FROM 'Extension' FROM pg_stat_activity "
+                         "WHERE pid = %s", (pid,))[0][0]  # busy in a pass, not sleeping on its latch
+        started = time.monotonic()
+        assert query(db, "SELECT pg_terminate_backend(%s, 10000)", (pid,))[0][0] is True
+        term = time.monotonic() - started
+        wait_for("a restarted worker", lambda: [p for p in worker_pids(db) if p != pid], timeout=30)
+        time.sleep(1.5)  # it is blocked on HubSpot again
+        fast = cluster.stop("fast")
+        print(f"\nHubSpot not answering: SIGTERM to exit {term * 1000:.0f}ms, fast shutdown {fast:.2f}s")
+    finally:
+        os.kill(sim.pid, signal.SIGCONT)
+    cluster.start()
+    one_worker(db)
+    change_arrives(db, sim, "AfterStall", 4)
+
+
 def test_server_restart_resumes_from_the_checkpoint(cluster, db, sim) -> None:
     one_worker(db)
     before = query(db, "SELECT table_name, backfill_started_at, backfill_finished_at FROM hubspot_fdw.sync_state "

@@ -1,0 +1,52 @@
+"""Without shared_preload_libraries: start_sync still runs a worker and says that it
+lasts until the next restart; after a restart the mark stays but nothing runs until
+start_sync is called again."""
+
+from __future__ import annotations
+
+import time
+from typing import Iterator
+
+import pytest
+
+from tests.worker.cluster import Cluster, query, wait_for
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    c = Cluster(preload=False)
+    c.start()
+    yield c
+    c.destroy()
+
+
+def workers(db) -> list[int]:
+    return [r[0] for r in query(db, "SELECT pid FROM pg_stat_activity WHERE backend_type = 'hubspot_fdw sync'")]
+
+
+def contacts_live(db) -> bool:
+    return bool(query(db, "SELECT 1 FROM hubspot_fdw.sync_status WHERE table_name = 'contacts' AND phase = 'live'"))
+
+
+def test_start_sync_without_preloading_says_so_and_syncs(db) -> None:
+    conn = db.connect()
+    with conn.cursor() as cur:
+        cur.execute("SELECT hubspot_fdw.start_sync('hubspot')")
+        pid = cur.fetchone()[0]
+    notices = " ".join(conn.notices)
+    conn.close()
+    assert "not in shared_preload_libraries" in notices and "until the server restarts" in notices
+    assert workers(db) == [pid]
+    wait_for("contacts live", lambda: contacts_live(db), timeout=120)
+
+
+def test_after_a_restart_nothing_runs_until_start_sync(cluster, db) -> None:
+    cluster.stop("fast")
+    cluster.start()
+    time.sleep(2.0)
+    assert workers(db) == []
+    assert query(db, "SELECT marked, running FROM hubspot_fdw.sync_workers")[0] == (True, None)
+    pid = query(db, "SELECT hubspot_fdw.start_sync('hubspot')")[0][0]
+    assert workers(db) == [pid]
+    assert query(db, "SELECT hubspot_fdw.stop_sync('hubspot')")[0][0] is True
+    assert workers(db) == []
