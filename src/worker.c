@@ -44,6 +44,7 @@
 #include "postmaster/interrupt.h"
 #include "storage/ipc.h"
 #include "storage/latch.h"
+#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -61,6 +62,7 @@ typedef struct SyncWorkerArgs
 {
 	Oid			dbid;
 	Oid			roleid;
+	TransactionId marked_by;	/* start_sync's transaction, or invalid */
 	char		server[NAMEDATALEN];
 } SyncWorkerArgs;
 
@@ -107,7 +109,8 @@ fill_worker(BackgroundWorker *worker, const char *function, const char *name,
  * background worker slot is free.
  */
 static int
-register_sync_worker(Oid dbid, Oid roleid, const char *server, bool notify)
+register_sync_worker(Oid dbid, Oid roleid, const char *server, bool notify,
+					 TransactionId marked_by)
 {
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
@@ -120,6 +123,7 @@ register_sync_worker(Oid dbid, Oid roleid, const char *server, bool notify)
 	memset(&args, 0, sizeof(args));
 	args.dbid = dbid;
 	args.roleid = roleid;
+	args.marked_by = marked_by;
 	strlcpy(args.server, server, NAMEDATALEN);
 	memcpy(worker.bgw_extra, &args, sizeof(args));
 	worker.bgw_main_arg = ObjectIdGetDatum(dbid);
@@ -207,7 +211,8 @@ hubspot_fdw_start_sync(PG_FUNCTION_ARGS)
 		PG_RETURN_INT32(atoi(detail));
 	}
 
-	pid = register_sync_worker(MyDatabaseId, roleid, server, true);
+	/* the worker first waits for this transaction: it sees the mark once committed */
+	pid = register_sync_worker(MyDatabaseId, roleid, server, true, GetTopTransactionIdIfAny());
 	if (pid < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
@@ -318,7 +323,7 @@ hubspot_fdw_dbscan_main(Datum main_arg)
 			char	   *server = SPI_getvalue(row, SPI_tuptable->tupdesc, 1);
 			Oid			roleid = DatumGetObjectId(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
 
-			if (register_sync_worker(dbid, roleid, server, false) < 0)
+			if (register_sync_worker(dbid, roleid, server, false, InvalidTransactionId) < 0)
 				ereport(WARNING,
 						(errmsg("hubspot_fdw: no background worker slot for the sync of server \"%s\"", server),
 						 errhint("Raise max_worker_processes.")));
@@ -485,8 +490,14 @@ hubspot_fdw_sync_main(Datum main_arg)
 	pgstat_report_appname("hubspot_fdw sync");
 	snprintf(worker_activity, sizeof(worker_activity), "hubspot_fdw sync of server \"%s\"", args.server);
 
-	begin_step();
 	pgstat_report_activity(STATE_RUNNING, worker_activity);
+	if (TransactionIdIsValid(args.marked_by))
+	{
+		StartTransactionCommand();
+		XactLockTableWait(args.marked_by, NULL, NULL, XLTW_None);
+		CommitTransactionCommand();
+	}
+	begin_step();
 	host_python_ensure();
 	module = PyModule_Create(&worker_module);
 	if (module == NULL ||

@@ -57,6 +57,11 @@ def read_settings(runner: SqlRunner) -> WorkerSettings:
     return WorkerSettings(float(row["poll"]), float(row["share"]))
 
 
+def extension_present(runner: SqlRunner) -> bool:
+    rows = runner.execute("SELECT to_regproc('hubspot_fdw._sync_worker_report') IS NOT NULL AS present")
+    return bool(rows[0]["present"])
+
+
 def report(runner: SqlRunner, server: str, passed: bool = False, error: str | None = None) -> bool:
     """Record this worker's state; False when the server is no longer marked."""
     rows = runner.execute("SELECT hubspot_fdw._sync_worker_report($1, $2, $3) AS marked",
@@ -92,6 +97,8 @@ def run(server: str) -> str:
     while True:
         delay = settings.poll_interval
         try:
+            if not extension_present(runner):
+                return "the extension was dropped"
             if not report(runner, server):
                 return "the server is no longer marked for syncing"
             holder = claim(runner, server)

@@ -50,3 +50,35 @@ def test_after_a_restart_nothing_runs_until_start_sync(cluster, db) -> None:
     assert workers(db) == [pid]
     assert query(db, "SELECT hubspot_fdw.stop_sync('hubspot')")[0][0] is True
     assert workers(db) == []
+
+
+def test_start_sync_refuses_bad_input(db) -> None:
+    import psycopg2
+    with pytest.raises(psycopg2.errors.UndefinedObject, match='server "nope" does not exist'):
+        query(db, "SELECT hubspot_fdw.start_sync('nope')")
+    query(db, "DROP ROLE IF EXISTS alice")
+    query(db, "CREATE ROLE alice LOGIN")
+    query(db, "GRANT EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) TO alice")
+    query(db, "GRANT USAGE ON SCHEMA hubspot_fdw TO alice")
+    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user="alice", dbname=db.name)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur, pytest.raises(psycopg2.errors.UndefinedObject,
+                                                  match='user mapping not found for "alice"'):
+            cur.execute("SELECT hubspot_fdw.start_sync('hubspot')")
+    finally:
+        conn.close()
+    assert workers(db) == []
+
+
+def test_start_sync_in_a_transaction_that_rolls_back_starts_nothing(db) -> None:
+    conn = db.connect(autocommit=False)
+    with conn.cursor() as cur:
+        cur.execute("SELECT hubspot_fdw.start_sync('hubspot')")
+        pid = cur.fetchone()[0]
+        time.sleep(1.0)  # the worker waits for this transaction
+        assert pid in workers(db)
+    conn.rollback()
+    conn.close()
+    wait_for("the worker gone", lambda: workers(db) == [], timeout=30)
+    assert query(db, "SELECT count(*) FROM hubspot_fdw.sync_workers WHERE marked")[0][0] == 0
