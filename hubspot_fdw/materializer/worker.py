@@ -84,11 +84,29 @@ def build(runner: SqlRunner, conf: ServerConfig, settings: WorkerSettings) -> Ma
     return Materializer(client, runner, conf.server, conf.cache_schema, config=config)
 
 
+class PostgresLogHandler(logging.Handler):
+    """The materializer's warnings and errors as WARNINGs in the server log."""
+
+    def __init__(self, server: str) -> None:
+        super().__init__(logging.WARNING)
+        self.server = server
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from hubspot_fdw.host.log import WARNING, log_to_postgres
+        try:
+            log_to_postgres(f"hubspot_fdw sync of server \"{self.server}\": {record.getMessage()}", WARNING)
+        except Exception:  # logging must never stop the sync
+            pass
+
+
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"[:2000]
 
 
 def run(server: str) -> str:
+    package_log = logging.getLogger("hubspot_fdw")
+    package_log.addHandler(PostgresLogHandler(server))
+    package_log.propagate = False
     runner = WorkerRunner()
     host = _host()
     settings = read_settings(runner)
@@ -121,7 +139,7 @@ def run(server: str) -> str:
         except Exception as exc:  # the worker's supervision boundary: record, pause, go on
             engine = None
             runner.rollback()
-            log.warning("sync of server %s: %s", server, _describe(exc))
+            log.warning("%s", _describe(exc))
             report(runner, server, error=_describe(exc))
             delay = max(delay, RETRY_SECONDS)
         if host.wait(delay):

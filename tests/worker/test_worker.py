@@ -112,7 +112,7 @@ def test_error_in_a_pass_is_recorded_and_the_worker_goes_on(db, sim) -> None:
         db, "SELECT 1 FROM hubspot_fdw.sync_status WHERE table_name = 'contacts' AND phase = 'live'"))
 
 
-def test_worker_error_is_visible_in_sql_and_the_worker_goes_on(db, sim) -> None:
+def test_worker_error_is_visible_in_sql_and_the_worker_goes_on(cluster, db, sim) -> None:
     pid = one_worker(db)
     since = db_now(db)
     query(db, "ALTER USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (SET access_token 'pat-na1-wrong')")
@@ -123,6 +123,10 @@ def test_worker_error_is_visible_in_sql_and_the_worker_goes_on(db, sim) -> None:
         assert "Authentication" in error or "401" in error
         assert "pat-na1" not in error  # the token never appears
         assert (running, shown_pid) == ("worker", pid)
+        log = wait_for("the error in the server log", lambda: [
+            line for line in cluster.log_text().splitlines() if 'WARNING:  hubspot_fdw sync of server "hubspot"' in line])
+        assert "pat-na1-wrong" not in cluster.log_text()
+        assert any(error.split(":")[0] in line for line in log)
     finally:
         query(db, "ALTER USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (SET access_token %s)", (sim.token,))
     fixed = db_now(db)
