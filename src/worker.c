@@ -6,8 +6,9 @@
  * Three kinds of worker, all in this file:
  *
  * - the launcher (static, registered by _PG_init only when the library is
- *   in shared_preload_libraries): after recovery it lists the databases and
- *   runs one database scan after another, then exits;
+ *   in shared_preload_libraries): after recovery it reads pg_database (no
+ *   database connection needed) and runs one database scan after another,
+ *   then exits;
  * - a database scan (dynamic): connects to one database and, if it has the
  *   extension, starts a sync worker for every server in
  *   hubspot_fdw.sync_servers, then exits;
@@ -33,9 +34,13 @@
  */
 #include "hubspot_fdw.h"
 
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -252,28 +257,33 @@ hubspot_fdw_launcher_main(Datum main_arg)
 {
 	List	   *databases = NIL;
 	ListCell   *lc;
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tuple;
 
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection("postgres", NULL, 0);
+	/* no database: pg_database is a shared catalog, read it directly */
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 
-	begin_step();
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT oid FROM pg_catalog.pg_database WHERE datallowconn AND NOT datistemplate",
-					true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not list the databases");
-	for (uint64 i = 0; i < SPI_processed; i++)
+	StartTransactionCommand();
+	(void) GetTransactionSnapshot();
+	rel = table_open(DatabaseRelationId, AccessShareLock);
+	scan = table_beginscan_catalog(rel, 0, NULL);
+	while (HeapTupleIsValid(tuple = heap_getnext(scan, ForwardScanDirection)))
 	{
-		bool		isnull;
-		Datum		oid = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tuple);
+		MemoryContext old;
 
-		databases = lappend_oid(databases, DatumGetObjectId(oid));
+		if (!db->datallowconn || db->datistemplate)
+			continue;
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		databases = lappend_oid(databases, db->oid);
 		MemoryContextSwitchTo(old);
 	}
-	SPI_finish();
-	end_step();
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	CommitTransactionCommand();
 
 	/* one scan at a time, so the scans never take all worker slots */
 	foreach(lc, databases)

@@ -235,13 +235,23 @@ def test_sigterm_and_shutdown_never_wait_on_hubspot(cluster, db, sim) -> None:
 
 def test_server_restart_resumes_from_the_checkpoint(cluster, db, sim) -> None:
     one_worker(db)
+    other = cluster.create_database("t_worker_other")  # the launcher serves every database
+    query(other, "CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s, use_budget 'false')",
+          (sim.base_url,))
+    query(other, "CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
+    query(other, "SELECT hubspot_fdw.start_sync('hubspot')")
     before = query(db, "SELECT table_name, backfill_started_at, backfill_finished_at FROM hubspot_fdw.sync_state "
                        "ORDER BY table_name")
     inserted = query(db, "SELECT id, _sync_inserted_at FROM hubspot_cache.contacts ORDER BY id")
     smart = cluster.stop("smart")
     cluster.start()
     started = time.monotonic()
-    one_worker(db)  # started by the launcher: nobody called start_sync
+    # started by the launcher: nobody called start_sync
+    wait_for("a worker in each database", lambda: sorted(r[0] for r in query(
+        db, "SELECT datname FROM pg_stat_activity WHERE backend_type = 'hubspot_fdw sync'")) == [
+        "t_worker", "t_worker_other"])
+    assert query(other, "SELECT hubspot_fdw.stop_sync('hubspot')")[0][0] is True
+    one_worker(db)
     print(f"\nsmart shutdown with the worker running: {smart:.2f}s; "
           f"server start to worker running: {time.monotonic() - started:.2f}s")
     change_arrives(db, sim, "AfterRestart", 3)
