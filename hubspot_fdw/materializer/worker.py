@@ -2,7 +2,7 @@
 src/worker.c in a worker connected as the role that called ``hubspot_fdw.start_sync``.
 
 The loop: while the server is marked (``hubspot_fdw.sync_servers``) and this worker holds
-the server's lease, run one engine pass (``Materializer.run_once``: one transaction per
+the server's lease, run one engine pass over the tables imported for the server (``Materializer.run_once``: one transaction per
 step, committed through ``_hubspot_fdw_worker``), report it, sleep
 ``hubspot_fdw.sync_poll_interval``. An error outside the engine's own per-table recording
 is reported (``sync_workers.last_error``) and the loop goes on after a pause. SIGTERM
@@ -69,19 +69,32 @@ def report(runner: SqlRunner, server: str, passed: bool = False, error: str | No
     return bool(rows[0]["marked"])
 
 
-def conf_key(conf: ServerConfig) -> tuple:
-    """What the engine is built from: a change (new token, URL, schema) rebuilds it."""
-    return conf.api_url, conf.access_token, conf.cache_schema, tuple(sorted(conf.options.items()))
+def imported_tables(runner: SqlRunner, server: str) -> list[str] | None:
+    """The catalog tables behind the server's foreign tables (their ``table`` option or
+    name); None when none is imported yet (then every table syncs, as with the CLI)."""
+    rows = runner.execute(
+        "SELECT DISTINCT coalesce((SELECT substr(o, 7) FROM unnest(ft.ftoptions) o WHERE o LIKE 'table=%' LIMIT 1),"
+        " c.relname::text) AS name FROM pg_catalog.pg_foreign_table ft"
+        " JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver"
+        " JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid WHERE s.srvname = $1 ORDER BY 1", [server])
+    return [r["name"] for r in rows] or None
 
 
-def build(runner: SqlRunner, conf: ServerConfig, settings: WorkerSettings) -> Materializer:
+def conf_key(conf: ServerConfig, tables: list[str] | None) -> tuple:
+    """What the engine is built from: a change (token, URL, schema, imported tables) rebuilds it."""
+    return (conf.api_url, conf.access_token, conf.cache_schema, tuple(sorted(conf.options.items())),
+            tuple(tables or ()))
+
+
+def build(runner: SqlRunner, conf: ServerConfig, settings: WorkerSettings,
+          tables: list[str] | None) -> Materializer:
     use_budget = conf.options.get("use_budget", "true").lower() in ("true", "on", "yes", "1")
     defaults = BudgetConfig()
     budget = BudgetConfig(shares=(defaults.shares[0], defaults.shares[1], settings.backfill_share))
     client = HubSpotClient(conf.api_url, conf.access_token, use_budget=use_budget, budget=budget)
     config = SyncConfig(poll_interval=settings.poll_interval, use_budget=use_budget,
                         backfill_share=settings.backfill_share)
-    return Materializer(client, runner, conf.server, conf.cache_schema, config=config)
+    return Materializer(client, runner, conf.server, conf.cache_schema, tables=tables, config=config)
 
 
 class PostgresLogHandler(logging.Handler):
@@ -128,10 +141,11 @@ def run(server: str) -> str:
                 delay = max(delay, RETRY_SECONDS)
             else:
                 conf = read_server(runner, server)  # the token is read inside the database, every pass
-                if engine is None or conf_key(conf) != built_from:
+                tables = imported_tables(runner, server)
+                if engine is None or conf_key(conf, tables) != built_from:
                     engine = None
-                    engine = build(runner, conf, settings)
-                    built_from = conf_key(conf)
+                    engine = build(runner, conf, settings, tables)
+                    built_from = conf_key(conf, tables)
                     runner.commit()
                 engine.config.poll_interval = settings.poll_interval
                 engine.run_once()

@@ -1,6 +1,6 @@
 """Fixtures for the background worker tests: a restartable cluster with hubspot_fdw
-preloaded, a database with the extension, a small simulator (real process), a server
-and a user mapping for the connecting role."""
+preloaded, a database with the extension, a small simulator (real process), a server,
+a user mapping for the connecting role and the foreign tables the worker is to sync."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any, Iterator
 import pytest
 
 from pg_harness import Database
-from tests.materializer.conftest import start_sim
+from tests.materializer.conftest import TABLES, start_sim
 from tests.worker.cluster import Cluster, query
 
 
@@ -34,4 +34,6 @@ def db(cluster: Cluster, sim: Any) -> Database:
                     "OPTIONS (api_url %s, use_budget 'false')", (sim.base_url,))
     query(database, "CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)",
           (sim.token,))
+    query(database, "CREATE SCHEMA hubspot")
+    query(database, f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO hubspot")
     return database

@@ -36,7 +36,7 @@ def test_start_sync_without_preloading_says_so_and_syncs(db) -> None:
     notices = " ".join(conn.notices)
     conn.close()
     assert "not in shared_preload_libraries" in notices and "until the server restarts" in notices
-    assert workers(db) == [pid]
+    wait_for("the worker in pg_stat_activity", lambda: workers(db) == [pid])
     wait_for("contacts live", lambda: contacts_live(db), timeout=120)
 
 
@@ -47,7 +47,7 @@ def test_after_a_restart_nothing_runs_until_start_sync(cluster, db) -> None:
     assert workers(db) == []
     assert query(db, "SELECT marked, running FROM hubspot_fdw.sync_workers")[0] == (True, None)
     pid = query(db, "SELECT hubspot_fdw.start_sync('hubspot')")[0][0]
-    assert workers(db) == [pid]
+    wait_for("the worker in pg_stat_activity", lambda: workers(db) == [pid])
     assert query(db, "SELECT hubspot_fdw.stop_sync('hubspot')")[0][0] is True
     assert workers(db) == []
 

@@ -61,10 +61,13 @@ def db_now(db):
 def test_start_sync_backfills_with_no_daemon(db, sim) -> None:
     pid = query(db, "SELECT hubspot_fdw.start_sync('hubspot')")[0][0]
     assert pid > 0
-    assert worker_pids(db) == [pid]
+    wait_for("the worker in pg_stat_activity", lambda: worker_pids(db) == [pid])
     wait_for("every table live", lambda: all_live(db), timeout=120)
     wait_for("a finished pass", lambda: query(db, "SELECT last_pass_at FROM hubspot_fdw.sync_workers")[0][0])
     assert_exact(db, sim)
+    # the imported foreign tables, nothing else
+    assert sorted(r[0] for r in query(db, "SELECT table_name FROM hubspot_fdw.sync_status")) == sorted(TABLES)
+    assert query(db, "SELECT count(*) FROM hubspot.contacts")[0][0] == 120
     row = query(db, "SELECT marked, run_as, running, pid, running_since IS NOT NULL, last_pass_at IS NOT NULL "
                     "FROM hubspot_fdw.sync_workers WHERE server_name = 'hubspot'")[0]
     assert row == (True, db.proc.user, "worker", pid, True, True)
