@@ -1,7 +1,11 @@
 """The wrapper as upstream Multicorn2 drives it: in plain Python, without the hubspot_fdw
 host (HOST_AVAILABLE is False here), with Multicorn's value types (timestamptz as text,
 numeric as float, bool as 't'/'f'), LIMIT/OFFSET applied by the wrapper, and cache
-reads through the server option cache_dsn."""
+reads through the option cache_dsn. Qual, SortKey and MulticornException come from
+hubspot_fdw.host, standing in for upstream's classes of the same shape; where the
+choice of package matters, a subprocess puts a minimal upstream-shaped ``multicorn``
+first on the path. Also the deviations of issue 16: option checks at first use,
+secrets, EXPLAIN reasons, lock waits on the cache connection, the compatibility module."""
 
 from __future__ import annotations
 
@@ -11,9 +15,8 @@ from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.catalog import build_catalog
 from hubspot_fdw.fdw import HubSpotFdw
 from hubspot_fdw.fdw.importer import definition
+from hubspot_fdw.host import MulticornException, Qual, SortKey
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
-from multicorn import Qual, SortKey
-from multicorn.utils import MulticornException
 
 from fdw.conftest import fill_cache
 
