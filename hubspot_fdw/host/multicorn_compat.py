@@ -70,18 +70,13 @@ def install() -> bool:
     return True
 
 
-def describe() -> str:
-    """Which ``multicorn`` is in effect in this interpreter (for tests and diagnostics)."""
+def describe(_: str | None = None) -> str:
+    """Which ``multicorn`` is in effect in this interpreter (for tests and diagnostics;
+    callable through ``hubspot_fdw._python_call``)."""
     loaded = sys.modules.get("multicorn")
     if loaded is None:
         return "none"
     return "hubspot_fdw" if is_ours(loaded) else f"upstream {getattr(loaded, '__file__', '?')}"
-
-
-def describe_after_install(_: str | None = None) -> str:
-    """``install()`` then ``describe()``; callable through ``hubspot_fdw._python_call``."""
-    install()
-    return describe()
 
 
 def api() -> ModuleType:

@@ -134,8 +134,8 @@ def build(sql_dir: pathlib.Path) -> str:
 def relations(script: str) -> list[str]:
     """Tables and views a generated script creates (for the consistency test)."""
     names = []
-    for raw in script.split(";\n"):
-        name = _created_relation(_COMMENTS.sub("", raw).strip())
+    for line in script.splitlines():
+        name = _created_relation(line)
         if name and name not in names:
             names.append(name)
     return names
