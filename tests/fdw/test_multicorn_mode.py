@@ -375,3 +375,36 @@ def test_backend_reads_inside_a_real_backend(db):
         assert described == f"pid={pid} lock_timeout=765 statement_timeout=4321 interrupt=False"
         cur.execute("SELECT hubspot_fdw._python_call('hubspot_fdw.host.multicorn_compat.describe', NULL)")
         assert cur.fetchone()[0] == "hubspot_fdw"
+
+
+def test_cache_write_blocked_by_own_uncommitted_write_warns_at_once(sim, contacts_columns, db, monkeypatch,
+                                                                     caplog):
+    """Deviation 6, the write side: the user's transaction updated a cache row (uncommitted);
+    the cache write after HubSpot accepted an UPDATE would wait for it forever. It ends at
+    once as a WARNING (HubSpot has the change, so no ERROR)."""
+    fill_cache(db, sim, ["contacts"])
+    connection = db.connect(autocommit=False)
+    try:
+        with connection.cursor() as cur:
+            cur.execute("SELECT id FROM hubspot_cache.contacts ORDER BY id LIMIT 1")
+            target = cur.fetchone()[0]
+            cur.execute("UPDATE hubspot_cache.contacts SET firstname = 'mine' WHERE id = %s", (target,))
+            cur.execute("SELECT pg_backend_pid()")
+            pid = cur.fetchone()[0]
+        monkeypatch.setattr(backend, "backend_pid", lambda: pid)
+        fdw = make(sim, contacts_columns, cache_dsn=db.dsn)
+        fdw.rowid_column
+        (old,) = list(fdw.execute([Qual("id", "=", target)], set(contacts_columns[0])))
+        new = {k: (v.isoformat(sep=" ") if hasattr(v, "isoformat") and k in ("created_at", "updated_at") else v)
+               for k, v in old.items()}
+        new.update(archived="f", firstname="Accepted")
+        started = time.monotonic()
+        with caplog.at_level("WARNING"):
+            fdw.update(target, new)
+            fdw.end_modify()
+        assert time.monotonic() - started < 10
+        warnings = [r.getMessage() for r in caplog.records if "could not be written" in r.getMessage()]
+        assert warnings and "locked by this transaction" in warnings[0]
+    finally:
+        connection.rollback()
+        connection.close()
