@@ -3,7 +3,9 @@
 that uses upstream Multicorn2 instead of ``CREATE EXTENSION hubspot_fdw``.
 
 It applies ``hubspot_fdw/sql/multicorn_setup.sql`` in one transaction; running it again
-(for instance after upgrading hubspot_fdw) adds what is new and keeps the sync's data.
+(for instance after upgrading hubspot_fdw) adds what is new and keeps the sync's data:
+every statement is repeatable, and an ALTER TABLE whose change is already there
+(duplicate column, constraint or relation) is skipped.
 Deliberately not here: the objects themselves (generated from the extension's scripts
 by hubspot_fdw.sql.extract), creating servers or foreign tables.
 """
@@ -16,6 +18,9 @@ from typing import Any
 import click
 
 from hubspot_fdw.sql import multicorn_setup_sql
+from hubspot_fdw.sql.extract import STATEMENT_MARK
+
+ALREADY_THERE = {"42701", "42710", "42P07"}     # duplicate column / object / table
 
 
 @dataclass(frozen=True)
@@ -31,13 +36,34 @@ def apply(connection: Any) -> SetupResult:
         cur.execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'hubspot_fdw'")
         has_extension = cur.fetchone() is not None
         if not has_extension:
-            cur.execute(multicorn_setup_sql())
+            run_script(cur, multicorn_setup_sql())
         cur.execute("SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
                     "ON n.oid = c.relnamespace WHERE n.nspname = 'hubspot_fdw' AND c.relkind IN ('r', 'v') "
                     "ORDER BY 1")
         relations = [r[0] for r in cur.fetchall()]
     connection.commit()
     return SetupResult(not has_extension, relations)
+
+
+def run_script(cur: Any, script: str) -> None:
+    """Run a script in the generated format on a cursor (the caller commits)."""
+    import psycopg2
+
+    preamble, *statements = script.split("\n" + STATEMENT_MARK)
+    cur.execute(preamble)
+    for statement in statements:
+        sql = statement.split("\n", 1)[1]
+        if not sql.upper().startswith("ALTER TABLE"):
+            cur.execute(sql)
+            continue
+        cur.execute("SAVEPOINT hubspot_fdw_setup")
+        try:
+            cur.execute(sql)
+        except psycopg2.Error as exc:
+            if exc.pgcode not in ALREADY_THERE:
+                raise
+            cur.execute("ROLLBACK TO SAVEPOINT hubspot_fdw_setup")
+        cur.execute("RELEASE SAVEPOINT hubspot_fdw_setup")
 
 
 @click.command("setup")

@@ -16,7 +16,7 @@
 CREATE SCHEMA IF NOT EXISTS hubspot_fdw;
 SET search_path = hubspot_fdw;  -- as CREATE EXTENSION runs the scripts
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 CREATE TABLE IF NOT EXISTS hubspot_fdw.sync_state (
   server_name          text        NOT NULL,
   table_name           text        NOT NULL,           -- catalog / cache table name
@@ -47,11 +47,11 @@ CREATE TABLE IF NOT EXISTS hubspot_fdw.sync_state (
   PRIMARY KEY (server_name, table_name)
 );
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 COMMENT ON TABLE hubspot_fdw.sync_state IS
   'materializer progress per (server, table): phase, backfill cursor, high-water mark, counts';
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 CREATE TABLE IF NOT EXISTS hubspot_fdw.sync_errors (
   server_name  text        NOT NULL,
   table_name   text        NOT NULL,
@@ -63,11 +63,11 @@ CREATE TABLE IF NOT EXISTS hubspot_fdw.sync_errors (
   PRIMARY KEY (server_name, table_name, record_id, property)
 );
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 COMMENT ON TABLE hubspot_fdw.sync_errors IS
   'HubSpot values that did not cast to their column type (stored as NULL); cleared when the record next syncs cleanly';
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 CREATE OR REPLACE VIEW hubspot_fdw.sync_status AS
 SELECT s.server_name,
        s.table_name,
@@ -84,11 +84,11 @@ SELECT s.server_name,
        s.last_error_at
   FROM hubspot_fdw.sync_state s;
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 COMMENT ON VIEW hubspot_fdw.sync_status IS
   'per synced table: phase (pending/backfilling/live/failing), rows stored, last successful poll, lag, API calls today, last error';
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OUT table_name text)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -126,7 +126,7 @@ BEGIN
   END IF;
 END $$;
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 CREATE OR REPLACE FUNCTION hubspot_fdw.wait_for_sync(rel regclass, timeout interval DEFAULT '30 seconds')
 RETURNS boolean
 LANGUAGE plpgsql VOLATILE AS $$
@@ -149,11 +149,11 @@ BEGIN
   END LOOP;
 END $$;
 
--- from hubspot_fdw--0.1.0.sql
+-- [setup] from hubspot_fdw--0.1.0.sql
 COMMENT ON FUNCTION hubspot_fdw.wait_for_sync(regclass, interval) IS
   'wait until a sync poll that started after this call succeeded for the table; false on timeout';
 
--- from hubspot_fdw--0.1.0--0.2.0.sql
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 CREATE TABLE IF NOT EXISTS hubspot_fdw.cache_portals (
   cache_schema text        PRIMARY KEY,
   server_name  text        NOT NULL,
@@ -161,6 +161,6 @@ CREATE TABLE IF NOT EXISTS hubspot_fdw.cache_portals (
   stamped_at   timestamptz NOT NULL DEFAULT now()
 );
 
--- from hubspot_fdw--0.1.0--0.2.0.sql
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 COMMENT ON TABLE hubspot_fdw.cache_portals IS
   'the server and HubSpot portal each cache schema belongs to; a mismatch is refused';

@@ -110,3 +110,18 @@ def test_sync_end_to_end_in_a_multicorn_database(plain_db, sim):
     fdw = HubSpotFdw(merged, {c.column_name: c for c in table.columns})
     assert fdw.explain([], {"id"})[0] == "HubSpot read mode: cache (option read_mode = auto, backfill finished)"
     assert len(list(fdw.execute([], {"id", "email"}))) == SIZES["contacts"]
+
+
+def test_rerun_skips_an_alter_table_already_applied(plain_db):
+    from hubspot_fdw.multicorn_setup import run_script
+
+    script = ("CREATE SCHEMA IF NOT EXISTS t_rerun;\n\n-- [setup] from x.sql\nCREATE TABLE IF NOT EXISTS t_rerun.a (n int);"
+              "\n\n-- [setup] from x.sql\nALTER TABLE t_rerun.a ADD CONSTRAINT a_positive CHECK (n > 0);\n")
+    with plain_db.connect(autocommit=False) as conn:
+        for _ in range(2):
+            with conn.cursor() as cur:
+                run_script(cur, script)
+            conn.commit()
+        with conn.cursor() as cur, pytest.raises(psycopg2.errors.UndefinedColumn):
+            run_script(cur, script.replace("CHECK (n > 0)", "CHECK (missing > 0)").replace("a_positive", "b"))
+        conn.rollback()
