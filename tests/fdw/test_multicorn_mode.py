@@ -9,13 +9,19 @@ secrets, EXPLAIN reasons, lock waits on the cache connection, the compatibility 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
 import pytest
 
 from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.catalog import build_catalog
-from hubspot_fdw.fdw import HubSpotFdw
+from hubspot_fdw.fdw import HubSpotFdw, backend, cache_connection
 from hubspot_fdw.fdw.importer import definition
-from hubspot_fdw.host import MulticornException, Qual, SortKey
+from hubspot_fdw.host import ForeignDataWrapper, MulticornException, Qual, SortKey
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
 
 from fdw.conftest import fill_cache
@@ -118,17 +124,6 @@ def test_cache_reads_through_cache_dsn(db, sim, contacts_columns):
 
 # -- issue 16: the deviations under upstream Multicorn2 ------------------------------------------
 
-import os  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import textwrap  # noqa: E402
-import time  # noqa: E402
-
-import psycopg2  # noqa: E402
-
-from hubspot_fdw.fdw import backend, cache_connection  # noqa: E402
-from hubspot_fdw.host import ForeignDataWrapper  # noqa: E402
-
 UPSTREAM_SHAPED = {
     "multicorn/__init__.py": """
         UPSTREAM = True
@@ -156,7 +151,8 @@ UPSTREAM_SHAPED = {
 
 
 def _python(code: str, upstream_dir: str | None = None) -> str:
-    """Run ``code`` in a fresh interpreter of this venv (cwd: the checkout's parent-free /tmp)."""
+    """Run ``code`` in a fresh interpreter of this venv, from /tmp, with the checkout (and
+    ``upstream_dir`` before it) on PYTHONPATH."""
     checkout = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     path = [p for p in (upstream_dir, checkout) if p]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(path)}
@@ -210,7 +206,7 @@ def test_wrapper_runs_on_an_upstream_shaped_base_class(upstream_dir):
     importable ``multicorn.utils.log_to_postgres``, as upstream's C expects."""
     out = _python("""
         import multicorn, multicorn.utils
-        from hubspot_fdw.fdw import HubSpotFdw
+        from hubspot_fdw.fdw import HubSpotFdw, backend, cache_connection
         print(HubSpotFdw.__mro__[1] is multicorn.ForeignDataWrapper)
         fdw = HubSpotFdw({"api_url": "http://127.0.0.1:9", "read_mode": "live", "access_token": "t",
                           "table": "owners"}, {})
