@@ -16,13 +16,18 @@ Otherwise the statement is tried again. The connection also gets the user's
 statement_timeout. Outside a backend (plain Python) the wait is capped at
 ``FALLBACK_LIMIT_MS``.
 
+Scans (a server-side cursor needs a transaction) borrow a connection of their own from
+a small per-backend pool (``scan_connection``) and end their transaction when they end,
+so concurrent scans never share one and no lock outlives a scan.
+
 Deliberately not here: which statements run (readmode.py, cache_reads.py, cache_writes.py).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from hubspot_fdw.cache import PsycopgRunner
 from hubspot_fdw.fdw import backend
@@ -31,6 +36,9 @@ from hubspot_fdw.fdw.errors import FdwError
 T = TypeVar("T")
 PROBE_MS = 200                  # lock wait before each check
 FALLBACK_LIMIT_MS = 30_000      # outside a backend, where no timeout can be read
+MAX_IDLE_SCAN_CONNECTIONS = 4   # per DSN and backend
+
+_idle: dict[str, list[Any]] = {}
 
 _SELF_LOCK_SQL = (
     "SELECT n.nspname AS schema, c.relname AS relation, l.mode FROM pg_catalog.pg_locks l "
@@ -133,3 +141,42 @@ class GuardedRunner(PsycopgRunner):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         return guarded(self.connection, lambda: PsycopgRunner.execute(self, sql, params), self.schemas)
+
+
+def connect(dsn: str, autocommit: bool) -> Any:
+    """A new psycopg2 connection; a failure is an FdwError that never shows the DSN."""
+    import psycopg2
+
+    try:
+        connection = psycopg2.connect(dsn)
+    except psycopg2.Error as error:
+        raise FdwError("could not connect with the option cache_dsn", sqlstate="08001",
+                       detail=str(error).strip(), hint="Check cache_dsn in the user mapping.") from None
+    connection.autocommit = autocommit
+    return connection
+
+
+@contextmanager
+def scan_connection(dsn: str) -> Iterator[Any]:
+    """A connection for one scan (not autocommit); its transaction is rolled back at the
+    end (a scan writes nothing) and the connection kept for the next scan."""
+    import psycopg2
+
+    pool = _idle.setdefault(dsn, [])
+    connection = None
+    while pool and connection is None:
+        candidate = pool.pop()
+        connection = None if candidate.closed else candidate
+    if connection is None:
+        connection = connect(dsn, autocommit=False)
+    try:
+        yield connection
+    finally:
+        try:
+            connection.rollback()
+        except psycopg2.Error:
+            connection.close()
+        if connection.closed or len(pool) >= MAX_IDLE_SCAN_CONNECTIONS:
+            connection.close()
+        else:
+            pool.append(connection)

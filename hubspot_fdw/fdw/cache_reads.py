@@ -17,7 +17,7 @@ from hubspot_fdw.cache import qualified_table, to_pyformat
 from hubspot_fdw.catalog import TableSpec
 from hubspot_fdw.fdw.errors import FdwError
 from hubspot_fdw.fdw.options import FdwOptions
-from hubspot_fdw.fdw.cache_connection import guarded
+from hubspot_fdw.fdw.cache_connection import guarded, scan_connection
 from hubspot_fdw.fdw.sql import table_exists
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE, SCAN_OPERATORS, LocalScan
 
@@ -71,10 +71,9 @@ def _psycopg_rows(options: FdwOptions, scan: LocalScan) -> Iterator[dict[str, An
     if not options.cache_dsn:
         raise FdwError("cache reads under Multicorn2 need the option cache_dsn", sqlstate="0A000",
                        hint="Set cache_dsn in the user mapping, or use the table option read_mode 'live'.")
-    connection = psycopg2.connect(options.cache_dsn)
     sql = to_pyformat(scan.sql)
     params = {f"p{i}": v for i, v in enumerate(scan.params, 1)}
-    try:
+    with scan_connection(options.cache_dsn) as connection:
         def declare() -> Any:
             cursor = connection.cursor(name="hubspot_fdw_cache_scan")
             cursor.itersize = 1000
@@ -96,5 +95,3 @@ def _psycopg_rows(options: FdwOptions, scan: LocalScan) -> Iterator[dict[str, An
                 yield dict(zip(names, row))
             for row in cursor:
                 yield dict(zip(names, row))
-    finally:
-        connection.close()

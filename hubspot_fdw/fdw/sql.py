@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from hubspot_fdw.cache import BackendRunner, SqlRunner
-from hubspot_fdw.fdw.cache_connection import GuardedRunner
+from hubspot_fdw.fdw.cache_connection import GuardedRunner, connect
 from hubspot_fdw.fdw.errors import FdwError
 from hubspot_fdw.fdw.options import FdwOptions
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
@@ -23,14 +23,7 @@ def cache_connection(options: FdwOptions) -> Any:
     """The backend's autocommit psycopg2 connection for ``cache_dsn`` (one per DSN)."""
     connection = _connections.get(str(options.cache_dsn))
     if connection is None or connection.closed:
-        import psycopg2
-
-        try:
-            connection = psycopg2.connect(options.cache_dsn)
-        except psycopg2.Error as error:
-            raise FdwError("could not connect with the option cache_dsn", sqlstate="08001",
-                           detail=str(error).strip(), hint="Check cache_dsn in the user mapping.") from None
-        connection.autocommit = True
+        connection = connect(str(options.cache_dsn), autocommit=True)
         _connections[str(options.cache_dsn)] = connection
     return connection
 
