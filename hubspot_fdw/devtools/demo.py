@@ -2,8 +2,8 @@
 
 Starts PostgreSQL 15 (loopback only, data in a temporary directory) and the
 local HubSpot simulator (or uses the real HubSpot when HUBSPOT_ACCESS_TOKEN is
-set), then: CREATE EXTENSION, server, user mapping, IMPORT FOREIGN SCHEMA, a
-sync with a progress bar, real queries, writes, and a write HubSpot rejects
+set), then: CREATE EXTENSION, server, user mapping, IMPORT FOREIGN SCHEMA, the
+sync as a background worker (start_sync), real queries, writes, and a write HubSpot rejects
 being rolled back. Everything is removed on exit.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess
 import sys
+import time
 from typing import Any, Iterator, Sequence
 
 import psycopg2
@@ -79,16 +79,27 @@ def setup(cur, api_url: str, token: str) -> None:
               "WHERE foreign_table_schema = 'hubspot'")
 
 
-def sync(dsn: str) -> None:
-    banner("Sync HubSpot into the cache tables (hubspot-fdw sync --once)")
-    command = [sys.executable, "-m", "hubspot_fdw.cli", "sync", "--dsn", dsn, "--server", "hubspot",
-               "--once", "--tables", "contacts,companies,deals,associations_company_contact"]
-    subprocess.run(command, check=True)
+DEMO_TABLES = ("contacts", "companies", "deals", "associations_company_contact")
+
+
+def sync(cur) -> None:
+    banner("Sync HubSpot into the cache tables: a background worker inside PostgreSQL")
+    show(cur, "SELECT hubspot_fdw.start_sync('hubspot') IS NOT NULL AS worker_started")
+    print(f"\nwaiting until {', '.join(DEMO_TABLES)} are live (the worker goes on with the rest) ...")
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        cur.execute("SELECT count(*) FROM hubspot_fdw.sync_status WHERE phase = 'live' AND table_name = ANY(%s)",
+                    (list(DEMO_TABLES),))
+        if cur.fetchone()[0] == len(DEMO_TABLES):
+            break
+        time.sleep(0.5)
+    show(cur, "SELECT server_name, running, run_as, last_error FROM hubspot_fdw.sync_workers")
 
 
 def queries(cur) -> None:
     banner("Queries (answered from the cache)")
-    show(cur, "SELECT table_name, phase, records_stored, api_calls_today FROM hubspot_fdw.sync_status ORDER BY table_name")
+    show(cur, "SELECT table_name, phase, records_stored, api_calls_today FROM hubspot_fdw.sync_status "
+              "WHERE table_name = ANY(%s) ORDER BY table_name", (list(DEMO_TABLES),))
     show(cur, """
 SELECT c.email, co.name AS company, a.labels
 FROM hubspot.associations_company_contact a
@@ -127,13 +138,15 @@ def writes(conn, cur) -> None:
 
 def main() -> None:
     run_as_postgres()
-    with ThrowawayPostgres() as pg, hubspot_endpoint() as (api_url, token):
+    # the sync runs as a background worker, started with the server from now on
+    with ThrowawayPostgres(settings={"shared_preload_libraries": "'hubspot_fdw'"}) as pg, \
+            hubspot_endpoint() as (api_url, token):
         print(f"Throwaway PostgreSQL 15 on 127.0.0.1:{pg.port}")
         conn = psycopg2.connect(pg.dsn)
         conn.autocommit = True
         cur = conn.cursor()
         setup(cur, api_url, token)
-        sync(pg.dsn)
+        sync(cur)
         queries(cur)
         writes(conn, cur)
         conn.close()
