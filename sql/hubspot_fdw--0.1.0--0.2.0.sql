@@ -135,6 +135,11 @@ BEGIN
     RAISE EXCEPTION 'server "%" does not exist', server
       USING ERRCODE = '42704', HINT = 'CREATE SERVER ... FOREIGN DATA WRAPPER hubspot_fdw first.';
   END IF;
+  IF NOT (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.oid = role) THEN
+    RAISE EXCEPTION 'role "%" cannot log in, so no sync worker can run as it', pg_catalog.pg_get_userbyid(role)
+      USING ERRCODE = '28000',
+            HINT = 'The sync worker runs as the role that calls start_sync: call it as a role with LOGIN (not after SET ROLE to a group).';
+  END IF;
   IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_user_mapping m
                   WHERE m.umserver = srv AND m.umuser IN (role, 0)) THEN
     RAISE EXCEPTION 'user mapping not found for "%"', pg_catalog.pg_get_userbyid(role)

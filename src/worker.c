@@ -323,7 +323,8 @@ hubspot_fdw_dbscan_main(Datum main_arg)
 	if (SPI_execute("SELECT 1 FROM pg_catalog.pg_extension WHERE extname = 'hubspot_fdw' "
 					"AND to_regclass('hubspot_fdw.sync_servers') IS NOT NULL", true, 1) == SPI_OK_SELECT &&
 		SPI_processed == 1 &&
-		SPI_execute("SELECT server_name, run_as FROM hubspot_fdw.sync_servers ORDER BY server_name",
+		SPI_execute("SELECT s.server_name, s.run_as, r.rolcanlogin IS TRUE FROM hubspot_fdw.sync_servers s "
+					"LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.run_as ORDER BY s.server_name",
 					true, 0) == SPI_OK_SELECT)
 	{
 		for (uint64 i = 0; i < SPI_processed; i++)
@@ -332,8 +333,14 @@ hubspot_fdw_dbscan_main(Datum main_arg)
 			bool		isnull;
 			char	   *server = SPI_getvalue(row, SPI_tuptable->tupdesc, 1);
 			Oid			roleid = DatumGetObjectId(SPI_getbinval(row, SPI_tuptable->tupdesc, 2, &isnull));
+			bool		can_login = DatumGetBool(SPI_getbinval(row, SPI_tuptable->tupdesc, 3, &isnull));
 
-			if (register_sync_worker(dbid, roleid, server, false, InvalidTransactionId) < 0)
+			if (!can_login)
+				ereport(WARNING,
+						(errmsg("hubspot_fdw: not starting the sync of server \"%s\": its role %u no longer exists or cannot log in",
+								server, roleid),
+						 errhint("Call hubspot_fdw.start_sync again as a role that can log in.")));
+			else if (register_sync_worker(dbid, roleid, server, false, InvalidTransactionId) < 0)
 				ereport(WARNING,
 						(errmsg("hubspot_fdw: no background worker slot for the sync of server \"%s\"", server),
 						 errhint("Raise max_worker_processes.")));

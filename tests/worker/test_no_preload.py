@@ -68,6 +68,20 @@ def test_start_sync_refuses_bad_input(db) -> None:
             cur.execute("SELECT hubspot_fdw.start_sync('hubspot')")
     finally:
         conn.close()
+    # a role that cannot log in cannot run a worker (after SET ROLE to a group, say)
+    query(db, "DROP ROLE IF EXISTS readers")
+    query(db, "CREATE ROLE readers NOLOGIN")
+    query(db, "GRANT USAGE ON SCHEMA hubspot_fdw TO readers")
+    query(db, "GRANT EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) TO readers")
+    query(db, "CREATE USER MAPPING FOR readers SERVER hubspot OPTIONS (access_token 'x')")
+    conn = db.connect()
+    try:
+        with conn.cursor() as cur, pytest.raises(psycopg2.errors.InvalidAuthorizationSpecification,
+                                                  match='role "readers" cannot log in'):
+            cur.execute("SET ROLE readers; SELECT hubspot_fdw.start_sync('hubspot')")
+    finally:
+        conn.close()
+    query(db, "DROP USER MAPPING FOR readers SERVER hubspot")
     assert workers(db) == []
 
 
