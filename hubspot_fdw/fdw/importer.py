@@ -15,6 +15,7 @@ from multicorn import ColumnDefinition, TableDefinition
 
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.catalog import Catalog, ColumnSpec, Registry, TableSpec, build_catalog
+from hubspot_fdw.fdw import comments
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.errors import FdwError, adapt
 from hubspot_fdw.fdw.options import FdwOptions, validate_options
@@ -82,7 +83,7 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
                        hint="Use IMPORT FOREIGN SCHEMA hubspot FROM SERVER ... INTO ....")
     validate_options("import", options)
     fdw_options = FdwOptions.parse({k: v for k, v in srv_options.items() if k != "wrapper"})
-    client = client_for(fdw_options)
+    client = comments.RecordingClient(client_for(fdw_options))  # keeps labels for the table comments
     try:
         schemas = client.list_schemas()
         registry = Registry.from_schemas(schemas)
@@ -94,4 +95,6 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
         catalog = build_catalog(client, only=only, schemas=schemas)
     except HubSpotFdwError as error:
         raise adapt(error, fdw_options.access_token) from None
-    return [definition(t) for t in selected(catalog, restriction_type, restricts)]
+    tables = selected(catalog, restriction_type, restricts)
+    comments.stash(tables, client)
+    return [definition(t) for t in tables]
