@@ -5,15 +5,21 @@ local HubSpot simulator (or uses the real HubSpot when HUBSPOT_ACCESS_TOKEN is
 set), then: CREATE EXTENSION, server, user mapping, IMPORT FOREIGN SCHEMA, a
 sync with a progress bar, real queries, writes, and a write HubSpot rejects
 being rolled back. Everything is removed on exit.
+
+Against a real portal the demo only reads: the write part runs there only with
+DEMO_WRITES=1 (or ``--allow-writes``), and the demo says which before it starts.
+HUBSPOT_API_URL overrides the API address of the real portal (default HubSpot's).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import subprocess
 import sys
-from typing import Any, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, Sequence
 
 import psycopg2
 
@@ -53,18 +59,42 @@ def cell_text(value: Any) -> str:
     return str(value)[:120]
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    api_url: str
+    token: str
+    real: bool          # a real portal (HUBSPOT_ACCESS_TOKEN), not the local simulator
+
+
+def writes_allowed(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+    """The explicit opt-in to the write part against a real portal."""
+    return "--allow-writes" in argv or environ.get("DEMO_WRITES", "") in ("1", "true", "yes")
+
+
 @contextlib.contextmanager
-def hubspot_endpoint() -> Iterator[tuple[str, str]]:
+def hubspot_endpoint() -> Iterator[Endpoint]:
     token = os.environ.get("HUBSPOT_ACCESS_TOKEN")
     if token:
-        print("Using the real HubSpot portal of HUBSPOT_ACCESS_TOKEN.")
-        yield REAL_HUBSPOT, token
+        yield Endpoint(os.environ.get("HUBSPOT_API_URL") or REAL_HUBSPOT, token, real=True)
         return
     from hubspot_fdw.simulator.process import start_simulator
 
     with start_simulator(seed=7, contacts=2000, companies=400, deals=600, tickets=200) as sim:
         print(f"Local HubSpot simulator at {sim.base_url} (seeded portal).")
-        yield sim.base_url, sim.token
+        yield Endpoint(sim.base_url, sim.token, real=False)
+
+
+def announce(endpoint: Endpoint, allow_writes: bool) -> None:
+    """Say before anything starts whether this run writes to a real portal."""
+    if not endpoint.real:
+        return
+    print(f"Using the real HubSpot portal of HUBSPOT_ACCESS_TOKEN at {endpoint.api_url}.")
+    if allow_writes:
+        print("WRITES ENABLED (DEMO_WRITES=1): the demo creates, updates and deletes one contact "
+              "(paul@arrakis.example) in this portal.")
+    else:
+        print("READ-ONLY: the demo only reads from this portal. To also run the write part "
+              "(one contact created, updated and deleted), run it again with DEMO_WRITES=1.")
 
 
 def setup(cur, api_url: str, token: str) -> None:
@@ -125,18 +155,29 @@ def writes(conn, cur) -> None:
     show(cur, "SELECT to_regclass('audit') AS audit_table_after_rollback")
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="make demo", description="hubspot_fdw end to end")
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="run the write part against a real portal too (same as DEMO_WRITES=1)")
+    parser.parse_args(argv)
+    allow_writes = writes_allowed(argv, os.environ)
     run_as_postgres()
-    with ThrowawayPostgres() as pg, hubspot_endpoint() as (api_url, token):
-        print(f"Throwaway PostgreSQL 15 on 127.0.0.1:{pg.port}")
-        conn = psycopg2.connect(pg.dsn)
-        conn.autocommit = True
-        cur = conn.cursor()
-        setup(cur, api_url, token)
-        sync(pg.dsn)
-        queries(cur)
-        writes(conn, cur)
-        conn.close()
+    with hubspot_endpoint() as endpoint:
+        announce(endpoint, allow_writes)
+        with ThrowawayPostgres() as pg:
+            print(f"Throwaway PostgreSQL 15 on 127.0.0.1:{pg.port}")
+            conn = psycopg2.connect(pg.dsn)
+            conn.autocommit = True
+            cur = conn.cursor()
+            setup(cur, endpoint.api_url, endpoint.token)
+            sync(pg.dsn)
+            queries(cur)
+            if endpoint.real and not allow_writes:
+                banner("Writes skipped: this is a real portal and DEMO_WRITES=1 was not given")
+            else:
+                writes(conn, cur)
+            conn.close()
     banner("Done: PostgreSQL and the simulator were stopped and removed.")
 
 

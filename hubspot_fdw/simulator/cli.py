@@ -73,7 +73,12 @@ def simulator(**kw) -> None:
 def run(options: SimulatorOptions) -> None:
     from hubspot_fdw.simulator.server import serve
 
-    server, sim = serve(options)
+    try:
+        server, sim = serve(options)
+    except OSError as error:  # a port in use, an address not on this machine: one line, no traceback
+        from hubspot_fdw.clierrors import fail
+        raise fail(f"cannot listen on {options.host}:{options.port}: {error.strerror or error}",
+                   "pick another --port (0 picks a free one)") from None
     stop = threading.Event()
 
     def on_signal(signum, frame) -> None:
