@@ -102,8 +102,13 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
                             reconcile_interval=reconcile_interval, metadata_interval=metadata_interval,
                             use_budget=not no_budget, backfill_share=backfill_share)
         names = [t for t in tables.split(",") if t.strip()] if tables else None
-        materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
-                                    progress=Progress(progress), stop=stop)
+        try:
+            materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
+                                        progress=Progress(progress), stop=stop)
+        except KeyError as exc:  # the catalog's lookup of a --tables name that is no HubSpot type
+            raise fail(f"unknown table in --tables: {exc.args[0] if exc.args else exc}",
+                       "use the table names IMPORT FOREIGN SCHEMA creates (contacts, deals, "
+                       "associations_company_contact, ...)") from None
         conn.commit()
         if once:
             results = materializer.run_once()
