@@ -50,3 +50,13 @@ def test_docs_link_only_inside_the_repo():
 def test_readme_names_the_commands():
     readme = (ROOT / "README.md").read_text()
     assert "make test" in readme and "make demo" in readme and "make install" in readme
+
+
+def test_systemd_unit_runs_a_valid_sync_command():
+    unit = (ROOT / "contrib" / "hubspot-fdw-sync.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    flags = [word for word in exec_start.split() if word.startswith("--")]
+    help_text = subprocess.run([sys.executable, "-m", "hubspot_fdw.cli", "sync", "--help"], capture_output=True,
+                               text=True, timeout=60, cwd=ROOT).stdout
+    assert flags and all(flag in help_text for flag in flags), flags
+    assert "EnvironmentFile=-/etc/hubspot-fdw/sync.env" in unit and (ROOT / "contrib" / "sync.env").exists()
