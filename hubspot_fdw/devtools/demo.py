@@ -107,6 +107,13 @@ def setup(cur, api_url: str, token: str) -> None:
     show(cur, "IMPORT FOREIGN SCHEMA hubspot FROM SERVER hubspot INTO hubspot")
     show(cur, "SELECT count(*) AS foreign_tables FROM information_schema.foreign_tables "
               "WHERE foreign_table_schema = 'hubspot'")
+    banner("HubSpot's labels are the column comments (what \\d+ hubspot.contacts shows)")
+    show(cur, "SELECT attname AS column, col_description(attrelid, attnum) AS description "
+              "FROM pg_attribute WHERE attrelid = 'hubspot.contacts'::regclass "
+              "AND attname IN ('firstname', 'email', 'hs_object_id', 'created_at') ORDER BY attnum")
+    show(cur, "SELECT value, label FROM hubspot_fdw.property_options "
+              "WHERE foreign_table = 'hubspot.deals'::regclass AND column_name = 'dealstage' "
+              "ORDER BY display_order LIMIT 4")
 
 
 def sync(dsn: str) -> None:
@@ -126,6 +133,9 @@ JOIN hubspot.contacts  c  ON c.id  = a.contact_id
 JOIN hubspot.companies co ON co.id = a.company_id
 ORDER BY c.email LIMIT 5""")
     show(cur, "SELECT dealstage, count(*), sum(amount) FROM hubspot.deals GROUP BY 1 ORDER BY 2 DESC LIMIT 5")
+    show(cur, "SELECT count(*) AS deals_closing_this_quarter, sum(amount) AS amount FROM hubspot.deals "
+              "WHERE closedate >= date_trunc('quarter', now()) "
+              "AND closedate < date_trunc('quarter', now()) + interval '3 months'")
     show(cur, "EXPLAIN (COSTS OFF) SELECT email FROM hubspot.contacts WHERE email LIKE 'alia%' ORDER BY email LIMIT 3")
 
 
