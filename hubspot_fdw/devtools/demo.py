@@ -139,6 +139,20 @@ ORDER BY c.email LIMIT 5""")
     show(cur, "EXPLAIN (COSTS OFF) SELECT email FROM hubspot.contacts WHERE email LIKE 'alia%' ORDER BY email LIMIT 3")
 
 
+def show_error(cur, sql: str) -> bool:
+    """Run a statement expected to fail and print PostgreSQL's error; True if it failed."""
+    try:
+        show(cur, sql)
+        return False
+    except psycopg2.Error as error:
+        print(f"ERROR ({error.pgcode}): {error.diag.message_primary}")
+        if error.diag.message_detail:
+            print(f"DETAIL: {error.diag.message_detail}")
+        if error.diag.message_hint:
+            print(f"HINT: {error.diag.message_hint}")
+        return True
+
+
 def writes(conn, cur) -> None:
     banner("Writes go to HubSpot first")
     rows = show(cur, "INSERT INTO hubspot.contacts (firstname, lastname, email) "
@@ -148,18 +162,15 @@ def writes(conn, cur) -> None:
     show(cur, "SELECT id, firstname, lastname FROM hubspot.contacts WHERE id = %s", (new_id,))
     show(cur, "DELETE FROM hubspot.contacts WHERE id = %s", (new_id,))
 
+    banner("Dropdowns take the option's value: writing the label says which value to use")
+    show_error(cur, "UPDATE hubspot.contacts SET lifecyclestage = 'Marketing Qualified Lead' "
+                    "WHERE id = (SELECT min(id) FROM hubspot.contacts)")
+
     banner("A write HubSpot rejects rolls the whole transaction back")
     conn.autocommit = False
     show(cur, "CREATE TABLE audit (note text)")
     show(cur, "INSERT INTO audit VALUES ('written before the rejected insert')")
-    try:
-        show(cur, "INSERT INTO hubspot.contacts (email) VALUES ('not-an-email')")
-    except psycopg2.Error as error:
-        print(f"ERROR ({error.pgcode}): {error.diag.message_primary}")
-        if error.diag.message_detail:
-            print(f"DETAIL: {error.diag.message_detail}")
-        if error.diag.message_hint:
-            print(f"HINT: {error.diag.message_hint}")
+    if show_error(cur, "INSERT INTO hubspot.contacts (email) VALUES ('not-an-email')"):
         conn.rollback()
     conn.autocommit = True
     show(cur, "SELECT to_regclass('audit') AS audit_table_after_rollback")
