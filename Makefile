@@ -27,26 +27,27 @@ DATA = $(sort $(wildcard sql/hubspot_fdw--*.sql))
 ifndef HUBSPOT_FDW_DEPS_CHECKED
 # ---- first pass: the Debian packages, then the goal again -------------------------------
 .DEFAULT_GOAL := all
-SECOND_PASS = $(MAKE) --no-print-directory HUBSPOT_FDW_DEPS_CHECKED=1
+# $(MAKE) stays literal in the recipes, so make -n and -j treat them as recursive.
+SECOND_PASS = --no-print-directory HUBSPOT_FDW_DEPS_CHECKED=1
 
 all install installcheck test python-env:
 	@bash scripts/install_deps.sh
-	@$(SECOND_PASS) $@
+	@$(MAKE) $(SECOND_PASS) $@
 
 # The demo shows the demo, not the compiler: the build goes to a log file.
 demo:
 	@mkdir -p $(dir $(BUILD_LOG))
 	@echo "Checking Debian packages and building hubspot_fdw (log: $(BUILD_LOG)) ..."
-	@{ bash scripts/install_deps.sh && $(SECOND_PASS) install; } >$(BUILD_LOG) 2>&1 \
+	@{ bash scripts/install_deps.sh && $(MAKE) $(SECOND_PASS) install; } >$(BUILD_LOG) 2>&1 \
 	  || { tail -n 25 $(BUILD_LOG) >&2; \
 	       echo "make demo: the build failed; the whole log is $(BUILD_LOG)" >&2; exit 1; }
-	@$(SECOND_PASS) demo
+	@$(MAKE) $(SECOND_PASS) demo
 
 deps:
 	@bash scripts/install_deps.sh
 
 clean:
-	@if [ -f "$$($(PG_CONFIG) --pgxs 2>/dev/null)" ]; then $(SECOND_PASS) clean; \
+	@if [ -f "$$($(PG_CONFIG) --pgxs 2>/dev/null)" ]; then $(MAKE) $(SECOND_PASS) clean; \
 	 else rm -f src/*.o src/*.bc $(MODULE_big).so; fi
 
 else

@@ -59,8 +59,14 @@ BEGIN
   IF created IS NULL THEN
     RETURN;
   END IF;
-  described := hubspot_fdw._python_call('hubspot_fdw.fdw.comments.pending',
-                                        (SELECT jsonb_agg(k)::text FROM jsonb_object_keys(created) k))::jsonb;
+  BEGIN
+    described := hubspot_fdw._python_call('hubspot_fdw.fdw.comments.pending',
+                                          (SELECT jsonb_agg(k)::text FROM jsonb_object_keys(created) k))::jsonb;
+  EXCEPTION WHEN OTHERS THEN
+    -- Comments are a courtesy: the import itself stands.
+    RAISE WARNING 'hubspot_fdw: the imported tables were left without HubSpot comments: %', SQLERRM;
+    RETURN;
+  END;
   FOR entry IN SELECT key, value FROM jsonb_each(described) LOOP
     rel := (created ->> entry.key)::oid;
     EXECUTE format('COMMENT ON FOREIGN TABLE %s IS %L', rel::regclass, entry.value ->> 'comment');
