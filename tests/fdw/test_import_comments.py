@@ -89,3 +89,29 @@ def test_non_superuser_import_and_other_wrappers(db, sim):
         cur.execute("CREATE FOREIGN TABLE public.plain (a text) SERVER files OPTIONS (filename '/dev/null')")
         assert query(admin, "SELECT obj_description('public.plain'::regclass, 'pg_class')")[0][0] is None
     admin.close()
+
+
+def test_upgrade_from_0_1_0_brings_the_comments(postgresql_proc, sim):
+    from pg_harness import create_database
+
+    database = create_database(postgresql_proc, "fdw_import_comments_upgrade", None)
+    conn = database.connect()
+    try:
+        with conn.cursor() as cur:
+            cur.execute("DROP EXTENSION hubspot_fdw")
+            cur.execute("CREATE EXTENSION hubspot_fdw VERSION '0.1.0'")
+            cur.execute("ALTER EXTENSION hubspot_fdw UPDATE")
+            cur.execute("CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s)", (sim.base_url,))
+            cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
+            cur.execute("CREATE SCHEMA hubspot")
+            cur.execute("IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts) FROM SERVER hubspot INTO hubspot")
+        assert described(conn, "hubspot.contacts")["firstname"] == "First Name"
+        # Re-importing replaces the tables and their options; nothing is left of the old ones.
+        with conn.cursor() as cur:
+            cur.execute("DROP SCHEMA hubspot CASCADE")
+            cur.execute("CREATE SCHEMA hubspot")
+            cur.execute("IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts) FROM SERVER hubspot INTO hubspot")
+        rows = query(conn, "SELECT count(*), count(DISTINCT foreign_table) FROM hubspot_fdw._property_options")
+        assert rows[0][0] > 0 and rows[0][1] == 1
+    finally:
+        conn.close()
