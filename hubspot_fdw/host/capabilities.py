@@ -118,6 +118,8 @@ def _condition(column: str, operator: Any, value: Any, sql_type: str,
     if isinstance(operator, tuple):
         opname, use_or = operator
         _check_operator(opname)
+        if value is None:
+            return "false"  # x op ANY/ALL (NULL) is NULL: no row qualifies, as in PostgreSQL
         params.append(_array_literal(list(value)))
         return f"{ident} {opname} {'ANY' if use_or else 'ALL'}(${len(params)}::{sql_type}[])"
     _check_operator(operator)
