@@ -187,3 +187,17 @@ def test_wait_for_sync_with_documented_grants(db, roles) -> None:
     assert as_role(db, "analyst", "SELECT hubspot_fdw.wait_for_sync('hubspot.contacts', '1 second')") == [(True,)]
     assert as_role(db, "analyst", "SELECT hubspot_fdw.wait_for_sync('hubspot.deals', '0')") == [(False,)]
     assert failure(db, "outsider", "SELECT hubspot_fdw.wait_for_sync('hubspot.contacts', '0')").pgcode == "42501"
+
+
+def test_import_needs_a_user_mapping(db, roles) -> None:
+    with db.connect() as admin:
+        query(admin, "GRANT USAGE ON FOREIGN SERVER hubspot TO nomap")
+        query(admin, "GRANT USAGE, CREATE ON SCHEMA scratch TO nomap")
+    try:
+        error = failure(db, "nomap", "IMPORT FOREIGN SCHEMA hubspot LIMIT TO (owners) FROM SERVER hubspot INTO scratch")
+        assert error.pgcode == "42704"
+        assert error.diag.message_primary == 'user mapping not found for "nomap"'
+    finally:
+        with db.connect() as admin:
+            query(admin, "REVOKE USAGE ON FOREIGN SERVER hubspot FROM nomap")
+            query(admin, "REVOKE USAGE, CREATE ON SCHEMA scratch FROM nomap")
