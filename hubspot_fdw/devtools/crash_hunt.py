@@ -24,7 +24,7 @@ import psycopg2
 @dataclass(frozen=True)
 class HuntResult:
     mode: str
-    queries: int          # queries sqlsmith reported generating
+    queries: int          # queries sqlsmith sent (its progress characters)
     seconds: float
     crashed: bool
     watcher_error: str | None
@@ -49,11 +49,14 @@ def _conninfo(dsn: str, mode: str, statement_timeout_ms: int) -> str:
     return f"{dsn} options='{options}'"
 
 
+_PROGRESS = re.compile(r"[.eStC]+")  # sqlsmith --verbose: one character per query
+
+
 def _queries(output: str) -> int:
-    found = re.findall(r"queries:\s*(\d+)", output)
-    if found:
-        return int(found[-1])
-    return output.count("\n")
+    """Queries sent: sqlsmith prints '.' (ok), 'e' (error), 'S' (syntax error),
+    't' (timeout) or 'C' (connection lost) per query, on lines of their own."""
+    return sum(len(line.strip()) for line in output.splitlines()
+               if line.strip() and _PROGRESS.fullmatch(line.strip()))
 
 
 def hunt(admin_dsn: str, role_dsn: str, mode: str, max_queries: int, seed: int,
