@@ -57,11 +57,11 @@ def prepare(dsn: str, sim, sync_timeout: float) -> None:
 
 
 def top_errors(output: str, n: int = 8) -> list[tuple[str, int]]:
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter()  # sqlsmith repeats its cumulative summary: the last one counts
     for line in output.splitlines():
         found = re.match(r"\s*(\d+)\s+(ERROR:.*)", line)
         if found:
-            counts[found.group(2)[:110]] += int(found.group(1))
+            counts[found.group(2)[:110]] = int(found.group(1))
     return counts.most_common(n)
 
 
