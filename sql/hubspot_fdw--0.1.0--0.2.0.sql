@@ -32,8 +32,8 @@ COMMENT ON TABLE hubspot_fdw.cache_portals IS
 -- Access and crash safety (issue 12).
 -- =====================================================================================
 
--- No SQL call crashes a backend: a NULL function name is no call at all.
-ALTER FUNCTION hubspot_fdw._python_call(text, text) STRICT;
+-- (_python_call stays non-STRICT: a NULL argument is passed as None; the C function
+-- refuses a NULL function name with an ERROR.)
 
 -- Roles that read or write the foreign tables need no grant on this schema's tables:
 -- the host reads the cache and the sync state with the foreign table owner's rights.

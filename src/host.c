@@ -233,7 +233,7 @@ hubspot_fdw_python_call(PG_FUNCTION_ARGS)
 	PyObject   *result;
 	char	   *output;
 
-	/* STRICT since 0.2.0; checked here too for a database still on 0.1.0 */
+	/* not STRICT (a NULL argument means None), so the name is checked here */
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

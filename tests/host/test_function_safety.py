@@ -112,10 +112,13 @@ def test_every_function_survives_for_a_plain_role(host_db, conn, plain_role) -> 
     assert calls > 50 and errors > 0
 
 
-def test_python_call_with_null_is_null_not_a_crash(conn) -> None:
+def test_python_call_with_null_is_an_error_not_a_crash(conn) -> None:
     with conn.cursor() as cur:
-        cur.execute("SELECT hubspot_fdw._python_call(NULL, NULL) IS NULL")
-        assert cur.fetchone() == (True,)
+        with pytest.raises(psycopg2.Error) as raised:
+            cur.execute("SELECT hubspot_fdw._python_call(NULL, NULL)")
+        assert raised.value.pgcode == "22004"
+        cur.execute("SELECT hubspot_fdw._python_call('builtins.str', NULL)")  # NULL argument: None
+        assert cur.fetchone() == ("None",)
         with pytest.raises(psycopg2.Error) as raised:
             cur.execute("SELECT hubspot_fdw._python_call('nodots', 'x')")
         assert raised.value.pgcode == "22023"
