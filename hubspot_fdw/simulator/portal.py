@@ -11,9 +11,11 @@ import threading
 from typing import Any
 
 from hubspot_fdw.simulator import errors
+from hubspot_fdw.simulator.bodies import is_id
 from hubspot_fdw.simulator.associations import STANDARD, AssociationRegistry, AssociationStore
 from hubspot_fdw.simulator.clock import Clock
 from hubspot_fdw.simulator.config import SimulatorOptions
+from hubspot_fdw.simulator.groups import GroupStore
 from hubspot_fdw.simulator.objecttypes import ObjectType, TypeRegistry, custom_type, standard_types
 from hubspot_fdw.simulator.owners import Owner, seed_owners
 from hubspot_fdw.simulator.pipelines import Pipeline, seed_pipelines
@@ -47,6 +49,7 @@ class Portal:
         self.catalog = PropertyCatalog()
         self.registry = AssociationRegistry()
         self.edges = AssociationStore(self.registry)
+        self.groups = GroupStore(self.catalog)
         self.schemas: dict[str, Schema] = {}
         self.owners: list[Owner] = seed_owners(options.seed, options.owners)
         self.pipelines: dict[str, list[Pipeline]] = seed_pipelines()
@@ -166,6 +169,8 @@ class Portal:
     def find(self, t: ObjectType, object_id: str, id_property: str | None,
              archived: bool = False) -> Record | None:
         store = self.store(t)
+        if id_property is not None and not isinstance(id_property, str):
+            raise errors.validation("Invalid input JSON on line 1: idProperty must be a string.")
         if id_property and id_property != "hs_object_id":
             prop = self.catalog.get(t.type_id, id_property)
             if prop is None or not (prop.unique or id_property == "email"):
@@ -178,7 +183,7 @@ class Portal:
                 return next((r for r in store.records.values() if r.archived and not r.deleted
                              and (r.props.get(id_property) or "").lower() == object_id.lower()), None)
             return rec
-        if not object_id.isdigit():
+        if not is_id(object_id):
             return None
         return store.get(int(object_id), archived)
 
@@ -186,7 +191,7 @@ class Portal:
                   archived: bool = False) -> Record:
         rec = self.find(t, object_id, id_property, archived)
         if rec is None:
-            if not object_id.isdigit() and not id_property:
+            if not is_id(object_id) and not id_property:
                 raise errors.not_found_non_numeric(object_id)
             raise errors.not_found()
         return rec

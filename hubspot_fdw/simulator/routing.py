@@ -41,7 +41,7 @@ class Request:
             else:
                 try:
                     self._json = json.loads(self.body)
-                except (ValueError, UnicodeDecodeError) as exc:
+                except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                     raise errors.validation(f"Invalid input JSON on line 1: {exc}")
         return self._json
 
@@ -78,10 +78,17 @@ class Request:
         v = self.qstr(name)
         if v is None or v == "":
             return default
-        try:
-            return int(v)
-        except ValueError:
+        digits = v[1:] if v[:1] == "-" else v
+        if not (digits.isascii() and digits.isdigit()):
             raise errors.validation(f"Invalid integer value for {name}: {v}")
+        return int(v)
+
+    def qafter(self, name: str = "after") -> int:
+        """A paging cursor: ASCII digits only ("¹" is a Python digit, not a HubSpot one)."""
+        v = self.qstr(name) or "0"
+        if not (v.isascii() and v.isdigit()):
+            raise errors.validation(f"Invalid after: {v}")
+        return int(v)
 
 
 @dataclass
@@ -112,7 +119,11 @@ class Router:
         self.routes.append(Route(method, [p for p in pattern.split("/") if p], handler, kind))
 
     def match(self, req: Request) -> Route:
-        path_matched = False
+        """The route for the request; HEAD is answered by the GET route (body dropped by
+        the server). 405 with an Allow header when only the method is wrong."""
+        method = "GET" if req.method == "HEAD" else req.method
+        allowed: list[str] = []
+        best: tuple[int, Route, dict[str, str]] | None = None
         for r in self.routes:
             if len(r.parts) != len(req.segments):
                 continue
@@ -123,11 +134,18 @@ class Router:
                 elif pat != seg:
                     break
             else:
-                if r.method != req.method:
-                    path_matched = True
+                if r.method != method:
+                    allowed.append(r.method)
                     continue
-                req.params = params
-                return r
-        if path_matched:
-            raise errors.error(405, f"Method {req.method} is not allowed for {req.path}")
+                literal = len(r.parts) - len(params)   # literal segments beat {params}
+                if best is None or literal > best[0]:
+                    best = (literal, r, params)
+        if best is not None:
+            req.params = best[2]
+            return best[1]
+        if allowed:
+            err = errors.error(405, f"HTTP {req.method} is not supported by {req.path}; supported "
+                               f"methods: {', '.join(sorted(set(allowed)))}", "VALIDATION_ERROR")
+            err.headers["Allow"] = ", ".join(sorted(set(allowed)))
+            raise err
         raise errors.route_not_found(req.method, req.path)

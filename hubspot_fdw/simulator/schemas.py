@@ -24,6 +24,7 @@ class Schema:
     created_ms: int = 0
     updated_ms: int = 0
     archived: bool = False
+    description: str = ""
 
     @property
     def id(self) -> str:
@@ -35,6 +36,7 @@ class Schema:
         out: dict[str, Any] = {
             "id": self.id, "objectTypeId": t.type_id, "name": t.name,
             "fullyQualifiedName": t.fully_qualified_name, "labels": dict(t.labels),
+            "description": self.description,
             "primaryDisplayProperty": self.primary,
             "secondaryDisplayProperties": list(self.secondary),
             "requiredProperties": list(self.required),
