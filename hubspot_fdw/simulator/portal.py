@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from hubspot_fdw.simulator import errors
+from hubspot_fdw.simulator import errors, profiles
 from hubspot_fdw.simulator.bodies import is_id
 from hubspot_fdw.simulator.associations import STANDARD, AssociationRegistry, AssociationStore
 from hubspot_fdw.simulator.clock import Clock
@@ -53,9 +53,17 @@ class Portal:
         self.schemas: dict[str, Schema] = {}
         self.owners: list[Owner] = seed_owners(options.seed, options.owners)
         self.pipelines: dict[str, list[Pipeline]] = seed_pipelines()
+        realistic = options.profile == "realistic"
+        if realistic:
+            profiles.add_pipelines(self.pipelines)
         self._build_types()
         self._build_properties()
+        profile_seeded = profiles.define_properties(self.catalog, self.types.types) if realistic else {}
         self._build_association_definitions()
+        if realistic:
+            for a, b, key, label, inverse in profiles.EXTRA_LABELS:
+                ta, tb = self.types.named(a), self.types.named(b)
+                self.registry.create_label(ta.type_id, ta.singular, tb.type_id, tb.singular, label, inverse, key)
         by_name = {t.name: t for t in self.types.types}
         self.seeder = Seeder(SeedContext(
             seed=options.seed, sizes=dict(options.sizes),
@@ -63,11 +71,15 @@ class Portal:
             deal_pipelines=[(p.id, [s.id for s in p.stages]) for p in self.pipelines["0-3"]],
             ticket_pipelines=[(p.id, [s.id for s in p.stages]) for p in self.pipelines["0-5"]],
             types=by_name))
+        generate = self.seeder.record
+        if realistic:
+            generate = profiles.wrap_generator(generate, self.catalog, profile_seeded, options.seed)
         self.stores: dict[str, TypeStore] = {}
         for t in self.types.types:
-            self.stores[t.type_id] = TypeStore(t, options.sizes.get(t.name, 0),
-                                               self.seeder.record, self._seed_lookup(t))
+            self.stores[t.type_id] = TypeStore(t, options.sizes.get(t.name, 0), generate, self._seed_lookup(t))
         self._seed_edges(by_name)
+        if realistic:
+            profiles.seed_label_edges(self)
 
     # -- construction --------------------------------------------------------------------
     def _build_types(self) -> None:

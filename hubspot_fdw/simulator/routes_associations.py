@@ -59,6 +59,17 @@ def _input_ids(sim: Any, ta, tb, inp: dict) -> tuple[int, int]:
             _record_id(sim, tb, bodies.opt_obj(inp, "to").get("id")))
 
 
+def _check_shapes(inputs: list[dict[str, Any]], types: bool) -> None:
+    """JSON type errors fail the whole batch (400) before any input is processed."""
+    for n, inp in enumerate(inputs):
+        for side in ("from", "to"):
+            bodies.id_text(bodies.obj(inp.get(side), f"inputs[{n}].{side}").get("id", ""), f"inputs[{n}].{side}.id")
+        if types:
+            for j, spec in enumerate(bodies.objects(inp, "types", f"inputs[{n}].", required=True)):
+                bodies.opt_int(spec, "associationTypeId", f"inputs[{n}].types[{j}].")
+                bodies.opt_str(spec, "associationCategory", f"inputs[{n}].types[{j}].")
+
+
 def _specs(sim: Any, ta, tb, specs: Any) -> set[int]:
     if not isinstance(specs, list) or not specs:
         raise errors.validation("Invalid input JSON: expected a list of association specs.")
@@ -253,6 +264,7 @@ def batch_read(sim: Any, req: Request) -> Response:
 def batch_create(sim: Any, req: Request) -> Response:
     ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_WRITE)
+    _check_shapes(inputs, types=True)
     results, errs = [], []
     unl = sim.portal.registry.unlabeled(ta.type_id, tb.type_id).type_id
     with sim.portal.lock:
@@ -273,6 +285,7 @@ def batch_create(sim: Any, req: Request) -> Response:
 def batch_default(sim: Any, req: Request) -> Response:
     ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_WRITE)
+    _check_shapes(inputs, types=False)
     results, errs = [], []
     unl = sim.portal.registry.unlabeled(ta.type_id, tb.type_id).type_id
     with sim.portal.lock:
