@@ -42,8 +42,9 @@ class Schema:
             "requiredProperties": list(self.required),
             "searchableProperties": list(self.searchable),
         }
-        if include_properties:
-            out["properties"] = [p.to_json() for p in catalog.all(t.type_id)]
+        # not asked for: empty lists (the ObjectSchema model always has both keys)
+        out["properties"] = [p.to_json() for p in catalog.all(t.type_id)] if include_properties else []
+        out["associations"] = []
         if include_associations:
             assocs = []
             for (a, b), defs in sorted(registry.by_pair.items()):
