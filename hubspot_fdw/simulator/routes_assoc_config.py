@@ -1,7 +1,9 @@
 """Association schema v4 routes under `/crm/associations/v4/`: the labels API at that
 path (the same as `/crm/v4/associations/{from}/{to}/labels`) and association limit
 configurations (`definitions/configurations`: list all, list a pair, batch create,
-update, purge), as the Node SDK's DefinitionConfigurationsApi calls them.
+update, purge), as the Node SDK's DefinitionConfigurationsApi calls them; the same
+operations also answer under `/crm/v4/associations/definitions/configurations`, the
+path the Python SDK 12.0.0 uses.
 
 Limits are stored and listed; creating associations does not enforce them. Does not
 hold definitions (associations.py) or the labels logic (routes_associations.py).
@@ -103,9 +105,10 @@ def register(router: Router) -> None:
     router.add("POST", base + "/{from}/{to}/labels", routes_associations.labels_create)
     router.add("PUT", base + "/{from}/{to}/labels", routes_associations.labels_update)
     router.add("DELETE", base + "/{from}/{to}/labels/{typeId}", routes_associations.labels_delete)
-    conf = base + "/definitions/configurations"
-    router.add("GET", conf + "/all", configs_all)
-    router.add("GET", conf + "/{from}/{to}", configs_pair)
-    router.add("POST", conf + "/{from}/{to}/batch/create", configs_create)
-    router.add("POST", conf + "/{from}/{to}/batch/update", configs_update)
-    router.add("POST", conf + "/{from}/{to}/batch/purge", configs_purge)
+    # the spec's path, and the one the Python SDK 12.0.0 calls
+    for conf in (base + "/definitions/configurations", "/crm/v4/associations/definitions/configurations"):
+        router.add("GET", conf + "/all", configs_all)
+        router.add("GET", conf + "/{from}/{to}", configs_pair)
+        router.add("POST", conf + "/{from}/{to}/batch/create", configs_create)
+        router.add("POST", conf + "/{from}/{to}/batch/update", configs_update)
+        router.add("POST", conf + "/{from}/{to}/batch/purge", configs_purge)

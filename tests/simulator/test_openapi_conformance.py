@@ -162,6 +162,15 @@ def test_deterministic_sequence_over_every_route(fresh, checker):
     call("GET", f"{conf}/all", expect=200)
     call("GET", f"{conf}/contacts/companies", expect=200)
     call("POST", f"{conf}/contacts/companies/batch/purge", {"inputs": [spec]}, expect=204)
+    sdk_conf = "/crm/v4/associations/definitions/configurations"     # the Python SDK's path (no spec)
+    for method, path, body, status in (
+            ("POST", "/contacts/companies/batch/create", {"inputs": [{**spec, "maxToObjectIds": 5}]}, 201),
+            ("POST", "/contacts/companies/batch/update", {"inputs": [{**spec, "maxToObjectIds": 6}]}, 200),
+            ("GET", "/all", None, 200), ("GET", "/contacts/companies", None, 200),
+            ("POST", "/contacts/companies/batch/purge", {"inputs": [spec]}, 204)):
+        r = call.s.request(method, fresh.base_url + sdk_conf + path, json=body, timeout=30)
+        call.hit.add((method, "/" + "/".join(call.router.match(Request.parse(method, sdk_conf + path, {}, b"")).parts)))
+        assert r.status_code == status, r.text
     # -- associations v3 -------------------------------------------------------------------
     v3 = "/crm/v3/associations/contacts/companies"
     types = call("GET", v3 + "/types", expect=200)["results"]
