@@ -90,8 +90,10 @@ class Handler(BaseHTTPRequestHandler):
         if len(self.path) > sim.options.max_url_length:
             # HubSpot's edge refuses long request lines before any API logic (HTML, no auth)
             self.close_connection = True
-            self._send(Response(414, raw=URI_TOO_LONG_HTML, content_type="text/html"),
-                       errors.correlation_id(), None)
+            cid = errors.correlation_id()
+            req = Request.parse(self.command, self.path, {}, b"")
+            sim.log.add(req.method, req.path, req.query, b"", 414, None, started, cid)
+            self._send(Response(414, raw=URI_TOO_LONG_HTML, content_type="text/html"), cid, None)
             return
         raw_length = self.headers.get("Content-Length") or "0"
         if not (raw_length.isascii() and raw_length.isdigit()):
