@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from hubspot_fdw.simulator.clock import iso_date, iso_ms
 from hubspot_fdw.simulator.pipelines import CREATED_MS, Pipeline, Stage
 from hubspot_fdw.simulator.properties import Option, PropertyCatalog, Spec, opts
 from hubspot_fdw.simulator.records import Record
@@ -216,10 +217,8 @@ def seeded_value(prop: Any, h: int) -> str | None:
         return str(h % 100_000)
     if prop.type == "datetime":
         ms = START_MS + (h % (700 * DAY))
-        from hubspot_fdw.simulator.clock import iso_ms
         return iso_ms(ms - ms % 1000)
     if prop.type == "date":
-        from hubspot_fdw.simulator.clock import iso_date
         return iso_date(START_MS + (h % 700) * DAY)
     if prop.type == "bool":
         return "true" if h % 2 else "false"

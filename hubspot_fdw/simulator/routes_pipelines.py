@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from hubspot_fdw.simulator import bodies, errors
+from hubspot_fdw.simulator.clock import iso_ms
 from hubspot_fdw.simulator.pipelines import Audit, Pipeline, Stage
 from hubspot_fdw.simulator.properties import Option
 from hubspot_fdw.simulator.routing import Request, Response, Router
@@ -73,8 +74,12 @@ def _new_stage(t, body: dict[str, Any], now: int, path: str = "") -> Stage:
     return Stage(sid, label, order, _metadata(t, body, path), now, now)
 
 
-def _audit(pl: Pipeline, action: str, ident: str, raw: dict[str, Any], now: int) -> None:
+def _changed(portal: Any, t, pl: Pipeline, action: str, ident: str, raw: dict[str, Any], now: int,
+             status: int) -> Response:
+    """Record the audit entry, refresh the property options, answer `raw` (204: no body)."""
     pl.audits.insert(0, Audit(action, ident, now, raw))
+    sync_options(portal, t.type_id)
+    return Response(status, raw if status != 204 else None)
 
 
 def sync_options(portal: Any, type_id: str) -> None:
@@ -124,9 +129,7 @@ def pipeline_create(sim: Any, req: Request) -> Response:
             raise errors.conflict(f"A pipeline labelled {label} already exists.")
         pl = Pipeline(pid, label, order, now, stages, now)
         _all(sim, t).append(pl)
-        _audit(pl, "CREATE", pid, pl.to_json(), now)
-        sync_options(p, t.type_id)
-        return Response(201, pl.to_json())
+        return _changed(p, t, pl, "CREATE", pid, pl.to_json(), now, 201)
 
 
 def pipeline_replace(sim: Any, req: Request) -> Response:
@@ -146,9 +149,7 @@ def pipeline_replace(sim: Any, req: Request) -> Response:
             if s.id in old:
                 s.created_ms = old[s.id].created_ms
         pl.label, pl.order, pl.stages, pl.updated_ms = label, order, stages, now
-        _audit(pl, "UPDATE", pl.id, pl.to_json(), now)
-        sync_options(p, t.type_id)
-        return Response(200, pl.to_json())
+        return _changed(p, t, pl, "UPDATE", pl.id, pl.to_json(), now, 200)
 
 
 def pipeline_update(sim: Any, req: Request) -> Response:
@@ -167,9 +168,7 @@ def pipeline_update(sim: Any, req: Request) -> Response:
         pl.label, pl.order, pl.updated_ms = label, order, now
         if archived is not None:
             pl.archived_ms = now if archived else 0
-        _audit(pl, "UPDATE", pl.id, pl.to_json(), now)
-        sync_options(p, t.type_id)
-        return Response(200, pl.to_json())
+        return _changed(p, t, pl, "UPDATE", pl.id, pl.to_json(), now, 200)
 
 
 def pipeline_archive(sim: Any, req: Request) -> Response:
@@ -181,13 +180,10 @@ def pipeline_archive(sim: Any, req: Request) -> Response:
             raise errors.validation("The last pipeline of an object type cannot be deleted.")
         now = p.clock.now_ms()
         pl.archived_ms = now
-        _audit(pl, "DELETE", pl.id, {}, now)
-        sync_options(p, t.type_id)
-    return Response(204)
+        return _changed(p, t, pl, "DELETE", pl.id, {}, now, 204)
 
 
 def _audit_json(sim: Any, audits: list[Audit]) -> Response:
-    from hubspot_fdw.simulator.clock import iso_ms
     return Response(200, {"results": [
         {"portalId": sim.portal.portal_id, "identifier": a.identifier, "action": a.action,
          "timestamp": iso_ms(a.timestamp_ms), "fromUserId": 9586504, "message": "", "rawObject": a.raw}
@@ -227,9 +223,7 @@ def stage_create(sim: Any, req: Request) -> Response:
             raise errors.conflict(f"A stage with id {st.id} already exists.")
         pl.stages.append(st)
         pl.updated_ms = now
-        _audit(pl, "CREATE", st.id, st.to_json(), now)
-        sync_options(p, t.type_id)
-        return Response(201, st.to_json())
+        return _changed(p, t, pl, "CREATE", st.id, st.to_json(), now, 201)
 
 
 def stage_replace(sim: Any, req: Request, partial: bool = False) -> Response:
@@ -251,9 +245,7 @@ def stage_replace(sim: Any, req: Request, partial: bool = False) -> Response:
         if archived:
             st.archived_ms = now
         pl.updated_ms = now
-        _audit(pl, "UPDATE", st.id, st.to_json(), now)
-        sync_options(p, t.type_id)
-        return Response(200, st.to_json())
+        return _changed(p, t, pl, "UPDATE", st.id, st.to_json(), now, 200)
 
 
 def stage_archive(sim: Any, req: Request) -> Response:
@@ -267,9 +259,7 @@ def stage_archive(sim: Any, req: Request) -> Response:
         now = p.clock.now_ms()
         st.archived_ms = now
         pl.updated_ms = now
-        _audit(pl, "DELETE", st.id, {}, now)
-        sync_options(p, t.type_id)
-    return Response(204)
+        return _changed(p, t, pl, "DELETE", st.id, {}, now, 204)
 
 
 def stage_audit(sim: Any, req: Request) -> Response:
