@@ -377,12 +377,14 @@ def _v3_write(sim: Any, req: Request, create: bool) -> Response:
     results = []
     with sim.portal.lock:
         started = sim.portal.clock.peek_ms()
+        plan = []                  # every input checked before any edge changes
         for n, inp in enumerate(inputs):
             name = bodies.opt_str(inp, "type", f"inputs[{n}].")
             d = next((d for d in reg.pair(ta.type_id, tb.type_id) if d.name == name), None)
             if d is None:
                 raise errors.validation(f"Unknown association type {name}.")
-            x, y = _input_ids(sim, ta, tb, inp)
+            plan.append((d, *_input_ids(sim, ta, tb, inp)))
+        for d, x, y in plan:
             if create:
                 sim.portal.edges.add_types(ta.type_id, x, tb.type_id, y,
                                            {d.type_id, reg.unlabeled(ta.type_id, tb.type_id).type_id})
