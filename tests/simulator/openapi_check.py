@@ -17,7 +17,6 @@ from typing import Any, Callable, Iterator
 
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
 # most specific first: a path is validated by the first spec that defines it
 ORDER = ("contacts", "companies", "deals", "customObjects", "objects", "properties", "schemas", "crmOwners",
          "pipelines", "associations_v3", "associationsSchema_v3", "associations_v4", "associations_v4_flex",
