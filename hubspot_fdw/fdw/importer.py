@@ -14,6 +14,7 @@ from typing import Iterable, Mapping
 from multicorn import ColumnDefinition, TableDefinition
 
 from hubspot_fdw.api.errors import HubSpotFdwError
+from hubspot_fdw.cache.on_import import add_declared_columns
 from hubspot_fdw.catalog import Catalog, ColumnSpec, Registry, TableSpec, build_catalog
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.errors import FdwError, adapt
@@ -25,8 +26,13 @@ REMOTE_SCHEMAS = ("hubspot",)
 class ImportedTable(TableDefinition):
     """A TableDefinition that records the server's name as a table option."""
 
+    spec: TableSpec | None = None
+    server_options: Mapping[str, str] = {}
+
     def to_statement(self, schema_name: str, server_name: str) -> str:
         self.options = {**self.options, "server": server_name}
+        if self.spec is not None:  # the cache table gets the declared columns in this transaction
+            add_declared_columns(server_name, self.server_options, self.spec)
         return super().to_statement(schema_name, server_name)
 
 
@@ -94,4 +100,7 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
         catalog = build_catalog(client, only=only, schemas=schemas)
     except HubSpotFdwError as error:
         raise adapt(error, fdw_options.access_token) from None
-    return [definition(t) for t in selected(catalog, restriction_type, restricts)]
+    tables = [definition(t) for t in selected(catalog, restriction_type, restricts)]
+    for table, spec in zip(tables, selected(catalog, restriction_type, restricts)):
+        table.spec, table.server_options = spec, srv_options
+    return tables

@@ -40,6 +40,8 @@ class SyncState:
     consecutive_failures: int = 0
     last_error: str | None = None
     last_error_at: datetime | None = None
+    poll_interval: float | None = None
+    projected_per_day: int | None = None
 
     def add_calls(self, n: int, today: date) -> None:
         if self.api_calls_day != today:
@@ -73,3 +75,34 @@ def save_state(runner: SqlRunner, state: SyncState) -> None:
     runner.execute(f"UPDATE {STATE_TABLE} SET {sets}, updated_at = now() "
                    f"WHERE server_name = ${n + 1} AND table_name = ${n + 2}",
                    params + [state.server_name, state.table_name])
+
+
+def record_server_calls(runner: SqlRunner, server: str, calls: int, today: date, daily_limit: int | None,
+                        daily_remaining: int | None, share: float) -> None:
+    """Add ``calls`` to the server's calls today (``hubspot_fdw.sync_budget``) and keep
+    HubSpot's daily figures."""
+    runner.execute(
+        "INSERT INTO hubspot_fdw.sync_budget AS b (server_name, daily_limit, daily_remaining, daily_share, "
+        "calls_day, calls_today) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (server_name) DO UPDATE SET "
+        "daily_limit = coalesce(EXCLUDED.daily_limit, b.daily_limit), "
+        "daily_remaining = coalesce(EXCLUDED.daily_remaining, b.daily_remaining), "
+        "daily_share = EXCLUDED.daily_share, calls_day = EXCLUDED.calls_day, "
+        "calls_today = CASE WHEN b.calls_day = EXCLUDED.calls_day THEN b.calls_today ELSE 0 END "
+        "+ EXCLUDED.calls_today, updated_at = now()",
+        [server, daily_limit, daily_remaining, share, today, calls])
+
+
+def server_budget(runner: SqlRunner, server: str, today: date) -> tuple[int, int | None]:
+    """(calls spent today, daily limit last seen) of a server."""
+    rows = runner.execute("SELECT calls_day, calls_today, daily_limit FROM hubspot_fdw.sync_budget "
+                          "WHERE server_name = $1", [server])
+    if not rows:
+        return 0, None
+    row = rows[0]
+    spent = int(row["calls_today"]) if row["calls_day"] == today else 0
+    return spent, (int(row["daily_limit"]) if row["daily_limit"] is not None else None)
+
+
+def record_plan(runner: SqlRunner, server: str, projected: int) -> None:
+    runner.execute("UPDATE hubspot_fdw.sync_budget SET projected_per_day = $2, updated_at = now() "
+                   "WHERE server_name = $1", [server, projected])

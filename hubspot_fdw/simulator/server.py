@@ -40,6 +40,8 @@ def build_router() -> Router:
     routes_objects.register(router)
     routes_associations.register(router)
     routes_meta.register(router)
+    from hubspot_fdw.simulator import routes_account
+    routes_account.register(router)
     return router
 
 
