@@ -11,8 +11,8 @@ from dataclasses import dataclass
 @dataclass
 class SyncConfig:
     poll_interval: float = 2.0            # seconds between polls of a table that is changing
-    max_poll_interval: float = 60.0       # ... of an idle table (intervals grow by ``backoff``)
-    backoff: float = 1.5
+    max_poll_interval: float = 60.0       # ... of an idle table
+    quiet_factor: float = 0.1             # interval = this x seconds since the table last changed
     daily_share: float = 0.10             # share of the portal's daily API limit the sync may spend
     assumed_daily_limit: int = 250_000    # until HubSpot's X-HubSpot-RateLimit-Daily is seen
     lookback_ms: int = 30_000             # search window overlap for HubSpot's index lag

@@ -292,6 +292,8 @@ class Materializer:
                 planner.spend(calls)
                 result = self._last_poll.get(name)
                 plan = planner.polled(name, clock.CLOCK.monotonic(), getattr(result, "changed", 0), calls)
+                log.debug("%s: polled, %d changed, %d call(s); next in %.1f s (tokens %.0f)", name,
+                          getattr(result, "changed", 0), calls, plan.interval, planner.tokens)
                 ctx.runner.execute("UPDATE hubspot_fdw.sync_state SET poll_interval = $3, projected_per_day = $4 "
                                    "WHERE server_name = $1 AND table_name = $2",
                                    [ctx.server, name, plan.interval, int(plan.per_day())])

@@ -1,13 +1,17 @@
 """The sync's plan: when each table is polled, and what the plan costs per day.
 
-- Adaptive intervals: a table whose poll found changes is polled again after
-  ``poll_interval``; each quiet poll stretches its interval by ``backoff`` up to
-  ``max_poll_interval`` (idle tables cost ~86,400 / max_poll_interval calls a day each).
+- Adaptive intervals: a table is polled again after ``quiet_factor`` times the time
+  since its last change, within [``poll_interval``, ``max_poll_interval``]: a table that
+  changed a minute ago is polled every few seconds, one quiet for ten minutes or more
+  every ``max_poll_interval`` (idle tables cost ~86,400 / max_poll_interval calls a
+  day each).
 - The daily share: the sync may spend ``daily_share`` of the portal's daily limit
   (HubSpot's ``X-HubSpot-RateLimit-Daily``; ``assumed_daily_limit`` until it is seen).
-  A token bucket refills at that share spread over the day (capacity: 15 minutes of
-  it, so bursts of activity are served fast and paid back by quiet time); a step that
-  would overdraw it waits. Calls already spent today (from ``sync_budget``) count.
+  A token bucket refills at that share spread over the day (capacity: an hour of it,
+  so bursts of activity are served fast and paid back by quiet time); when it is
+  half empty, intervals are stretched to what the share sustains, and a poll that
+  would overdraw it waits. Calls already spent today (from ``sync_budget``) count, and
+  never exceed the share.
 - Projection: calls per day at the current intervals, per table and in total.
 
 Deliberately not here: running polls (engine.py, objects.py), counting HTTP calls
@@ -21,7 +25,7 @@ from dataclasses import dataclass, field
 from hubspot_fdw.materializer.config import SyncConfig
 
 DAY = 86_400.0
-BUCKET_SECONDS = 900.0
+BUCKET_SECONDS = 3600.0
 
 
 @dataclass
@@ -30,6 +34,7 @@ class TablePlan:
     next_at: float
     calls_per_poll: float = 1.0
     last_changed: int = 0
+    changed_at: float | None = None
 
     def per_day(self) -> float:
         return DAY / max(self.interval, 1e-3) * self.calls_per_poll
@@ -106,10 +111,11 @@ class Planner:
         plan = self.table(name, now)
         plan.calls_per_poll = 0.8 * plan.calls_per_poll + 0.2 * max(1, calls)
         plan.last_changed = changed
-        if changed:
-            plan.interval = self.config.poll_interval
-        else:
-            plan.interval = min(self.config.max_poll_interval, plan.interval * self.config.backoff)
+        if changed or plan.changed_at is None:
+            plan.changed_at = now
+        quiet = now - plan.changed_at
+        plan.interval = min(self.config.max_poll_interval,
+                            max(self.config.poll_interval, quiet * self.config.quiet_factor))
         if self.tokens < self.capacity / 2:  # the burst allowance is spent: pace to the share
             plan.interval = max(plan.interval, self._floor())
         plan.next_at = now + plan.interval
