@@ -50,6 +50,7 @@ CREATE TABLE hubspot_fdw.sync_budget (
   daily_share      numeric     NOT NULL DEFAULT 0.10,
   calls_day        date,
   calls_today      bigint      NOT NULL DEFAULT 0,
+  allowed_per_day  bigint,                       -- daily_limit (or the assumed limit until seen) x share
   projected_per_day bigint,                      -- what the current plan costs per day
   updated_at       timestamptz NOT NULL DEFAULT now()
 );
@@ -78,7 +79,7 @@ SELECT s.server_name,
        s.poll_interval AS poll_interval_seconds,
        s.projected_per_day AS projected_calls_per_day,
        CASE WHEN b.calls_day = current_date THEN b.calls_today ELSE 0 END AS server_calls_today,
-       floor(b.daily_limit * b.daily_share)::bigint AS server_calls_allowed_per_day,
+       b.allowed_per_day AS server_calls_allowed_per_day,
        b.projected_per_day AS server_projected_calls_per_day,
        b.daily_limit,
        b.daily_share,

@@ -383,7 +383,7 @@ class RateBudget:
                     entry["log"].sort()
                     if priority is Priority.INCREMENTAL:
                         entry["sync_log"].append(now)
-                    waiting.pop(f"{pool.value}:{int(priority)}", None)
+                        waiting.pop(f"{pool.value}:{int(priority)}", None)
                     return ticket
                 waiting[f"{pool.value}:{int(priority)}"] = now + _WAIT_LEASE
                 if now < blocked:

@@ -88,7 +88,10 @@ def check(ctx: Context, spec: TableSpec, state: SyncState, total: int | None, se
     deficit = cached - total
     if deficit <= 0:
         return 0
-    deficit -= unindexed_recent(ctx, spec, state, seen)
+    recent = unindexed_recent(ctx, spec, state, seen)
+    log.debug("%s: HubSpot counts %d, the cache %d (%d written here, maybe not indexed yet)",
+              spec.name, total, cached, recent)
+    deficit -= recent
     if deficit <= 0:
         return 0
     removed = sweep_archived(ctx, spec, state, deficit)
@@ -119,7 +122,7 @@ def reconcile(ctx: Context, spec: TableSpec, state: SyncState) -> int:
 
     assert spec.object_type is not None
     otype = spec.object_type
-    started = ctx.runner.execute("SELECT clock_timestamp() - interval '1 second' AS t")[0]["t"]
+    started = ctx.runner.execute("SELECT clock_timestamp() AS t")[0]["t"]
     live: set[str] = set()
     for page in ctx.client_live.iter_pages(otype.api_path, properties=["hs_object_id"], limit=ctx.config.page_size):
         live.update(r.id for r in page.results)

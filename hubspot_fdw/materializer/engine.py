@@ -300,7 +300,7 @@ class Materializer:
             else:
                 planner.spent_today += calls  # backfills and sweeps: counted, not paced by the bucket
         planner.fixed_per_day = self._fixed_costs()
-        record_plan(ctx.runner, ctx.server, planner.projected_per_day())
+        record_plan(ctx.runner, ctx.server, planner.projected_per_day(), int(planner.allowed_per_day))
         ctx.runner.commit()
         now = clock.CLOCK.monotonic()
         waits = [self.config.max_poll_interval]

@@ -103,6 +103,6 @@ def server_budget(runner: SqlRunner, server: str, today: date) -> tuple[int, int
     return spent, (int(row["daily_limit"]) if row["daily_limit"] is not None else None)
 
 
-def record_plan(runner: SqlRunner, server: str, projected: int) -> None:
-    runner.execute("UPDATE hubspot_fdw.sync_budget SET projected_per_day = $2, updated_at = now() "
-                   "WHERE server_name = $1", [server, projected])
+def record_plan(runner: SqlRunner, server: str, projected: int, allowed: int) -> None:
+    runner.execute("UPDATE hubspot_fdw.sync_budget SET projected_per_day = $2, allowed_per_day = $3, "
+                   "updated_at = now() WHERE server_name = $1", [server, projected, allowed])
