@@ -57,9 +57,11 @@ CREATE TABLE hubspot_fdw.sync_budget (
 COMMENT ON TABLE hubspot_fdw.sync_budget IS
   'per server: HubSpot daily limit, the share the sync may spend, calls today, projected calls per day';
 
+-- poll_interval: seconds between polls of the table now; projected_per_day: calls per
+-- day at that interval.
 ALTER TABLE hubspot_fdw.sync_state
-  ADD COLUMN poll_interval      real,            -- seconds between polls of this table now
-  ADD COLUMN projected_per_day  bigint;          -- calls per day at the current interval
+  ADD COLUMN poll_interval     real,
+  ADD COLUMN projected_per_day bigint;
 
 CREATE OR REPLACE VIEW hubspot_fdw.sync_status AS
 SELECT s.server_name,
