@@ -21,7 +21,7 @@ from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import PsycopgRunner
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
-from hubspot_fdw.materializer.imported import budget_directory, imported_tables
+from hubspot_fdw.materializer.imported import budget_directory
 from hubspot_fdw.materializer.progress import Progress
 from hubspot_fdw.materializer.serverconf import read_server
 
@@ -97,7 +97,7 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
                             index_lag_allowance_ms=index_lag_ms, sweep_interval=sweep_interval,
                             reconcile_interval=reconcile_interval, metadata_interval=metadata_interval,
                             use_budget=not no_budget, backfill_share=backfill_share)
-        names = [t for t in tables.split(",") if t.strip()] if tables else imported_tables(runner, server)
+        names = [t for t in tables.split(",") if t.strip()] if tables else None  # None: the imported tables
         materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
                                     progress=Progress(progress), stop=stop)
         conn.commit()

@@ -29,6 +29,7 @@ from hubspot_fdw.catalog.columns import TableSpec, object_table
 from hubspot_fdw.materializer import associations, clock, deletions, metadata, objects, portal
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
+from hubspot_fdw.materializer.imported import imported_tables
 from hubspot_fdw.materializer.planner import DAY, Planner
 from hubspot_fdw.materializer.progress import Progress
 from hubspot_fdw.materializer.state import SyncState, record_plan, server_budget
@@ -76,7 +77,8 @@ class Materializer:
                  catalog: Catalog | None = None, progress: Progress | None = None,
                  stop: threading.Event | None = None, reraise: bool = False) -> None:
         self.config = config or SyncConfig()
-        names = list(tables) if tables is not None else None
+        # default: exactly the foreign tables imported for the server (imported.py)
+        names = list(tables) if tables is not None else imported_tables(runner, server)
         calls = CallCounter()
         client.transport.session.hooks.setdefault("response", []).append(calls.hook)
         if catalog is None:
