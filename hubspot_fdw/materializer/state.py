@@ -1,11 +1,14 @@
 """``hubspot_fdw.sync_state`` rows as a dataclass: load (creating the row) and save.
 
+A row recorded for another cache schema (the server's ``cache_schema`` changed) is reset:
+the new schema is backfilled afresh. Also the server's daily counters (``sync_budget``).
 Deliberately not here: deciding phases (engine.py), committing (the runner's owner).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +16,7 @@ from typing import Any
 from hubspot_fdw.cache.runner import SqlRunner
 
 STATE_TABLE = "hubspot_fdw.sync_state"
+log = logging.getLogger("hubspot_fdw.materializer.state")
 
 
 @dataclass
@@ -62,9 +66,14 @@ def load_state(runner: SqlRunner, server: str, table: str, cache_schema: str) ->
     if isinstance(row.get("cursors"), str):
         row["cursors"] = json.loads(row["cursors"])
     row["cursors"] = dict(row.get("cursors") or {})
-    state = SyncState(**row)
-    state.cache_schema = cache_schema
-    return state
+    if row.get("cache_schema") != cache_schema:
+        # the server's cache schema changed (option, or the 0.2 per-server default): the
+        # progress recorded belongs to the old schema; start over in the new one
+        log.warning("%s: cache schema changed from %s to %s; backfilling it afresh", table,
+                    row.get("cache_schema"), cache_schema)
+        runner.execute(f"DELETE FROM {STATE_TABLE} WHERE server_name = $1 AND table_name = $2", [server, table])
+        return load_state(runner, server, table, cache_schema)
+    return SyncState(**row)
 
 
 def save_state(runner: SqlRunner, state: SyncState) -> None:

@@ -220,3 +220,17 @@ def test_the_budget_state_is_private_to_the_database_user(db, sim) -> None:
             c.rollback()
     with db.connect() as c, c.cursor() as cur:
         cur.execute("REVOKE ALL ON SCHEMA hubspot_fdw FROM mallory; DROP ROLE mallory")
+
+
+def test_a_new_cache_schema_is_backfilled_afresh(db, sim) -> None:
+    sim.reset()
+    setup_server(db, sim, imported=["contacts"])
+    assert run_sync(db, "--once").returncode == 0
+    with db.connect() as c, c.cursor() as cur:
+        cur.execute("DROP SCHEMA IF EXISTS moved_cache CASCADE")
+        cur.execute("ALTER SERVER hubspot OPTIONS (SET cache_schema 'moved_cache')")
+    done = run_sync(db, "--once")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert _one(db, "SELECT count(*) FROM moved_cache.contacts") == 120
+    assert _one(db, "SELECT cache_schema FROM hubspot_fdw.sync_state WHERE table_name = 'contacts'") == "moved_cache"
+    assert _one(db, "SELECT count(*) FROM hubspot.contacts") == 120
