@@ -13,7 +13,8 @@ from typing import Iterable, Mapping
 
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.on_import import add_declared_columns
-from hubspot_fdw.catalog import Catalog, ColumnSpec, Registry, TableSpec, build_catalog
+from hubspot_fdw.catalog import Catalog, ColumnSpec, ObjectType, Registry, TableSpec, build_catalog
+from hubspot_fdw.fdw import comments
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.errors import FdwError, adapt
 from hubspot_fdw.fdw.options import FdwOptions, validate_options
@@ -83,6 +84,14 @@ def selected(catalog: Catalog, restriction_type: str | None, restricts: list[str
     return list(catalog.tables.values())
 
 
+def _import_type(registry: Registry, key: str) -> ObjectType:
+    found = registry.find(key)
+    if found is None:
+        raise FdwError(f'invalid value for option "object_type": "{key}"', sqlstate="HV00D",
+                       hint="Use an object type of the portal: " + ", ".join(sorted(t.name for t in registry)) + ".")
+    return found
+
+
 def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[str, str],
                   restriction_type: str | None, restricts: list[str]) -> list[TableDefinition]:
     if schema not in REMOTE_SCHEMAS:
@@ -90,7 +99,7 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
                        hint="Use IMPORT FOREIGN SCHEMA hubspot FROM SERVER ... INTO ....")
     validate_options("import", options)
     fdw_options = FdwOptions.parse({k: v for k, v in srv_options.items() if k != "wrapper"})
-    client = client_for(fdw_options)
+    client = comments.RecordingClient(client_for(fdw_options))  # keeps labels for the table comments
     try:
         schemas = client.list_schemas()
         registry = Registry.from_schemas(schemas)
@@ -98,11 +107,13 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
         if restriction_type == "limit":
             only = _needed_types(registry, restricts)
         if options.get("object_type"):
-            only = {registry.get(options["object_type"]).table}
+            only = {_import_type(registry, options["object_type"]).table}
         catalog = build_catalog(client, only=only, schemas=schemas)
     except HubSpotFdwError as error:
         raise adapt(error, fdw_options.access_token) from None
-    tables = [definition(t) for t in selected(catalog, restriction_type, restricts)]
-    for table, spec in zip(tables, selected(catalog, restriction_type, restricts)):
+    tables = selected(catalog, restriction_type, restricts)
+    comments.stash(tables, client)
+    definitions = [definition(t) for t in tables]
+    for table, spec in zip(definitions, tables):  # IMPORT also adds the cache columns (cache/on_import.py)
         table.spec, table.server_options = spec, srv_options
-    return tables
+    return definitions

@@ -20,6 +20,7 @@ from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.fdw import cache_reads, live
 from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.client import client_for
+from hubspot_fdw.fdw.comments import label_hint
 from hubspot_fdw.fdw.errors import adapt, report, reported
 from hubspot_fdw.fdw.importer import import_schema as _import_schema
 from hubspot_fdw.fdw.options import FdwOptions
@@ -41,6 +42,10 @@ DEFAULT_ESTIMATES = {"owners": 100, "pipelines": 10, "pipeline_stages": 50, "ass
 
 class HubSpotFdw(ForeignDataWrapper):
     """HubSpot CRM objects, associations, owners and pipelines as foreign tables."""
+
+    # The host refuses every access (any read mode, IMPORT) without a user mapping
+    # for the current user or PUBLIC, as postgres_fdw does (docs/access.md).
+    requires_user_mapping = True
 
     @reported
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict) -> None:
@@ -64,7 +69,7 @@ class HubSpotFdw(ForeignDataWrapper):
         return client_for(self.options)
 
     def _adapt(self, error: HubSpotFdwError) -> HubSpotFdwError:
-        return adapt(error, self.options.access_token)
+        return label_hint(adapt(error, self.options.access_token), self.options, self.table)
 
     def _guarded(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         try:

@@ -12,6 +12,10 @@
 --   hubspot_fdw--0.1.0.sql: REVOKE EXECUTE ON FUNCTION _python_call(text, text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0.sql: CREATE FUNCTION hubspot_fdw.refresh(rel regclass)
 --   hubspot_fdw--0.1.0.sql: COMMENT ON FUNCTION hubspot_fdw.refresh(regclass) IS
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw._import_comments()
+--   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw._import_comments() FROM PUBLIC;
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE EVENT TRIGGER hubspot_fdw_import_comments ON ddl_command_end
+--   hubspot_fdw--0.1.0--0.2.0.sql: ALTER FUNCTION hubspot_fdw._sync_target(regclass)
 
 CREATE SCHEMA IF NOT EXISTS hubspot_fdw;
 SET search_path = hubspot_fdw;  -- as CREATE EXTENSION runs the scripts
@@ -131,6 +135,36 @@ END $$;
 -- [setup] from hubspot_fdw--0.1.0.sql
 COMMENT ON FUNCTION hubspot_fdw.wait_for_sync(regclass, interval) IS
   'wait until a sync poll that started after this call succeeded for the table; false on timeout';
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE TABLE IF NOT EXISTS hubspot_fdw._property_options (
+  foreign_table oid     NOT NULL,
+  column_name   name    NOT NULL,
+  property      text    NOT NULL,
+  value         text    NOT NULL,
+  label         text    NOT NULL,
+  display_order integer,
+  PRIMARY KEY (foreign_table, column_name, value)
+);
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+REVOKE ALL ON hubspot_fdw._property_options FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.property_options AS
+  SELECT o.foreign_table::regclass AS foreign_table, o.column_name, o.property, o.value, o.label,
+         o.display_order
+    FROM hubspot_fdw._property_options o
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = o.foreign_table AND a.attname = o.column_name AND NOT a.attisdropped
+   WHERE pg_catalog.has_any_column_privilege(o.foreign_table, 'SELECT, INSERT, UPDATE');
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+GRANT SELECT ON hubspot_fdw.property_options TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+COMMENT ON VIEW hubspot_fdw.property_options IS
+  'options of HubSpot enumeration properties (write the value; HubSpot shows the label), per foreign table column';
 
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 CREATE TABLE IF NOT EXISTS hubspot_fdw.cache_portals (
@@ -254,4 +288,44 @@ BEGIN
     RAISE EXCEPTION 'relation % is not a hubspot_fdw foreign table or cache table', rel
       USING ERRCODE = '42809';
   END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+GRANT USAGE ON SCHEMA hubspot_fdw TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._synced_through(server_name text, table_name text)
+RETURNS timestamptz
+LANGUAGE sql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT st.synced_through FROM hubspot_fdw.sync_state st
+   WHERE st.server_name = $1 AND st.table_name = $2
+$$;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.wait_for_sync(rel regclass, timeout interval DEFAULT '30 seconds')
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  target record;
+  started timestamptz := clock_timestamp();
+  done timestamptz;
+BEGIN
+  IF rel IS NULL OR timeout IS NULL THEN
+    RAISE EXCEPTION 'wait_for_sync needs a table and a timeout' USING ERRCODE = '22004';
+  END IF;
+  IF NOT has_table_privilege(rel, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', rel USING ERRCODE = '42501',
+      HINT = 'wait_for_sync needs SELECT on the table.';
+  END IF;
+  SELECT * INTO target FROM hubspot_fdw._sync_target(rel);
+  LOOP
+    done := hubspot_fdw._synced_through(target.server_name, target.table_name);
+    IF done IS NOT NULL AND done >= started THEN
+      RETURN true;
+    END IF;
+    IF clock_timestamp() - started >= timeout THEN
+      RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_sleep(0.1);
+  END LOOP;
 END $$;
