@@ -146,19 +146,24 @@ announce_insert_rows(HostModifyState *state, int rows)
  * on_conflict) what kind of statement starts.  Not in Multicorn.
  */
 static void
-announce_modify_context(HostModifyState *state, ModifyTableState *mtstate, ResultRelInfo *rinfo)
+announce_modify_context(HostModifyState *state, ModifyTableState *mtstate, ResultRelInfo *rinfo,
+						CmdType operation)
 {
-	CmdType		operation = mtstate ? mtstate->operation : CMD_INSERT;
 	const char *name = operation == CMD_UPDATE ? "update" :
 		operation == CMD_DELETE ? "delete" : "insert";
-	bool		nothing = mtstate && operation == CMD_INSERT &&
-		((ModifyTable *) mtstate->ps.plan)->onConflictAction == ONCONFLICT_NOTHING;
+	ModifyTable *plan = mtstate ? (ModifyTable *) mtstate->ps.plan : NULL;
+	bool		nothing = plan && IsA(plan, ModifyTable) && operation == CMD_INSERT &&
+		plan->onConflictAction == ONCONFLICT_NOTHING;
+
+	/* RETURNING projections are built after BeginForeignModify: ask the plan */
+	bool		returning = plan && IsA(plan, ModifyTable) ? plan->returningLists != NIL
+		: rinfo->ri_projectReturning != NULL;
 	PyObject   *result;
 	bool		missing;
 
 	result = host_call_method_opt(state->instance, "modify_context",
 								  Py_BuildValue("(sNN)", name,
-												PyBool_FromLong(rinfo->ri_projectReturning != NULL),
+												PyBool_FromLong(returning),
 												nothing ? host_py_str("nothing") : (Py_INCREF(Py_None), Py_None)),
 								  NULL, &missing);
 	Py_XDECREF(result);
@@ -174,7 +179,7 @@ hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fd
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	state = modify_state(rinfo);
-	announce_modify_context(state, mtstate, rinfo);
+	announce_modify_context(state, mtstate, rinfo, mtstate->operation);
 	subplan = outerPlanState(mtstate)->plan;
 	if (mtstate->operation == CMD_INSERT)
 	{
@@ -194,7 +199,7 @@ hostBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
 	HostModifyState *state = modify_state(rinfo);
 
-	announce_modify_context(state, mtstate, rinfo);
+	announce_modify_context(state, mtstate, rinfo, CMD_INSERT);
 	announce_insert_rows(state, -1);	/* COPY, partition routing */
 }
 
