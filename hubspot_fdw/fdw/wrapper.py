@@ -184,6 +184,8 @@ class HubSpotFdw(ForeignDataWrapper):
             else:
                 rows = (run(self.options, scan.sql, scan.params) if HOST_AVAILABLE
                         else cache_reads.execute(self.options, scan))
+            if modifying and isinstance(rows, list):
+                self.writer.expect_candidates(len(rows))
             return self._guarded(live.window(rows, limit, offset), modifying)
         plan = live.plan(self.table, quals, wanted, sortkeys, fetch)
         if lock is not None:
@@ -199,12 +201,16 @@ class HubSpotFdw(ForeignDataWrapper):
         lock, then the records as HubSpot has them now."""
         client = self._client()
         if plan.kind == "batch_read":
+            if self.row_lock == "modify":
+                self.writer.expect_candidates(len(plan.ids or []))
             plan.ids = lock_records(self.options, self.table, plan.ids or [], lock)
             yield from plan.rows(client)
             return
         if plan.kind == "empty":
             return
         found = [str(row["id"]) for row in plan.rows(client)]
+        if self.row_lock == "modify":
+            self.writer.expect_candidates(len(set(found)))
         locked = set(lock_records(self.options, self.table, found, lock))
         ids = [i for i in dict.fromkeys(found) if i in locked]
         fresh = live.LivePlan(self.table, "batch_read", plan.columns, plan.properties, ids=ids)

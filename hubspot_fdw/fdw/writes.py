@@ -196,6 +196,13 @@ class Writer:
                        detail=f"The statement has {rows} rows; nothing was sent to HubSpot.",
                        hint="Insert one row per statement (several INSERT statements in one transaction are fine).")
 
+    def expect_candidates(self, rows: int) -> None:
+        """The scan feeding this UPDATE found ``rows`` candidates. With RETURNING each row is
+        sent as it comes, so a statement that may exceed the batch limit fails now, before
+        any call (PostgreSQL's own filters might have cut it down; narrow the WHERE clause)."""
+        if self.returning and rows > BATCH_LIMIT:
+            raise _too_many(self.table, "UPDATE ... RETURNING")
+
     def insert(self, values: Mapping[str, Any]) -> dict[str, Any] | bool:
         if self.table.kind == "association":
             return self._link(values)
