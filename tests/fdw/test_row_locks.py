@@ -146,3 +146,20 @@ def test_nowait_refuses_a_locked_record(db, sim):
     finally:
         first.close()
         second.close()
+
+
+def test_skip_locked_passes_the_locked_record_by(db, sim):
+    first = db.connect(autocommit=False)
+    second = db.connect(autocommit=False)
+    try:
+        for session in (first, second):
+            query(session, "SET hubspot_fdw.read_mode = 'live'")
+        ids = [r[0] for r in query(first, "SELECT id FROM hubspot.contacts ORDER BY id LIMIT 2 OFFSET 8")]
+        query(first, "SELECT id FROM hubspot.contacts WHERE id = %s FOR UPDATE", (ids[0],))
+        rows = query(second, "SELECT id FROM hubspot.contacts WHERE id IN %s FOR UPDATE SKIP LOCKED", (tuple(ids),))
+        assert rows == [(ids[1],)]
+        second.rollback()
+        first.rollback()
+    finally:
+        first.close()
+        second.close()

@@ -282,3 +282,27 @@ def test_update_returning_shows_what_hubspot_stored(conn, sim, client, mode):
     assert modified == parse_datetime(stored.properties["lastmodifieddate"])
     assert updated == parse_datetime(stored.updated_at)
     assert [r["path"] for r in writes(sim)] == ["/crm/v3/objects/contacts/batch/update"]
+
+
+def test_cancel_during_the_read_back_still_reports_the_create(conn, sim, client):
+    sim.set_faults(latency_ms=SLOW_MS, path_contains="/contacts/batch/read")
+    query(conn, "SET statement_timeout = '300ms'")
+    error = error_of(conn, "INSERT INTO hubspot.contacts (email) VALUES ('slow-reread@truth.example')")
+    query(conn, "RESET statement_timeout")
+    sim.clear_faults()
+    assert error.pgcode == "57014"
+    assert "was created in HubSpot before the statement was cancelled" in error.diag.message_primary
+    assert "archived again in HubSpot: contacts" in warnings(conn)
+    assert by_email(client, "slow-reread@truth.example") == []
+
+
+def test_plpgsql_exception_block_archives_what_it_created(conn, client):
+    query(conn, "DO $$ BEGIN "
+                "  BEGIN "
+                "    INSERT INTO hubspot.contacts (email) VALUES ('exception-block@truth.example'); "
+                "    RAISE EXCEPTION 'undo'; "
+                "  EXCEPTION WHEN raise_exception THEN NULL; "
+                "  END; "
+                "END $$")
+    assert "archived again in HubSpot: contacts" in warnings(conn)
+    assert by_email(client, "exception-block@truth.example") == []
