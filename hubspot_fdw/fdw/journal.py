@@ -17,13 +17,15 @@ from typing import Mapping, Sequence
 
 MAX_LISTED = 20          # records named in one sentence; the rest are counted
 MAX_VALUE = 60           # characters of a property value shown
+VERBS = {"created": "created", "archived": "archived", "linked": "associated (labels set)",
+         "unlinked": "disassociated", "unlabeled": "relabeled (labels removed)"}
 
 
 @dataclass
 class Effect:
     """One acknowledged (or possibly applied) HubSpot change."""
 
-    kind: str                              # created | updated | archived | uncertain
+    kind: str                              # created | updated | archived | uncertain | linked | unlinked | unlabeled
     object_type: str                       # api path: contacts, 2-123, ...
     ids: list[str] = field(default_factory=list)
     properties: dict[str, dict[str, str]] = field(default_factory=dict)   # id → what was sent
@@ -37,17 +39,14 @@ class Effect:
                              for i in self.ids[:MAX_LISTED]) + _more(self.ids)
         if self.kind == "uncertain":
             return f"{self.what} (HubSpot's answer never came: it may have been applied)"
-        verb = "created" if self.kind == "created" else "archived"
-        return f"{self.object_type} {_ids(self.ids)} {verb}"
+        return f"{self.object_type} {_ids(self.ids)} {VERBS[self.kind]}"
 
     def happened(self) -> str:
         """What HubSpot did, as a clause: ``contacts 123 was created in HubSpot``."""
         plural = len(self.ids) != 1
         subject = f"{self.object_type} {_ids(self.ids)}"
-        if self.kind == "created":
-            return f"{subject} {'were' if plural else 'was'} created in HubSpot"
-        if self.kind == "archived":
-            return f"{subject} {'were' if plural else 'was'} archived in HubSpot"
+        if self.kind in VERBS:
+            return f"{subject} {'were' if plural else 'was'} {VERBS[self.kind]} in HubSpot"
         if self.kind == "updated":
             return f"{subject} {'were' if plural else 'was'} updated in HubSpot ({self.describe()})"
         return f"{self.what} may have been applied by HubSpot"

@@ -426,21 +426,38 @@ class Writer:
         pair = self.table.pair
         client = self._client()
         src, dst = pair.first.api_path, pair.second.api_path
+        kind = f"{pair.first.singular}-{pair.second.singular} associations"
         default = self.default_types() if state.link else []
+        effects: list[Effect] = []
+
+        def sent(what: str, pairs: Sequence[tuple[str, ...]], call: Callable[[], Any]) -> Any:
+            names = [f"{p[0]}/{p[1]}" for p in pairs]
+            request = {"unlinked": "archive", "linked": "create", "unlabeled": "label removal"}[what]
+            result = self._send(f"the {request} of {kind} {_ids(names)}", call)
+            effects.append(self.journal.add(Effect(what, kind, names)))
+            return result
+
         if state.unlink:
-            self._call(client.batch_archive_associations, src, dst, state.unlink)
-            self.cache.delete(state.unlink)
+            sent("unlinked", state.unlink,
+                 lambda: client.batch_archive_associations(src, dst, state.unlink))
         if state.link:
             inputs = [(a, b, default + self.types_for(labels)) for a, b, labels in state.link]
-            errors = self._call(client.batch_create_associations, src, dst, inputs)
+            errors = sent("linked", state.link, lambda: client.batch_create_associations(src, dst, inputs))
             if errors:
                 raise self.adapt(errors[0])
         if state.unlabel:
             inputs = [(a, b, self.types_for(labels)) for a, b, labels in state.unlabel]
-            self._call(client.archive_association_labels, src, dst, inputs)
+            sent("unlabeled", state.unlabel, lambda: client.archive_association_labels(src, dst, inputs))
+        if not effects:
+            return
+        last = effects[-1]
+        self._settled(last)
+        if state.unlink:
+            self._then(last, lambda: self.cache.delete(state.unlink), hold=True)
         changed = {(a, b) for a, b, _ in state.link} | {(a, b) for a, b, _ in state.unlabel}
         if changed:
-            self.cache.upsert_associations(self._current_labels(sorted(changed)))
+            current = self._then(last, lambda: self._current_labels(sorted(changed)))
+            self._then(last, lambda: self.cache.upsert_associations(current), hold=True)
 
     def _current_labels(self, pairs: Sequence[tuple[str, str]]) -> list[tuple[str, str, list[str]]]:
         pair = self.table.pair

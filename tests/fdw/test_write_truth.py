@@ -306,3 +306,18 @@ def test_plpgsql_exception_block_archives_what_it_created(conn, client):
                 "END $$")
     assert "archived again in HubSpot: contacts" in warnings(conn)
     assert by_email(client, "exception-block@truth.example") == []
+
+
+def test_rollback_lists_association_changes_hubspot_keeps(db, client):
+    conn = db.connect(autocommit=False)
+    try:
+        query(conn, "SET hubspot_fdw.read_mode = 'live'")
+        company = query(conn, "SELECT id FROM hubspot.companies ORDER BY id LIMIT 1")[0][0]
+        contact = some_contact(conn)
+        query(conn, "INSERT INTO hubspot.associations_company_contact (company_id, contact_id) VALUES (%s, %s)",
+              (company, contact))
+        conn.rollback()
+        assert f"HubSpot keeps: company-contact associations {company}/{contact} associated" in warnings(conn)
+    finally:
+        conn.close()
+    assert any(a.to_id == contact for a in client.batch_read_associations("companies", "contacts", [company]))
