@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from multicorn.utils import WARNING, log_to_postgres
-
 from hubspot_fdw.api import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.fdw.journal import Effect, _ids
 from hubspot_fdw.host.capabilities import interrupts_held
+from hubspot_fdw.host.multicorn_compat import utils as _multicorn_utils
+
+WARNING = _multicorn_utils().WARNING
+log_to_postgres = _multicorn_utils().log_to_postgres
 
 BATCH = 100
 

@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable, Mapping, Sequence
 
-from multicorn.utils import WARNING, log_to_postgres
-
 from hubspot_fdw.api import AssociationType, HubSpotClient, HubSpotObject
 from hubspot_fdw.api.errors import HubSpotConflictError, HubSpotFdwError, HubSpotWriteUncertainError
 from hubspot_fdw.catalog import ColumnSpec, TableSpec, record_to_row, row_to_properties, to_hubspot
@@ -41,6 +39,10 @@ from hubspot_fdw.fdw.errors import FdwError
 from hubspot_fdw.fdw.journal import Effect, Journal, _ids, _props
 from hubspot_fdw.host.capabilities import cancel_pending, interrupts_held
 from hubspot_fdw.host.errors import QueryCanceled
+from hubspot_fdw.host.multicorn_compat import utils as _multicorn_utils
+
+WARNING = _multicorn_utils().WARNING
+log_to_postgres = _multicorn_utils().log_to_postgres
 
 BATCH_LIMIT = 100
 
