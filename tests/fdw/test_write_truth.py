@@ -321,3 +321,28 @@ def test_rollback_lists_association_changes_hubspot_keeps(db, client):
     finally:
         conn.close()
     assert any(a.to_id == contact for a in client.batch_read_associations("companies", "contacts", [company]))
+
+
+def test_update_needs_no_read_back(conn, sim, client):
+    query(conn, "SET hubspot_fdw.read_mode = 'cache'")
+    target = some_contact(conn)
+    sim.set_faults(error_rate=1.0, error_statuses=[500], path_contains="/batch/read")
+    sim.clear_requests()
+    rows = query(conn, "UPDATE hubspot.contacts SET jobtitle = 'Sardaukar' WHERE id = %s RETURNING jobtitle",
+                 (target,))
+    sim.clear_faults()
+    assert rows == [("Sardaukar",)]
+    assert not [r for r in sim.requests() if r["path"].endswith("/batch/read")]
+    assert client.get_object("contacts", target, properties=["jobtitle"]).properties["jobtitle"] == "Sardaukar"
+    assert query(conn, "SELECT jobtitle FROM hubspot_cache.contacts WHERE id = %s", (target,)) == [("Sardaukar",)]
+
+
+@pytest.mark.parametrize("mode", ["live", "cache"])
+def test_updated_cache_row_is_what_the_materializer_would_write(conn, sim, mode):
+    query(conn, f"SET hubspot_fdw.read_mode = '{mode}'")
+    target = query(conn, "SELECT id FROM hubspot.contacts ORDER BY id LIMIT 1 OFFSET 15")[0][0]
+    query(conn, "UPDATE hubspot.contacts SET jobtitle = %s WHERE id = %s", (f"Swordmaster {mode}", target))
+    before = query(conn, "SELECT _sync_hash, _sync_updated_at FROM hubspot_cache.contacts WHERE id = %s", (target,))
+    query(conn, "SELECT hubspot_fdw.refresh('hubspot.contacts'::regclass)")
+    after = query(conn, "SELECT _sync_hash, _sync_updated_at FROM hubspot_cache.contacts WHERE id = %s", (target,))
+    assert after == before      # same hash: the materializer found nothing to rewrite
