@@ -35,16 +35,16 @@ class Effect:
     def describe(self) -> str:
         """``contacts 123 jobtitle='Duke'`` / ``contacts 1, 2 archived`` / ...; for a WARNING."""
         if self.kind == "updated":
-            return "; ".join(f"{self.object_type} {i} {_props(self.properties.get(i, {}))}"
+            return "; ".join(f"{self.object_type} {i} {props_text(self.properties.get(i, {}))}"
                              for i in self.ids[:MAX_LISTED]) + _more(self.ids)
         if self.kind == "uncertain":
             return f"{self.what} (HubSpot's answer never came: it may have been applied)"
-        return f"{self.object_type} {_ids(self.ids)} {VERBS[self.kind]}"
+        return f"{self.object_type} {ids_text(self.ids)} {VERBS[self.kind]}"
 
     def happened(self) -> str:
         """What HubSpot did, as a clause: ``contacts 123 was created in HubSpot``."""
         plural = len(self.ids) != 1
-        subject = f"{self.object_type} {_ids(self.ids)}"
+        subject = f"{self.object_type} {ids_text(self.ids)}"
         if self.kind in VERBS:
             return f"{subject} {'were' if plural else 'was'} {VERBS[self.kind]} in HubSpot"
         if self.kind == "updated":
@@ -52,7 +52,7 @@ class Effect:
         return f"{self.what} may have been applied by HubSpot"
 
 
-def _ids(ids: Sequence[str]) -> str:
+def ids_text(ids: Sequence[str]) -> str:
     return ", ".join(ids[:MAX_LISTED]) + _more(ids)
 
 
@@ -60,7 +60,7 @@ def _more(ids: Sequence[str]) -> str:
     return f" and {len(ids) - MAX_LISTED} more" if len(ids) > MAX_LISTED else ""
 
 
-def _props(properties: Mapping[str, str]) -> str:
+def props_text(properties: Mapping[str, str]) -> str:
     def show(value: str) -> str:
         text = value if len(value) <= MAX_VALUE else value[:MAX_VALUE] + "…"
         return "'" + text.replace("'", "''") + "'"

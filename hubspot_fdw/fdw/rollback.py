@@ -20,7 +20,7 @@ from typing import Callable, Sequence
 
 from hubspot_fdw.api import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
-from hubspot_fdw.fdw.journal import Effect, _ids
+from hubspot_fdw.fdw.journal import Effect, ids_text
 from hubspot_fdw.host.capabilities import interrupts_held
 from hubspot_fdw.host.multicorn_compat import utils as _multicorn_utils
 
@@ -46,9 +46,9 @@ def undo(effects: Sequence[Effect], client: Callable[[], HubSpotClient], what: s
                 chunk = ids[start:start + BATCH]
                 try:
                     client().batch_archive(object_type, chunk)
-                    archived.append(f"{object_type} {_ids(chunk)}")
+                    archived.append(f"{object_type} {ids_text(chunk)}")
                 except HubSpotFdwError as error:
-                    failed.append(f"{object_type} {_ids(chunk)} ({error.message})")
+                    failed.append(f"{object_type} {ids_text(chunk)} ({error.message})")
     if archived:
         log_to_postgres(f"rolled back: archived again in HubSpot: {'; '.join(archived)}", WARNING,
                         detail=f"These records were created by the rolled-back {what}.")

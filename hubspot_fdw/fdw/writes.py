@@ -36,7 +36,7 @@ from hubspot_fdw.catalog import ColumnSpec, TableSpec, record_to_row, row_to_pro
 from hubspot_fdw.catalog.convert import ConversionError, ReadOnlyColumnError, parse_datetime
 from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.errors import FdwError
-from hubspot_fdw.fdw.journal import Effect, Journal, _ids, _props
+from hubspot_fdw.fdw.journal import Effect, Journal, ids_text, props_text
 from hubspot_fdw.host.capabilities import cancel_pending, interrupts_held
 from hubspot_fdw.host.errors import QueryCanceled
 from hubspot_fdw.host.multicorn_compat import utils as _multicorn_utils
@@ -213,7 +213,7 @@ class Writer:
             self._undo_insert()
         properties = row_to_properties(self.table, {k: v for k, v in values.items() if v is not None})
         try:
-            created = self._send(f"the create of a {self.api} record ({_props(properties)})",
+            created = self._send(f"the create of a {self.api} record ({props_text(properties)})",
                                  self._client().create_object, self.api, properties)
         except HubSpotConflictError:
             if self.on_conflict == "nothing":
@@ -298,7 +298,7 @@ class Writer:
             self._send_updates(state.updates, state.old_rows)
         if state.deletes:
             ids = state.deletes
-            self._send(f"the archive of {self.api} {_ids(ids)}", self._client().batch_archive, self.api, ids)
+            self._send(f"the archive of {self.api} {ids_text(ids)}", self._client().batch_archive, self.api, ids)
             effect = self.journal.add(Effect("archived", self.api, list(ids)))
             self._settled(effect)
             self._then(effect, lambda: self.cache.delete([(i,) for i in ids]), hold=True)
@@ -309,7 +309,7 @@ class Writer:
         HubSpot's answer, which carries what it stored (hs_lastmodifieddate included)."""
         ids = [i for i, _ in inputs]
         sent = dict(inputs)
-        what = f"the update of {self.api} {_ids(ids)} ({_props(inputs[0][1])}{' ...' if len(inputs) > 1 else ''})"
+        what = f"the update of {self.api} {ids_text(ids)} ({props_text(inputs[0][1])}{' ...' if len(inputs) > 1 else ''})"
         result = self._send(what, self._client().batch_update, self.api, inputs)
         done = [r.id for r in result.results]
         effect = self.journal.add(Effect("updated", self.api, done, {i: sent.get(i, {}) for i in done}))
@@ -362,7 +362,7 @@ class Writer:
                            hint="Owners and pipelines are managed in HubSpot.")
 
     # -- association tables ----------------------------------------------------------------------
-    def _ids(self, row: Mapping[str, Any]) -> tuple[str, str]:
+    def ids_text(self, row: Mapping[str, Any]) -> tuple[str, str]:
         first, second = self.table.column_names[0], self.table.column_names[1]
         if row.get(first) is None or row.get(second) is None:
             raise FdwError(f"{first} and {second} must both be given", sqlstate="23502")
@@ -390,7 +390,7 @@ class Writer:
             raise _too_many(self.table, verb)
 
     def _link(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        a, b = self._ids(values)
+        a, b = self.ids_text(values)
         labels = sorted({str(label) for label in values.get("labels") or [] if label})
         self.types_for(labels)
         self._check_batch("INSERT")
@@ -403,15 +403,15 @@ class Writer:
             raise FdwError(f"cannot identify the association to delete in {self.table.name}", sqlstate="55000",
                            hint="DELETE with a WHERE clause on both id columns.")
         self._check_batch("DELETE")
-        self.state.unlink.append(self._ids(old))
+        self.state.unlink.append(self.ids_text(old))
 
     def _relabel(self, rowid: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         if old is None:
             raise FdwError(f"cannot identify the association to update in {self.table.name}", sqlstate="55000")
-        if self._ids(new) != self._ids(old):
+        if self.ids_text(new) != self.ids_text(old):
             raise FdwError(f"the ids of an association in {self.table.name} cannot be changed", sqlstate="428C9",
                            hint="DELETE the association and INSERT the new one.")
-        a, b = self._ids(old)
+        a, b = self.ids_text(old)
         before = set(old.get("labels") or [])
         after = {str(label) for label in new.get("labels") or [] if label}
         self.types_for(sorted(after))
@@ -435,7 +435,7 @@ class Writer:
         def sent(what: str, pairs: Sequence[tuple[str, ...]], call: Callable[[], Any]) -> Any:
             names = [f"{p[0]}/{p[1]}" for p in pairs]
             request = {"unlinked": "archive", "linked": "create", "unlabeled": "label removal"}[what]
-            result = self._send(f"the {request} of {kind} {_ids(names)}", call)
+            result = self._send(f"the {request} of {kind} {ids_text(names)}", call)
             effects.append(self.journal.add(Effect(what, kind, names)))
             return result
 
