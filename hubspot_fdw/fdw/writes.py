@@ -129,16 +129,17 @@ class Writer:
             raise self.adapt(error) from None
 
     # -- requests that change HubSpot ------------------------------------------------------------
-    def _send(self, what: str, fn: Callable[..., Any], *args: Any) -> Any:
+    def _send(self, what: str, fn: Callable[..., Any], *args: Any, subject: str | None = None) -> Any:
         """Send one change. A cancel waits for HubSpot's answer (the request timeout bounds
-        the wait); a cancel that came before anything was sent cancels plainly."""
+        the wait); a cancel that came before anything was sent cancels plainly. ``subject``
+        names what changes in the journal (default: the object type)."""
         with interrupts_held():
             if cancel_pending():
                 raise QueryCanceled("canceling statement")
             try:
                 return fn(*args)
             except HubSpotWriteUncertainError as error:
-                self.journal.add(Effect("uncertain", self.api, what=what))
+                self.journal.add(Effect("uncertain", subject or self.api, what=what))
                 raise self._uncertain(error, what) from None
             except HubSpotFdwError as error:
                 raise self.adapt(error) from None
@@ -435,7 +436,7 @@ class Writer:
         def sent(what: str, pairs: Sequence[tuple[str, ...]], call: Callable[[], Any]) -> Any:
             names = [f"{p[0]}/{p[1]}" for p in pairs]
             request = {"unlinked": "archive", "linked": "create", "unlabeled": "label removal"}[what]
-            result = self._send(f"the {request} of {kind} {ids_text(names)}", call)
+            result = self._send(f"the {request} of {kind} {ids_text(names)}", call, subject=kind)
             effects.append(self.journal.add(Effect(what, kind, names)))
             return result
 

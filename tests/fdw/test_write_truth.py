@@ -346,3 +346,15 @@ def test_updated_cache_row_is_what_the_materializer_would_write(conn, sim, mode)
     query(conn, "SELECT hubspot_fdw.refresh('hubspot.contacts'::regclass)")
     after = query(conn, "SELECT _sync_hash, _sync_updated_at FROM hubspot_cache.contacts WHERE id = %s", (target,))
     assert after == before      # same hash: the materializer found nothing to rewrite
+
+
+def test_lost_answer_to_an_association_create_is_08007(conn, sim, client):
+    company = query(conn, "SELECT id FROM hubspot.companies ORDER BY id LIMIT 1 OFFSET 1")[0][0]
+    contact = some_contact(conn)
+    sim.set_faults(reset_rate=1.0, path_contains="/batch/create")
+    error = error_of(conn, "INSERT INTO hubspot.associations_company_contact (company_id, contact_id) "
+                           "VALUES (%s, %s)", (company, contact))
+    sim.clear_faults()
+    assert error.pgcode == "08007"
+    assert f"company-contact associations {company}/{contact}" in error.diag.message_primary
+    assert "may have been applied" in warnings(conn)
