@@ -70,6 +70,7 @@ _PG_init(void)
 							 NULL, NULL, NULL);
 	MarkGUCPrefixReserved("hubspot_fdw");
 	host_xact_init();
+	host_modify_init();
 }
 
 /* Import one module and return a new reference, or report the error. */
