@@ -71,6 +71,7 @@ _PG_init(void)
 	host_worker_init();			/* sync GUCs; the launcher when preloaded */
 	MarkGUCPrefixReserved("hubspot_fdw");
 	host_xact_init();
+	host_modify_init();
 }
 
 /* Import one module and return a new reference, or report the error. */

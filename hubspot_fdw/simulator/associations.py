@@ -62,6 +62,8 @@ class AssociationRegistry:
         self.next_custom = 600
         self.next_auto = 1000
         self._lock = threading.Lock()
+        # (from, to, typeId) -> userEnforcedMaxToObjectIds (definitions/configurations API)
+        self.limits: dict[tuple[str, str, int], int] = {}
 
     def pair(self, a: str, b: str) -> list[AssocDef]:
         return self.by_pair.get((a, b), [])
@@ -124,6 +126,12 @@ class AssociationRegistry:
                 self.by_pair[(b, a)].remove(other)
         return True
 
+    def remove_pair(self, a: str, b: str) -> None:
+        """Drop every definition between two object types (both directions)."""
+        with self._lock:
+            self.by_pair.pop((a, b), None)
+            self.by_pair.pop((b, a), None)
+
 
 class AssociationStore:
     """Edges: (from type, to type) → from id → to id → tuple of typeIds (that direction)."""
@@ -131,6 +139,9 @@ class AssociationStore:
     def __init__(self, registry: AssociationRegistry) -> None:
         self.registry = registry
         self.out: dict[tuple[str, str], dict[int, dict[int, tuple[int, ...]]]] = {}
+        # called as on_change(a, x, b, y) when the types between x and y changed (the
+        # portal bumps both records' last-modified, as HubSpot's association counts do)
+        self.on_change = None
 
     def _side(self, a: str, b: str) -> dict[int, dict[int, tuple[int, ...]]]:
         side = self.out.get((a, b))
@@ -143,6 +154,7 @@ class AssociationStore:
 
     def set_types(self, a: str, x: int, b: str, y: int, types: set[int]) -> None:
         """Replace the typeIds between x and y (direction a→b); mirrors the inverse."""
+        before = self.types_between(a, x, b, y)
         inverse = set()
         for t in types:
             d = self.registry.get(a, b, t)
@@ -157,12 +169,19 @@ class AssociationStore:
                     row.pop(did, None)
                     if not row:
                         del side[sid]
+        if self.on_change is not None and tuple(sorted(types)) != tuple(sorted(before)):
+            self.on_change(a, x, b, y)
 
     def add_types(self, a: str, x: int, b: str, y: int, types: set[int]) -> None:
         self.set_types(a, x, b, y, set(self.types_between(a, x, b, y)) | types)
 
     def targets(self, a: str, x: int, b: str) -> dict[int, tuple[int, ...]]:
         return self.out.get((a, b), {}).get(x, {})
+
+    def drop_pair(self, a: str, b: str) -> None:
+        """Remove every edge between two object types (both directions)."""
+        self.out.pop((a, b), None)
+        self.out.pop((b, a), None)
 
     def drop_record(self, a: str, x: int) -> list[tuple[str, int, tuple[int, ...]]]:
         """Remove every edge of record x; returns (other type, other id, types a→other)."""

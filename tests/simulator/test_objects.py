@@ -216,9 +216,35 @@ def test_embedded_associations(api, fresh):
     assert any("line items" in d.get("associations", {}) for d in deals)
 
 
-def test_association_does_not_bump_updated_at(api, fresh):
+def test_association_change_bumps_both_records(api, fresh):
+    """HubSpot recalculates both records' association counts, which bumps last-modified."""
     c = api.get("/crm/v3/objects/contacts", params={"limit": 1}).json()["results"][0]
     t = api.get("/crm/v3/objects/tickets", params={"limit": 1}).json()["results"][0]
     r = api.put(f"/crm/v4/objects/contacts/{c['id']}/associations/default/tickets/{t['id']}")
     assert r.status_code == 200
-    assert api.get(f"/crm/v3/objects/contacts/{c['id']}").json()["updatedAt"] == c["updatedAt"]
+    after_c = api.get(f"/crm/v3/objects/contacts/{c['id']}").json()
+    after_t = api.get(f"/crm/v3/objects/tickets/{t['id']}").json()
+    assert after_c["updatedAt"] > c["updatedAt"] and after_t["updatedAt"] > t["updatedAt"]
+    assert after_c["properties"]["lastmodifieddate"] == after_c["updatedAt"]
+    again = api.put(f"/crm/v4/objects/contacts/{c['id']}/associations/default/tickets/{t['id']}")
+    assert again.status_code == 200  # no change: no bump
+    assert api.get(f"/crm/v3/objects/contacts/{c['id']}").json()["updatedAt"] == after_c["updatedAt"]
+    r = api.delete(f"/crm/v4/objects/contacts/{c['id']}/associations/tickets/{t['id']}")
+    assert r.status_code == 204
+    assert api.get(f"/crm/v3/objects/contacts/{c['id']}").json()["updatedAt"] > after_c["updatedAt"]
+
+
+def test_gdpr_purge_of_an_archived_contact(api, fresh):
+    cid = api.get("/crm/v3/objects/contacts", params={"limit": 1}).json()["results"][0]["id"]
+    assert api.delete(f"/crm/v3/objects/contacts/{cid}").status_code == 204
+    assert api.get(f"/crm/v3/objects/contacts/{cid}", params={"archived": "true"}).status_code == 200
+    assert api.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": cid}).status_code == 204
+    assert api.get(f"/crm/v3/objects/contacts/{cid}", params={"archived": "true"}).status_code == 404
+    assert api.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": cid}).status_code == 404
+
+
+def test_custom_object_merge(api, fresh):
+    a, b = [r["id"] for r in api.get("/crm/v3/objects/2-3465404", params={"limit": 2}).json()["results"]]
+    r = api.post("/crm/v3/objects/2-3465404/merge", json={"primaryObjectId": a, "objectIdToMerge": b})
+    assert r.status_code == 200 and b in r.json()["properties"]["hs_merged_object_ids"]
+    assert api.get(f"/crm/v3/objects/2-3465404/{b}").status_code == 404
