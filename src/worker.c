@@ -75,6 +75,8 @@ StaticAssertDecl(sizeof(SyncWorkerArgs) <= BGW_EXTRALEN, "SyncWorkerArgs must fi
 
 /* GUCs */
 static double sync_poll_interval = 2.0;
+static double sync_max_poll_interval = 60.0;
+static double sync_daily_share = 0.10;
 static double sync_backfill_share = 1.0;
 static int	sync_restart_delay = 10;
 
@@ -541,10 +543,21 @@ hubspot_fdw_sync_main(Datum main_arg)
 void
 host_worker_init(void)
 {
+	/* the defaults are the materializer's (SyncConfig) */
 	DefineCustomRealVariable("hubspot_fdw.sync_poll_interval",
-							 "Seconds between the sync worker's passes.",
+							 "Seconds between the sync worker's polls of a table that is changing.",
 							 "Read again on reload (pg_reload_conf()).",
 							 &sync_poll_interval, 2.0, 0.05, 86400.0,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("hubspot_fdw.sync_max_poll_interval",
+							 "Seconds between the sync worker's polls of an idle table.",
+							 "Intervals grow from sync_poll_interval up to this; read again on reload.",
+							 &sync_max_poll_interval, 60.0, 0.05, 86400.0,
+							 PGC_SIGHUP, 0, NULL, NULL, NULL);
+	DefineCustomRealVariable("hubspot_fdw.sync_daily_share",
+							 "Share of the portal's daily API limit the sync worker may spend.",
+							 "Between 0.001 and 1; read again on reload.",
+							 &sync_daily_share, 0.10, 0.001, 1.0,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("hubspot_fdw.sync_backfill_share",
 							 "Share of the usable rate budget the sync worker's backfill may fill.",

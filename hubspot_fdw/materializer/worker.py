@@ -2,9 +2,10 @@
 src/worker.c in a worker connected as the role that called ``hubspot_fdw.start_sync``.
 
 The loop: while the server is marked (``hubspot_fdw.sync_servers``) and this worker holds
-the server's lease, run one engine pass over the tables imported for the server (``Materializer.run_once``: one transaction per
-step, committed through ``_hubspot_fdw_worker``), report it, sleep
-``hubspot_fdw.sync_poll_interval``. An error outside the engine's own per-table recording
+the server's lease, run the engine's step over the tables imported for the server
+(``Materializer.run_step``: the tables that are due, one transaction per step, committed
+through ``_hubspot_fdw_worker``), report it, sleep until the engine's next table is due
+(at most ``hubspot_fdw.sync_max_poll_interval``). An error outside the engine's own per-table recording
 is reported (``sync_workers.last_error``) and the loop goes on after a pause. SIGTERM
 arrives as ``QueryCanceled`` (a BaseException: nothing here catches it). Returns why it
 stopped; the C side then exits with code 0 (the postmaster does not restart it).
@@ -22,6 +23,7 @@ from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.cache.runner import BackendRunner, SqlRunner
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
+from hubspot_fdw.materializer.imported import imported_tables
 from hubspot_fdw.materializer.lease import claim
 from hubspot_fdw.materializer.serverconf import ServerConfig, read_server
 
@@ -47,14 +49,25 @@ class WorkerRunner(BackendRunner):
 
 @dataclass(frozen=True)
 class WorkerSettings:
+    """The hubspot_fdw.sync_* GUCs (pg_reload_conf() changes them)."""
     poll_interval: float
+    max_poll_interval: float
+    daily_share: float
     backfill_share: float
+
+    def apply(self, config: SyncConfig) -> None:
+        """Settings the engine reads on every step (its planner shares the config)."""
+        config.poll_interval = self.poll_interval
+        config.max_poll_interval = max(self.poll_interval, self.max_poll_interval)
+        config.daily_share = self.daily_share
 
 
 def read_settings(runner: SqlRunner) -> WorkerSettings:
     row = runner.execute("SELECT current_setting('hubspot_fdw.sync_poll_interval')::float8 AS poll, "
+                         "current_setting('hubspot_fdw.sync_max_poll_interval')::float8 AS max_poll, "
+                         "current_setting('hubspot_fdw.sync_daily_share')::float8 AS daily, "
                          "current_setting('hubspot_fdw.sync_backfill_share')::float8 AS share")[0]
-    return WorkerSettings(float(row["poll"]), float(row["share"]))
+    return WorkerSettings(float(row["poll"]), float(row["max_poll"]), float(row["daily"]), float(row["share"]))
 
 
 def extension_present(runner: SqlRunner) -> bool:
@@ -69,32 +82,20 @@ def report(runner: SqlRunner, server: str, passed: bool = False, error: str | No
     return bool(rows[0]["marked"])
 
 
-def imported_tables(runner: SqlRunner, server: str) -> list[str] | None:
-    """The catalog tables behind the server's foreign tables (their ``table`` option or
-    name); None when none is imported yet (then every table syncs, as with the CLI)."""
-    rows = runner.execute(
-        "SELECT DISTINCT coalesce((SELECT substr(o, 7) FROM unnest(ft.ftoptions) o WHERE o LIKE 'table=%' LIMIT 1),"
-        " c.relname::text) AS name FROM pg_catalog.pg_foreign_table ft"
-        " JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver"
-        " JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid WHERE s.srvname = $1 ORDER BY 1", [server])
-    return [r["name"] for r in rows] or None
-
-
-def conf_key(conf: ServerConfig, tables: list[str] | None) -> tuple:
+def conf_key(conf: ServerConfig, tables: list[str]) -> tuple:
     """What the engine is built from: a change (token, URL, schema, imported tables) rebuilds it."""
-    return (conf.api_url, conf.access_token, conf.cache_schema, tuple(sorted(conf.options.items())),
-            tuple(tables or ()))
+    return conf.api_url, conf.access_token, conf.cache_schema, tuple(sorted(conf.options.items())), tuple(tables)
 
 
-def build(runner: SqlRunner, conf: ServerConfig, settings: WorkerSettings,
-          tables: list[str] | None) -> Materializer:
+def build(runner: SqlRunner, conf: ServerConfig, settings: WorkerSettings) -> Materializer:
     use_budget = conf.options.get("use_budget", "true").lower() in ("true", "on", "yes", "1")
     defaults = BudgetConfig()
     budget = BudgetConfig(shares=(defaults.shares[0], defaults.shares[1], settings.backfill_share))
     client = HubSpotClient(conf.api_url, conf.access_token, use_budget=use_budget, budget=budget)
-    config = SyncConfig(poll_interval=settings.poll_interval, use_budget=use_budget,
-                        backfill_share=settings.backfill_share)
-    return Materializer(client, runner, conf.server, conf.cache_schema, tables=tables, config=config)
+    config = SyncConfig(use_budget=use_budget, backfill_share=settings.backfill_share)
+    settings.apply(config)
+    # tables=None: exactly the foreign tables imported for the server
+    return Materializer(client, runner, conf.server, conf.cache_schema, config=config)
 
 
 class PostgresLogHandler(logging.Handler):
@@ -144,11 +145,12 @@ def run(server: str) -> str:
                 tables = imported_tables(runner, server)
                 if engine is None or conf_key(conf, tables) != built_from:
                     engine = None
-                    engine = build(runner, conf, settings, tables)
+                    engine = build(runner, conf, settings)
                     built_from = conf_key(conf, tables)
                     runner.commit()
-                engine.config.poll_interval = settings.poll_interval
-                engine.run_once()
+                settings.apply(engine.config)
+                # the engine's own step: every table that is due; it says when the next one is
+                delay = min(engine.run_step(), engine.config.max_poll_interval)
                 report(runner, server, passed=True)
         except Exception as exc:  # the worker's supervision boundary: record, pause, go on
             engine = None

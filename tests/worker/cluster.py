@@ -37,7 +37,8 @@ class Cluster:
                         "--locale=C"], check=True, capture_output=True)
         conf = {"listen_addresses": "'127.0.0.1'", "port": str(self.port),
                 "unix_socket_directories": f"'{self.base}'", "jit": "off", "fsync": "off",
-                "hubspot_fdw.sync_restart_delay": "1", "hubspot_fdw.sync_poll_interval": "0.2"}
+                "hubspot_fdw.sync_restart_delay": "1", "hubspot_fdw.sync_poll_interval": "0.2",
+                "hubspot_fdw.sync_max_poll_interval": "0.5"}
         if preload:
             conf["shared_preload_libraries"] = "'hubspot_fdw'"
         conf.update(settings or {})

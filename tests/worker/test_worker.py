@@ -86,7 +86,7 @@ def test_start_sync_again_keeps_the_running_worker(db) -> None:
 
 def test_change_arrives_with_no_daemon(db, sim) -> None:
     latencies = [change_arrives(db, sim, f"Arrived{i}", i) for i in range(3)]
-    print(f"\nchange-to-cache latency (poll interval 0.2 s): {', '.join(f'{s:.2f}s' for s in latencies)}")
+    print(f"\nchange-to-cache latency (poll interval 0.2 s, idle 0.5 s): {', '.join(f'{s:.2f}s' for s in latencies)}")
 
 
 def test_cli_refused_while_the_worker_runs(db) -> None:
@@ -178,6 +178,7 @@ def _exact(db, sim) -> bool:
 
 def test_reload_applies_the_poll_interval(db) -> None:
     query(db, "ALTER SYSTEM SET hubspot_fdw.sync_poll_interval = 3")
+    query(db, "ALTER SYSTEM SET hubspot_fdw.sync_max_poll_interval = 3")
     query(db, "SELECT pg_reload_conf()")
     try:
         def next_pass(after):
@@ -191,6 +192,7 @@ def test_reload_applies_the_poll_interval(db) -> None:
         assert gap >= 2.5
     finally:
         query(db, "ALTER SYSTEM RESET hubspot_fdw.sync_poll_interval")
+        query(db, "ALTER SYSTEM RESET hubspot_fdw.sync_max_poll_interval")
         query(db, "SELECT pg_reload_conf()")
 
 
@@ -242,6 +244,7 @@ def test_server_restart_resumes_from_the_checkpoint(cluster, db, sim) -> None:
     query(other, "CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s, use_budget 'false')",
           (sim.base_url,))
     query(other, "CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
+    query(other, "IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts) FROM SERVER hubspot INTO public")
     query(other, "SELECT hubspot_fdw.start_sync('hubspot')")
     before = query(db, "SELECT table_name, backfill_started_at, backfill_finished_at FROM hubspot_fdw.sync_state "
                        "ORDER BY table_name")
