@@ -12,6 +12,7 @@ HubSpot's rate limits and a search index lag. Prints figures; not a test.
 
     /opt/hubspot_fdw/venv/bin/python bench/worker.py [--contacts 2000] [--edits 20] [--terms 10]
         [--index-lag-ms 1000] [--tables "contacts, companies, ..."]  (the tables imported)
+        [--daily-share 0.10]  (the planner stretches polls to stay within it)
 
 PostgreSQL refuses root: as root the script re-execs itself as ``postgres``.
 """
@@ -99,8 +100,12 @@ def main() -> None:
     parser.add_argument("--index-lag-ms", type=int, default=1000)
     parser.add_argument("--tables", default="contacts, companies, deals, associations_company_contact, "
                                             "associations_contact_deal, owners")
+    parser.add_argument("--daily-share", type=float, default=None,
+                        help="hubspot_fdw.sync_daily_share (default: the GUC's, 0.10)")
     a = parser.parse_args()
     settings = {"shared_preload_libraries": "'hubspot_fdw'", "hubspot_fdw.sync_restart_delay": "1"}
+    if a.daily_share is not None:
+        settings["hubspot_fdw.sync_daily_share"] = str(a.daily_share)
     sizes = dict(ZERO, contacts=a.contacts, companies=a.contacts // 5, deals=a.contacts // 4)
     with ThrowawayPostgres(settings=settings) as pg, \
             start_simulator(seed=5, owners=5, index_lag_ms=a.index_lag_ms, **sizes) as sim:
@@ -130,7 +135,9 @@ def main() -> None:
                             (value, cid))[0][0], timeout=60)
             lat.append(time.monotonic() - t0)
         lag = a.index_lag_ms / 1000
-        print(f"(b) change-to-cache latency, poll {POLL:g} s, index lag {lag:g} s, {len(lat)} edits: "
+        share = a.daily_share if a.daily_share is not None else 0.10
+        print(f"(b) change-to-cache latency, poll {POLL:g} s, index lag {lag:g} s, daily share {share:g}, "
+              f"{len(lat)} edits: "
               f"median {statistics.median(lat):.2f} s, p95 {pct(lat, 0.95):.2f} s; own overhead "
               f"median {statistics.median(lat) - POLL - lag:+.2f} s")
 
