@@ -68,7 +68,12 @@ typedef struct HostInstance
 
 /* host.c: interpreter, GUCs, handler and validator */
 extern char *host_python_path;
-extern int	host_read_mode;
+extern int	host_read_mode;		/* HOST_READ_MODE_* */
+#define HOST_READ_MODE_DEFAULT 0
+#define HOST_READ_MODE_AUTO 1
+#define HOST_READ_MODE_CACHE 2
+#define HOST_READ_MODE_LIVE 3
+extern bool host_python_started(void);
 extern void host_python_ensure(void);
 extern PyObject *host_api_object(const char *name);
 extern int	host_python_depth;
@@ -143,6 +148,10 @@ extern DelegatedScan *delegated_scan_begin(PyObject *spec, Relation foreignrel,
 										   bool *wanted, DelegatedPlan *plan);
 extern TupleTableSlot *delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
 extern void delegated_scan_end(DelegatedScan *scan);
+
+/* cache_substitute.c: the cache table planned in a cached foreign table's place */
+extern void host_substitute_init(void);
+extern void host_read_mode_assign(int newval, void *extra);
 
 /* pymodule.c: the _hubspot_fdw_host module Python code calls */
 extern PyObject *PyInit__hubspot_fdw_host(void);
