@@ -24,6 +24,7 @@ from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.errors import adapt, report, reported
 from hubspot_fdw.fdw.importer import import_schema as _import_schema
+from hubspot_fdw.fdw.live_scans import Replays, RequestCounter
 from hubspot_fdw.fdw.options import FdwOptions
 from hubspot_fdw.fdw.options import validate_options as _validate_options
 from hubspot_fdw.fdw.readmode import ReadMode, resolve
@@ -50,6 +51,7 @@ class HubSpotFdw(ForeignDataWrapper):
         self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._modifying = False
         self._total: tuple[float, int] | None = None
+        self._replays = Replays()
 
     def __repr__(self) -> str:
         return f"HubSpotFdw(table={self.table.name!r}, options={self.options!r})"
@@ -162,10 +164,15 @@ class HubSpotFdw(ForeignDataWrapper):
                                               else cache_reads.execute(self.options, scan))
             return self._guarded(live.window(rows, limit, offset))
         plan = live.plan(self.table, quals, wanted, sortkeys, fetch)
-        rows = self._guarded(plan.rows(self._client()))
+        RequestCounter.watch(self.options.api_url)
+        source = self._live_rows(plan)
+        rows = self._guarded(source if self._modifying else self._replays.rows(plan, source))
         if sortkeys and (plan.sort is None or len(sortkeys) > 1):
             rows = iter(live.sort_rows(rows, sortkeys))
         return live.window(rows, limit, offset)
+
+    def _live_rows(self, plan: live.LivePlan) -> Iterator[dict[str, Any]]:
+        yield from plan.rows(self._client())
 
     @reported
     def explain(self, quals: list, columns: set, sortkeys: list | None = None, verbose: bool = False,
@@ -178,10 +185,11 @@ class HubSpotFdw(ForeignDataWrapper):
                                      fetch, self.options.cache_schema)
             return lines + cache_reads.describe(scan)
         plan = live.plan(self.table, quals, set(columns), list(sortkeys or []), fetch)
-        return lines + plan.describe()
+        return lines + plan.describe() + self._replays.stats.describe()
 
     def end_scan(self) -> None:
         self._modifying = False
+        self._replays.forget()
 
     # -- writes ----------------------------------------------------------------------------------
     def _rowid(self) -> str:
@@ -221,6 +229,7 @@ class HubSpotFdw(ForeignDataWrapper):
         self.writer.reset()
         self._recent.clear()
         self._modifying = False
+        self._replays.forget()
 
     def sub_rollback(self, level: int) -> None:
         self.rollback()
