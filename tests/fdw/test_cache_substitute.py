@@ -54,11 +54,15 @@ def test_a_cache_only_select_never_starts_python(conn, sim):
     assert query(conn, "SELECT hubspot_fdw.python_started()") == [(True,)]
 
 
-def test_views_and_functions_over_foreign_tables_are_substituted(conn):
+def test_views_and_plpgsql_functions_are_substituted(conn):
     query(conn, "CREATE OR REPLACE VIEW public.h13_emails AS SELECT id, email FROM hubspot.contacts")
     assert "Foreign Scan" not in plan_of(conn, "SELECT * FROM public.h13_emails WHERE id = '1'")
     assert query(conn, "SELECT count(*) FROM public.h13_emails") == query(conn, "SELECT count(*) FROM "
                                                                                 "hubspot_cache.contacts")
+    query(conn, "CREATE OR REPLACE FUNCTION public.h13_count() RETURNS bigint LANGUAGE plpgsql AS "
+                "$$ BEGIN RETURN (SELECT count(*) FROM hubspot.contacts WHERE email IS NOT NULL); END $$")
+    assert query(conn, "SELECT public.h13_count()") == query(conn, "SELECT count(email) FROM hubspot_cache.contacts")
+    assert query(conn, "SELECT hubspot_fdw.python_started()") == [(False,)]
 
 
 def test_a_role_with_select_on_the_foreign_table_only_reads(conn):
