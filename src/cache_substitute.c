@@ -43,6 +43,10 @@
  * (a user mapping is per user).  Server and table option changes already
  * invalidate plans in PostgreSQL.
  *
+ * How columns map is worked out once per backend and foreign table, and
+ * kept until either table changes (relcache invalidation); the read mode
+ * itself is decided afresh at every planning.
+ *
  * The hook only exists once the library is loaded; a backend that did not
  * preload it (shared_preload_libraries or session_preload_libraries) loads
  * it while planning its first HubSpot query, which then takes the Python
@@ -73,8 +77,10 @@
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/plancache.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -359,22 +365,125 @@ column_expr(Form_pg_attribute fatt, Relation cache, Index cache_rti)
 	return expr;
 }
 
+/*
+ * How a foreign table's columns read from its cache table: the subquery's
+ * target list and the cache table's column names, built once per backend
+ * and kept until either table changes (relcache invalidation).
+ */
+typedef struct ColumnMap
+{
+	Oid			foreignid;		/* hash key */
+	Oid			cacheid;
+	bool		usable;			/* false: a column type has no cast */
+	MemoryContext cxt;
+	List	   *tlist;			/* TargetEntry per foreign attnum, over range table entry 2 */
+	List	   *colnames;		/* the cache table's eref column names */
+} ColumnMap;
+
+static HTAB *column_maps = NULL;
+
+static void
+column_maps_invalidate(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS status;
+	ColumnMap  *map;
+
+	if (column_maps == NULL)
+		return;
+	hash_seq_init(&status, column_maps);
+	while ((map = hash_seq_search(&status)) != NULL)
+	{
+		if (OidIsValid(relid) && map->foreignid != relid && map->cacheid != relid)
+			continue;
+		MemoryContextDelete(map->cxt);
+		hash_search(column_maps, &map->foreignid, HASH_REMOVE, NULL);
+	}
+}
+
+/* Build the map; both tables are locked by the caller. */
+static void
+build_column_map(ColumnMap *map, Oid foreignid, Oid cacheid)
+{
+	Relation	foreign = table_open(foreignid, NoLock);
+	Relation	cache = table_open(cacheid, NoLock);
+	TupleDesc	ftupdesc = RelationGetDescr(foreign);
+	TupleDesc	ctupdesc = RelationGetDescr(cache);
+	MemoryContext old = MemoryContextSwitchTo(map->cxt);
+
+	map->foreignid = foreignid;
+	map->cacheid = cacheid;
+	map->usable = true;
+	for (int i = 0; i < ftupdesc->natts && map->usable; i++)
+	{
+		Form_pg_attribute fatt = TupleDescAttr(ftupdesc, i);
+		Node	   *expr = fatt->attisdropped
+			? (Node *) makeNullConst(INT4OID, -1, InvalidOid)
+			: column_expr(fatt, cache, 2);
+
+		if (expr == NULL)
+			map->usable = false;	/* no cast: the Python path copes */
+		else
+			map->tlist = lappend(map->tlist, makeTargetEntry((Expr *) expr, i + 1,
+															 pstrdup(NameStr(fatt->attname)), false));
+	}
+	for (int i = 0; i < ctupdesc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(ctupdesc, i);
+
+		map->colnames = lappend(map->colnames,
+								makeString(pstrdup(att->attisdropped ? "" : NameStr(att->attname))));
+	}
+	MemoryContextSwitchTo(old);
+	table_close(cache, NoLock);
+	table_close(foreign, NoLock);
+}
+
+static ColumnMap *
+column_map(Oid foreignid, Oid cacheid)
+{
+	ColumnMap  *map;
+	ColumnMap	built = {0};
+	bool		found;
+
+	if (column_maps == NULL)
+	{
+		HASHCTL		ctl = {0};
+
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(ColumnMap);
+		column_maps = hash_create("hubspot_fdw column maps", 64, &ctl, HASH_ELEM | HASH_BLOBS);
+		CacheRegisterRelcacheCallback(column_maps_invalidate, (Datum) 0);
+	}
+	map = hash_search(column_maps, &foreignid, HASH_FIND, NULL);
+	if (map != NULL && map->cacheid == cacheid)
+		return map;
+	if (map != NULL)
+		column_maps_invalidate((Datum) 0, foreignid);
+	built.cxt = AllocSetContextCreate(CacheMemoryContext, "hubspot_fdw column map",
+									  ALLOCSET_SMALL_SIZES);
+	PG_TRY();
+	{
+		build_column_map(&built, foreignid, cacheid);
+	}
+	PG_CATCH();
+	{
+		MemoryContextDelete(built.cxt);
+		PG_RE_THROW();
+	}
+	PG_END_TRY();
+	map = hash_search(column_maps, &foreignid, HASH_ENTER, &found);
+	*map = built;
+	return map;
+}
+
 static RangeTblEntry *
-cache_rte(Relation cache, const char *label, int lockmode)
+cache_rte(Oid cacheid, List *colnames, const char *label, int lockmode)
 {
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
-	TupleDesc	tupdesc = RelationGetDescr(cache);
-	List	   *colnames = NIL;
 
-	for (int i = 0; i < tupdesc->natts; i++)
-	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, i);
-
-		colnames = lappend(colnames, makeString(pstrdup(att->attisdropped ? "" : NameStr(att->attname))));
-	}
 	rte->rtekind = RTE_RELATION;
-	rte->relid = RelationGetRelid(cache);
-	rte->relkind = cache->rd_rel->relkind;
+	rte->relid = cacheid;
+	rte->relkind = get_rel_relkind(cacheid);
 	rte->rellockmode = lockmode;
 	rte->alias = makeAlias(label, NIL);
 	rte->eref = makeAlias(label, colnames);
@@ -393,10 +502,7 @@ substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
 	Oid			cacheid = cache_table_for(rte->relid, userid);
 	RowMarkClause *mark;
 	int			lockmode;
-	Relation	foreign;
-	Relation	cache;
-	TupleDesc	ftupdesc;
-	List	   *tlist = NIL;
+	ColumnMap  *map;
 	Query	   *sub;
 	RangeTblEntry *kept;
 	RangeTblRef *ref;
@@ -406,25 +512,9 @@ substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
 	mark = get_parse_rowmark(query, rti);
 	lockmode = mark ? RowShareLock : AccessShareLock;
 	LockRelationOid(cacheid, lockmode);
-	foreign = table_open(rte->relid, NoLock);	/* locked by the parser */
-	cache = table_open(cacheid, NoLock);
-	ftupdesc = RelationGetDescr(foreign);
-	for (int i = 0; i < ftupdesc->natts; i++)
-	{
-		Form_pg_attribute fatt = TupleDescAttr(ftupdesc, i);
-		Node	   *expr = fatt->attisdropped
-			? (Node *) makeNullConst(INT4OID, -1, InvalidOid)
-			: column_expr(fatt, cache, 2);
-
-		if (expr == NULL)
-		{
-			table_close(cache, NoLock);
-			table_close(foreign, NoLock);
-			return false;		/* no cast: the Python path copes */
-		}
-		tlist = lappend(tlist, makeTargetEntry((Expr *) expr, i + 1,
-											   pstrdup(NameStr(fatt->attname)), false));
-	}
+	map = column_map(rte->relid, cacheid);
+	if (!map->usable)
+		return false;
 
 	/* the foreign table's entry, kept for the permission check (not scanned) */
 	kept = copyObject(rte);
@@ -435,16 +525,15 @@ substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
 	sub->commandType = CMD_SELECT;
 	sub->querySource = QSRC_ORIGINAL;
 	sub->canSetTag = true;
-	sub->rtable = list_make2(kept, cache_rte(cache, psprintf("%s" CACHE_LABEL, rte->eref->aliasname),
+	sub->rtable = list_make2(kept, cache_rte(cacheid, copyObject(map->colnames),
+											 psprintf("%s" CACHE_LABEL, rte->eref->aliasname),
 											 lockmode));
 	ref = makeNode(RangeTblRef);
 	ref->rtindex = 2;
 	sub->jointree = makeFromExpr(list_make1(ref), NULL);
-	sub->targetList = tlist;
+	sub->targetList = copyObject(map->tlist);
 	if (mark)
 		applyLockingClause(sub, 2, mark->strength, mark->waitPolicy, true);
-	table_close(cache, NoLock);
-	table_close(foreign, NoLock);
 
 	/* as ApplyRetrieveRule does for a view */
 	rte->rtekind = RTE_SUBQUERY;

@@ -164,6 +164,12 @@ def test_missing_and_differently_typed_columns(conn):
     assert "Foreign Scan" not in plan_of(conn, sql)
     assert query(conn, sql) == query(conn, "SELECT id, createdate::text, annualrevenue::float8, NULL::int "
                                            "FROM hubspot_cache.contacts ORDER BY id")
+    query(conn, "ALTER TABLE hubspot_cache.contacts ADD COLUMN not_in_cache int DEFAULT 7")
+    try:  # the column map follows the cache table's definition
+        assert {r[3] for r in query(conn, sql)} == {7}
+    finally:
+        query(conn, "ALTER TABLE hubspot_cache.contacts DROP COLUMN not_in_cache")
+    assert {r[3] for r in query(conn, sql)} == {None}
 
 
 def test_a_cache_schema_stamped_for_another_server_is_refused(conn):
