@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from multicorn import ForeignDataWrapper
+from multicorn import ForeignDataWrapper as _Base
 
 from hubspot_fdw.host.capabilities import LocalScan
+
+
+class ForeignDataWrapper(_Base):
+    """As under upstream Multicorn2, the base class keeps nothing: keep the options here."""
+
+    def __init__(self, options, columns):
+        super().__init__(options, columns)
+        self.fdw_options = options
 
 TEXTS = ("x", "abc", "k4", "zz")
 

@@ -6,6 +6,7 @@ Each subcommand lives beside the part it runs; this file only wires them up.
 import click
 
 from hubspot_fdw.materializer.cli import sync
+from hubspot_fdw.multicorn_setup import setup
 from hubspot_fdw.simulator.cli import simulator
 
 
@@ -17,6 +18,7 @@ def main() -> None:
 
 main.add_command(simulator)
 main.add_command(sync)
+main.add_command(setup)
 
 
 if __name__ == "__main__":

@@ -121,6 +121,22 @@ add_python_path(void)
 }
 
 /*
+ * Provide the "multicorn" import name for Multicorn-style wrappers, unless
+ * upstream Multicorn2's package is importable (it is never shadowed).
+ */
+static void
+install_multicorn_compat(void)
+{
+	PyObject   *compat = import_or_error("hubspot_fdw.host.multicorn_compat");
+	PyObject   *result = PyObject_CallMethod(compat, "install", NULL);
+
+	Py_DECREF(compat);
+	if (result == NULL)
+		host_report_python_error(ERROR, "registering the multicorn compatibility module");
+	Py_DECREF(result);
+}
+
+/*
  * Start the interpreter if needed.  Everything else calls this first.
  */
 void
@@ -160,6 +176,7 @@ host_python_ensure(void)
 	add_python_path();
 	host_convert_init();
 	host_api_module = import_or_error("hubspot_fdw.host");
+	install_multicorn_compat();
 	host_install_interrupt_handlers();
 	python_ready = true;
 }

@@ -3,7 +3,8 @@ columns, order and limit pushed into one SELECT.
 
 On the hubspot_fdw host the SELECT is returned as a ``LocalScan`` and streamed in C
 (no Python per row). Under upstream Multicorn2 the same SELECT runs through a
-psycopg2 server-side cursor (server option ``cache_dsn``) and rows go through Python.
+psycopg2 server-side cursor (option ``cache_dsn``), guarded against lock waits
+(cache_connection.py), and rows go through Python.
 
 Deliberately not here: deciding to use the cache (readmode.py), writing it (cache_writes.py).
 """
@@ -16,6 +17,7 @@ from hubspot_fdw.cache import qualified_table, to_pyformat
 from hubspot_fdw.catalog import TableSpec
 from hubspot_fdw.fdw.errors import FdwError
 from hubspot_fdw.fdw.options import FdwOptions
+from hubspot_fdw.fdw.cache_connection import guarded, scan_connection
 from hubspot_fdw.fdw.sql import table_exists
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE, SCAN_OPERATORS, LocalScan
 
@@ -41,11 +43,19 @@ def describe(scan: LocalScan) -> list[str]:
     return lines
 
 
+def live_hint() -> str:
+    """How to read live instead: the session setting exists only on our host (under
+    upstream Multicorn2 ``SET hubspot_fdw.read_mode`` makes a placeholder nothing reads)."""
+    if HOST_AVAILABLE:
+        return "SET hubspot_fdw.read_mode = 'live'"
+    return "ALTER FOREIGN TABLE ... OPTIONS (ADD read_mode 'live')"
+
+
 def check_table(options: FdwOptions, table: TableSpec) -> None:
     target = qualified_table(options.cache_schema, table.name)
     if not table_exists(options, target):
         raise FdwError(f"cache table {target} does not exist", sqlstate="55000",
-                       hint="Run the materializer (hubspot-fdw sync) or SET hubspot_fdw.read_mode = 'live'.")
+                       hint="Run the materializer (hubspot-fdw sync), or " + live_hint() + ".")
 
 
 def execute(options: FdwOptions, scan: LocalScan) -> Any:
@@ -59,17 +69,29 @@ def _psycopg_rows(options: FdwOptions, scan: LocalScan) -> Iterator[dict[str, An
     import psycopg2
 
     if not options.cache_dsn:
-        raise FdwError("cache reads under Multicorn2 need the server option cache_dsn", sqlstate="0A000",
-                       hint="Set cache_dsn, or use read_mode 'live'.")
-    connection = psycopg2.connect(options.cache_dsn)
-    try:
-        with connection.cursor(name="hubspot_fdw_cache_scan") as cursor:
+        raise FdwError("cache reads under Multicorn2 need the option cache_dsn", sqlstate="0A000",
+                       hint="Set cache_dsn in the user mapping, or use the table option read_mode 'live'.")
+    sql = to_pyformat(scan.sql)
+    params = {f"p{i}": v for i, v in enumerate(scan.params, 1)}
+    with scan_connection(options.cache_dsn) as connection:
+        def declare() -> Any:
+            cursor = connection.cursor(name="hubspot_fdw_cache_scan")
             cursor.itersize = 1000
-            cursor.execute(to_pyformat(scan.sql), {f"p{i}": v for i, v in enumerate(scan.params, 1)})
-            names: list[str] | None = None
-            for row in cursor:
-                if names is None:
-                    names = [d[0] for d in cursor.description]
+            try:
+                cursor.execute(sql, params)
+                first = cursor.fetchmany(cursor.itersize)  # the locks are taken here
+            except BaseException:
+                try:
+                    cursor.close()
+                except psycopg2.Error:
+                    pass  # the transaction is aborted; guarded() rolls it back
+                raise
+            return cursor, first
+
+        cursor, first = guarded(connection, declare, [options.cache_schema, "hubspot_fdw"])
+        with cursor:
+            names = [d[0] for d in cursor.description]
+            for row in first:
                 yield dict(zip(names, row))
-    finally:
-        connection.close()
+            for row in cursor:
+                yield dict(zip(names, row))

@@ -16,8 +16,6 @@ from __future__ import annotations
 import logging
 from typing import Any, Iterable, Sequence
 
-from multicorn.utils import WARNING, log_to_postgres
-
 from hubspot_fdw.api import HubSpotObject
 from hubspot_fdw.cache import (
     association_row,
@@ -30,8 +28,11 @@ from hubspot_fdw.cache import (
 from hubspot_fdw.catalog import TableSpec
 from hubspot_fdw.fdw.options import FdwOptions
 from hubspot_fdw.fdw.sql import local_runner
+from hubspot_fdw.host.multicorn_compat import utils as _multicorn_utils
 
 log = logging.getLogger("hubspot_fdw.fdw.cache_writes")
+WARNING = _multicorn_utils().WARNING
+log_to_postgres = _multicorn_utils().log_to_postgres
 
 try:
     from hubspot_fdw.host.errors import PgError
@@ -40,12 +41,14 @@ except ImportError:  # pragma: no cover - the host package is always importable
 
 
 def _local_errors() -> tuple[type[BaseException], ...]:
+    from hubspot_fdw.fdw.cache_connection import CacheLockError  # a cache lock wait that had to end
+
     try:
         import psycopg2
 
-        return (PgError, psycopg2.Error)
+        return (PgError, CacheLockError, psycopg2.Error)
     except ImportError:
-        return (PgError,)
+        return (PgError, CacheLockError)
 
 
 class CacheWriter:

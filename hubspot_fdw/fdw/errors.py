@@ -14,10 +14,12 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable, NoReturn, TypeVar
 
-from multicorn.utils import ERROR, log_to_postgres
-
 from hubspot_fdw.api.errors import HubSpotError, HubSpotFdwError, redact
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
+from hubspot_fdw.host.multicorn_compat import utils as _multicorn_utils
+
+ERROR = _multicorn_utils().ERROR
+log_to_postgres = _multicorn_utils().log_to_postgres
 
 F = TypeVar("F", bound=Callable[..., Any])
 

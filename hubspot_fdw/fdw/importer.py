@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from multicorn import ColumnDefinition, TableDefinition
-
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.catalog import Catalog, ColumnSpec, Registry, TableSpec, build_catalog
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.errors import FdwError, adapt
 from hubspot_fdw.fdw.options import FdwOptions, validate_options
+from hubspot_fdw.host.multicorn_compat import api as _multicorn
+
+ColumnDefinition = _multicorn().ColumnDefinition
+TableDefinition = _multicorn().TableDefinition
 
 REMOTE_SCHEMAS = ("hubspot",)
 

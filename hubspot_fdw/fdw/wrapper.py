@@ -15,8 +15,6 @@ import time
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
-from multicorn import ForeignDataWrapper
-
 from hubspot_fdw.api import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.fdw import cache_reads, live
@@ -28,10 +26,14 @@ from hubspot_fdw.fdw.live_scans import Replays, RequestCounter
 from hubspot_fdw.fdw.options import FdwOptions
 from hubspot_fdw.fdw.options import validate_options as _validate_options
 from hubspot_fdw.fdw.readmode import ReadMode, resolve
-from hubspot_fdw.fdw.sql import run
+from hubspot_fdw.fdw import placement
+from hubspot_fdw.fdw.sql import local_runner, run
 from hubspot_fdw.fdw.tables import table_spec
 from hubspot_fdw.fdw.writes import Writer
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
+from hubspot_fdw.host.multicorn_compat import api as _multicorn
+
+ForeignDataWrapper = _multicorn().ForeignDataWrapper
 
 RECENT_ROWS = 1000          # rows remembered for UPDATE/DELETE (old values, association keys)
 ESTIMATE_TTL = 300.0        # seconds a HubSpot total stays valid for planning
@@ -43,8 +45,11 @@ class HubSpotFdw(ForeignDataWrapper):
 
     @reported
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict) -> None:
-        super().__init__(fdw_options, fdw_columns)
+        super().__init__(fdw_options, fdw_columns)  # keeps nothing, as upstream's base class
         self.options = FdwOptions.parse(fdw_options)
+        placement.check_columns(fdw_columns)
+        if not HOST_AVAILABLE:
+            placement.check_catalog(self.options, local_runner(self.options))
         self.table = table_spec(self.options, fdw_columns)
         self.column_types = {name: getattr(c, "type_name", "text") for name, c in fdw_columns.items()}
         self.writer = Writer(self.table, self._client, CacheWriter(self.options, self.table), self._adapt)

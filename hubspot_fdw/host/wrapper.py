@@ -1,7 +1,9 @@
 """ForeignDataWrapper: the base class every wrapper extends (Multicorn2's API).
 
 Every hook is optional; the defaults mirror Multicorn2 except ``get_rel_size``,
-whose default no longer claims 100 million rows.
+whose default no longer claims 100 million rows. As upstream's, ``__init__`` keeps
+nothing: a wrapper that needs its options or columns stores them itself (so the same
+wrapper runs unchanged under upstream Multicorn2).
 """
 
 from __future__ import annotations
@@ -15,8 +17,7 @@ class ForeignDataWrapper:
     _startup_cost = 20
 
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict) -> None:
-        self.fdw_options = fdw_options
-        self.fdw_columns = fdw_columns
+        pass
 
     def execute(self, quals: list, columns: set, sortkeys: list | None = None,
                 limit: int | None = None, offset: int | None = None) -> Iterable:

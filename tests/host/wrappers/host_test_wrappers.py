@@ -14,11 +14,21 @@ import socket
 import time
 from typing import Any
 
-from multicorn import ColumnDefinition, ForeignDataWrapper, TableDefinition
+from multicorn import ColumnDefinition, TableDefinition
+from multicorn import ForeignDataWrapper as _Base
 from multicorn.utils import WARNING, log_to_postgres
 
 from hubspot_fdw.host import WrapperError
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE, LocalScan, execute_sql
+
+
+class ForeignDataWrapper(_Base):
+    """As under upstream Multicorn2, the base class keeps nothing: keep the options here."""
+
+    def __init__(self, options: dict, columns: dict) -> None:
+        super().__init__(options, columns)
+        self.fdw_options = options
+        self.fdw_columns = columns
 
 
 def _jsonable(value: Any) -> Any:
