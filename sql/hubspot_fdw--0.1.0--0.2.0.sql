@@ -44,42 +44,13 @@ LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION hubspot_fdw.python_started() IS
   'true once this backend started the embedded Python (cache reads planned in C never do)';
 
--- Plans that read rel are planned again at their next use (relcache invalidation).
-CREATE FUNCTION hubspot_fdw._invalidate_plans(rel regclass)
-RETURNS void
-AS 'MODULE_PATHNAME', 'hubspot_fdw_invalidate_plans'
-LANGUAGE C STRICT VOLATILE;
-REVOKE EXECUTE ON FUNCTION hubspot_fdw._invalidate_plans(regclass) FROM PUBLIC;
-
--- The read mode of the foreign tables standing for (server, table) may have changed:
--- their cached plans (prepared statements) are planned again, in the new mode.
-CREATE FUNCTION hubspot_fdw._mode_changed(server text, tbl text)
-RETURNS void
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-  SELECT hubspot_fdw._invalidate_plans(ft.ftrelid)
-    FROM pg_catalog.pg_foreign_table ft
-    JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
-    JOIN pg_catalog.pg_class c ON c.oid = ft.ftrelid
-   WHERE s.srvname = server
-     AND coalesce((SELECT substr(o, 7) FROM unnest(ft.ftoptions) o WHERE o LIKE 'table=%' LIMIT 1),
-                  c.relname::text) = tbl
-$$;
-REVOKE EXECUTE ON FUNCTION hubspot_fdw._mode_changed(text, text) FROM PUBLIC;
-
 -- Every writer of sync_state (materializer, refresh(), by hand) moves a table between
--- live and cache reads when backfill_done changes; plans follow at once.
+-- live and cache reads when backfill_done changes: the plans of the foreign tables of
+-- that (server, table) are made again at their next use, in every session.
 CREATE FUNCTION hubspot_fdw._sync_state_mode_changed()
 RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  IF TG_OP IN ('UPDATE', 'DELETE') THEN
-    PERFORM hubspot_fdw._mode_changed(OLD.server_name, OLD.table_name);
-  END IF;
-  IF TG_OP IN ('INSERT', 'UPDATE') THEN
-    PERFORM hubspot_fdw._mode_changed(NEW.server_name, NEW.table_name);
-  END IF;
-  RETURN NULL;
-END $$;
+AS 'MODULE_PATHNAME', 'hubspot_fdw_sync_state_mode_changed'
+LANGUAGE C;
 REVOKE EXECUTE ON FUNCTION hubspot_fdw._sync_state_mode_changed() FROM PUBLIC;
 
 CREATE TRIGGER mode_changed_insert AFTER INSERT ON hubspot_fdw.sync_state

@@ -38,7 +38,7 @@
  * plan's relationOids through the kept entry).  A SET of
  * hubspot_fdw.read_mode resets the plan cache; a change of backfill_done in
  * sync_state sends a relcache invalidation for the matching foreign tables
- * (hubspot_fdw._invalidate_plans, called by a trigger); user mapping
+ * (the trigger function hubspot_fdw._sync_state_mode_changed); user mapping
  * changes reset the plan cache; substituted plans depend on the role
  * (a user mapping is per user).  Server and table option changes already
  * invalidate plans in PostgreSQL.
@@ -65,6 +65,8 @@
 #include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
@@ -624,17 +626,65 @@ host_substitute_init(void)
 
 /* ---------- SQL-callable ---------- */
 
-PG_FUNCTION_INFO_V1(hubspot_fdw_invalidate_plans);
-
-/* hubspot_fdw._invalidate_plans(rel regclass): plans reading rel are replanned at next use. */
-Datum
-hubspot_fdw_invalidate_plans(PG_FUNCTION_ARGS)
+/* Invalidate the plans of the foreign tables standing for (server, table). */
+static void
+invalidate_sync_target(const char *server, const char *table)
 {
-	Oid			relid = PG_GETARG_OID(0);
+	Relation	rel = table_open(ForeignTableRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(rel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
 
-	if (SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)))
-		CacheInvalidateRelcacheByRelid(relid);
-	PG_RETURN_VOID();
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_foreign_table form = (Form_pg_foreign_table) GETSTRUCT(tuple);
+		ForeignServer *owner = GetForeignServerExtended(form->ftserver, FSV_MISSING_OK);
+		char	   *name;
+
+		if (owner == NULL || strcmp(owner->servername, server) != 0)
+			continue;
+		name = option_value(GetForeignTable(form->ftrelid)->options, "table");
+		if (name == NULL)
+			name = get_rel_name(form->ftrelid);
+		if (name != NULL && strcmp(name, table) == 0)
+			CacheInvalidateRelcacheByRelid(form->ftrelid);
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+}
+
+static void
+invalidate_row(HeapTuple tuple, TupleDesc desc)
+{
+	char	   *server = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "server_name"));
+	char	   *table = SPI_getvalue(tuple, desc, SPI_fnumber(desc, "table_name"));
+
+	if (server != NULL && table != NULL)
+		invalidate_sync_target(server, table);
+}
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_sync_state_mode_changed);
+
+/*
+ * Trigger on hubspot_fdw.sync_state: a row whose backfill_done changed (or
+ * that appeared or went away) may move its tables between live and cache
+ * reads, so the plans of those foreign tables are made again at their next
+ * use, in every session (the relcache invalidation is sent at commit).
+ */
+Datum
+hubspot_fdw_sync_state_mode_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	TupleDesc	desc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("hubspot_fdw._sync_state_mode_changed() must be called as a trigger")));
+	desc = RelationGetDescr(trigdata->tg_relation);
+	invalidate_row(trigdata->tg_trigtuple, desc);
+	if (TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		invalidate_row(trigdata->tg_newtuple, desc);
+	return PointerGetDatum(NULL);
 }
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_python_started);
