@@ -9,9 +9,10 @@
  * rewritten one, so foreign tables inside views count; subqueries, CTEs
  * and sublinks included) and decides, for each foreign table of the
  * hubspot_fdw wrapper HubSpotFdw, the read mode from the catalog:
- * the session's hubspot_fdw.read_mode unless "default", else the table's
- * read_mode option, else the server's, else "auto"; "auto" means the cache
- * once hubspot_fdw.sync_state says the table's backfill finished.  The
+ * the session's hubspot_fdw.read_mode unless "default", else the server's
+ * read_mode option, else the table's (the wrapper's merge order), else
+ * "auto"; "auto" means the cache once hubspot_fdw.sync_state says the
+ * table's backfill finished.  The
  * decision is made again at every (re)planning, so a cached plan follows
  * the mode once it is invalidated (see "Invalidation" below).
  *
@@ -266,9 +267,10 @@ cache_table_for(Oid relid, Oid userid)
 		case HOST_READ_MODE_LIVE:
 			return InvalidOid;
 		default:
-			mode = option_value(table->options, "read_mode");
+			/* options merge as for the wrapper: the server's wins over the table's */
+			mode = option_value(server->options, "read_mode");
 			if (mode == NULL)
-				mode = option_value(server->options, "read_mode");
+				mode = option_value(table->options, "read_mode");
 			if (mode == NULL)
 				mode = "auto";
 	}

@@ -65,6 +65,20 @@ def test_views_and_plpgsql_functions_are_substituted(conn):
     assert query(conn, "SELECT hubspot_fdw.python_started()") == [(False,)]
 
 
+def test_read_mode_options_as_the_wrapper_merges_them(conn):
+    query(conn, "ALTER FOREIGN TABLE hubspot.contacts OPTIONS (ADD read_mode 'live')")
+    try:
+        assert "Foreign Scan" in plan_of(conn, "SELECT id FROM hubspot.contacts")
+        query(conn, "ALTER SERVER hubspot OPTIONS (ADD read_mode 'cache')")  # the server's wins
+        try:
+            assert "Foreign Scan" not in plan_of(conn, "SELECT id FROM hubspot.contacts")
+        finally:
+            query(conn, "ALTER SERVER hubspot OPTIONS (DROP read_mode)")
+    finally:
+        query(conn, "ALTER FOREIGN TABLE hubspot.contacts OPTIONS (DROP read_mode)")
+    assert "Foreign Scan" not in plan_of(conn, "SELECT id FROM hubspot.contacts")
+
+
 def test_a_role_with_select_on_the_foreign_table_only_reads(conn):
     expected = query(conn, "SELECT id, email FROM hubspot_cache.contacts ORDER BY id LIMIT 5")
     query(conn, "SET ROLE h13_reader")
