@@ -606,10 +606,12 @@ substitute_planner(Query *parse, const char *query_string, int cursorOptions,
 
 /* ---------- invalidation ---------- */
 
+/* Assign hook of hubspot_fdw.read_mode (called before the variable changes). */
 void
 host_read_mode_assign(int newval, void *extra)
 {
-	ResetPlanCache();
+	if (newval != host_read_mode)
+		ResetPlanCache();
 }
 
 static void

@@ -126,6 +126,10 @@ def test_set_read_mode_live_after_a_prepared_statement_takes_effect(conn, sim):
     assert "Foreign Scan" in plan_of(conn, "EXECUTE one(%s)", (target,))
     query(conn, "RESET hubspot_fdw.read_mode")
     assert "Foreign Scan" not in plan_of(conn, "EXECUTE one(%s)", (target,))
+    query(conn, "BEGIN; SET LOCAL hubspot_fdw.read_mode = 'live'")
+    assert "Foreign Scan" in plan_of(conn, "EXECUTE one(%s)", (target,))
+    query(conn, "COMMIT")  # SET LOCAL ends with the transaction: back to the cache
+    assert "Foreign Scan" not in plan_of(conn, "EXECUTE one(%s)", (target,))
 
 
 def test_backfill_finishing_replans_prepared_statements(db, conn):
