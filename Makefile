@@ -2,43 +2,76 @@
 #
 #   make install   build and install the extension and the Python environment
 #   make test      install, then run the whole test suite
-#   make demo      install, then start a throwaway PostgreSQL and show it working
+#   make demo      install (compiler output to build/demo-build.log), then start a
+#                  throwaway PostgreSQL and show it working
 #
-# Works as root on a fresh Debian bookworm: missing Debian packages are
-# installed first (scripts/install_deps.sh), then make re-runs itself.
+# Every goal first runs scripts/install_deps.sh, whatever files happen to exist: it
+# checks the Debian packages (no network when all are present) and installs the
+# missing ones as root. Then make runs the same goal again with
+# HUBSPOT_FDW_DEPS_CHECKED=1, which includes PGXS and builds. PG_CONFIG and VENV may
+# be overridden on the command line; the second pass inherits them.
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PYTHON_CONFIG ?= /usr/bin/python3-config
 VENV ?= /opt/hubspot_fdw/venv
 VENV_SITE = $(VENV)/lib/python3.11/site-packages
+BUILD_LOG ?= $(CURDIR)/build/demo-build.log
 
 EXTENSION = hubspot_fdw
 MODULE_big = hubspot_fdw
 OBJS = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 DATA = $(sort $(wildcard sql/hubspot_fdw--*.sql))
 
+.PHONY: deps python-env test demo check-headers
+
+ifndef HUBSPOT_FDW_DEPS_CHECKED
+# ---- first pass: the Debian packages, then the goal again -------------------------------
+.DEFAULT_GOAL := all
+# $(MAKE) stays literal in the recipes, so make -n and -j treat them as recursive.
+SECOND_PASS = --no-print-directory HUBSPOT_FDW_DEPS_CHECKED=1
+
+all install installcheck test python-env:
+	@bash scripts/install_deps.sh
+	@$(MAKE) $(SECOND_PASS) $@
+
+# The demo shows the demo, not the compiler: the build goes to a log file.
+demo:
+	@mkdir -p $(dir $(BUILD_LOG))
+	@echo "Checking Debian packages and building hubspot_fdw (log: $(BUILD_LOG)) ..."
+	@{ bash scripts/install_deps.sh && $(MAKE) $(SECOND_PASS) install; } >$(BUILD_LOG) 2>&1 \
+	  || { tail -n 25 $(BUILD_LOG) >&2; \
+	       echo "make demo: the build failed; the whole log is $(BUILD_LOG)" >&2; exit 1; }
+	@$(MAKE) $(SECOND_PASS) demo
+
+deps:
+	@bash scripts/install_deps.sh
+
+clean:
+	@if [ -f "$$($(PG_CONFIG) --pgxs 2>/dev/null)" ]; then $(MAKE) $(SECOND_PASS) clean; \
+	 else rm -f src/*.o src/*.bc $(MODULE_big).so; fi
+
+else
+# ---- second pass: the packages are there; PGXS builds -----------------------------------
 PG_CPPFLAGS = $(shell $(PYTHON_CONFIG) --includes 2>/dev/null) \
 	-DHUBSPOT_FDW_PYTHON_PATH='"$(VENV_SITE)"'
 SHLIB_LINK = $(shell $(PYTHON_CONFIG) --embed --ldflags 2>/dev/null)
 
-PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
-
-.PHONY: deps python-env test demo
-
-ifneq ($(PGXS),)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
+
+# A clear message instead of "postgres.h: No such file or directory".
+SERVER_HEADERS = $(shell $(PG_CONFIG) --includedir-server)/postgres.h
+$(OBJS): | check-headers
+check-headers:
+	@test -f "$(SERVER_HEADERS)" || { echo "hubspot_fdw: $(SERVER_HEADERS) is missing:" \
+	  "install the PostgreSQL server headers (Debian: postgresql-server-dev-15) for $(PG_CONFIG)" >&2; exit 1; }
+
 install: python-env
-else
-# No PostgreSQL build environment yet: install it, then run the same goal again.
-all install:
-	bash scripts/install_deps.sh
-	$(MAKE) $@
-endif
 
 deps:
-	bash scripts/install_deps.sh
+	@bash scripts/install_deps.sh
 
-python-env: deps
+python-env:
 	bash scripts/install_python_env.sh $(VENV)
 
 # The tests and the demo start PostgreSQL from the same installation they build for.
@@ -47,5 +80,6 @@ PG_BINDIR = $(shell $(PG_CONFIG) --bindir 2>/dev/null)
 test: install
 	PG_BIN=$(PG_BINDIR) bash scripts/run_tests.sh $(VENV)
 
-demo: install
-	PG_BIN=$(PG_BINDIR) bash scripts/demo.sh $(VENV)
+demo:
+	@PG_BIN=$(PG_BINDIR) bash scripts/demo.sh $(VENV)
+endif

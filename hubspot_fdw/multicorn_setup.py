@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from hubspot_fdw.clierrors import connect_error
 from hubspot_fdw.sql import multicorn_setup_sql
 from hubspot_fdw.sql.extract import STATEMENT_MARK
 
@@ -67,7 +68,8 @@ def run_script(cur: Any, script: str) -> None:
 
 
 @click.command("setup")
-@click.option("--dsn", required=True, help="libpq connection string of the database")
+@click.option("--dsn", envvar="HUBSPOT_FDW_DSN", default="", show_envvar=True,
+              help="libpq connection string of the database (default: libpq's PG* variables)")
 @click.option("--print-sql", is_flag=True, help="print the SQL instead of applying it (for psql -1 -f)")
 def setup(dsn: str, print_sql: bool) -> None:
     """Create the sync's state objects in a database that uses upstream Multicorn2."""
@@ -79,7 +81,7 @@ def setup(dsn: str, print_sql: bool) -> None:
     try:
         connection = psycopg2.connect(dsn)
     except psycopg2.Error as exc:
-        raise click.ClickException(f"cannot connect: {str(exc).strip()}") from None
+        raise connect_error(exc) from None
     try:
         result = apply(connection)
     except psycopg2.Error as exc:

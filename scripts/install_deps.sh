@@ -18,5 +18,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Another apt run may hold the lock for a while: wait for it rather than fail.
+apt=(apt-get -o DPkg::Lock::Timeout=300 -qq)
+"${apt[@]}" update
+"${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null
+echo "installed: ${missing[*]}"

@@ -11,6 +11,9 @@ if [ ! -x "$venv/bin/python" ]; then
   mkdir -p "$(dirname "$venv")"
   /usr/bin/python3 -m venv "$venv"
 fi
+# setuptools reuses build/lib between builds: a module removed from the checkout would
+# stay installed. Build from a clean slate (build/ keeps make demo's log).
+rm -rf "$here/build/lib" "$here"/build/bdist.* "$here"/*.egg-info
 pip=("$venv/bin/python" -m pip install --quiet --disable-pip-version-check)
 "${pip[@]}" -r "$here/requirements-dev.txt" "$here"
 # Reinstall our own package every time (same version number, new code). A plain,

@@ -7,6 +7,88 @@
 -- Set-up and docs (issue 9): import comments, property options.
 -- =====================================================================================
 
+-- The options of HubSpot enumeration properties (value -> label), per imported foreign
+-- table column; written at IMPORT FOREIGN SCHEMA by the event trigger below. Users read
+-- the view, which shows the rows of the foreign tables they may use.
+CREATE TABLE hubspot_fdw._property_options (
+  foreign_table oid     NOT NULL,
+  column_name   name    NOT NULL,
+  property      text    NOT NULL,
+  value         text    NOT NULL,
+  label         text    NOT NULL,
+  display_order integer,
+  PRIMARY KEY (foreign_table, column_name, value)
+);
+REVOKE ALL ON hubspot_fdw._property_options FROM PUBLIC;
+
+CREATE VIEW hubspot_fdw.property_options AS
+  SELECT o.foreign_table::regclass AS foreign_table, o.column_name, o.property, o.value, o.label,
+         o.display_order
+    FROM hubspot_fdw._property_options o
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = o.foreign_table AND a.attname = o.column_name AND NOT a.attisdropped
+   WHERE pg_catalog.has_any_column_privilege(o.foreign_table, 'SELECT, INSERT, UPDATE');
+GRANT SELECT ON hubspot_fdw.property_options TO PUBLIC;
+COMMENT ON VIEW hubspot_fdw.property_options IS
+  'options of HubSpot enumeration properties (write the value; HubSpot shows the label), per foreign table column';
+
+-- At the end of IMPORT FOREIGN SCHEMA: comment the hubspot_fdw foreign tables it
+-- created, and their columns, with the labels and descriptions the wrapper kept during
+-- the import (hubspot_fdw.fdw.comments), and record their enumeration options.
+-- Tables of other foreign data wrappers are left alone. SECURITY DEFINER because a
+-- non-superuser importer may not call _python_call; it only ever touches the tables
+-- this statement created, and quotes every name and text it writes.
+CREATE FUNCTION hubspot_fdw._import_comments()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  created jsonb;
+  described jsonb;
+  entry record;
+  col record;
+  rel oid;
+BEGIN
+  SELECT jsonb_object_agg(c.relname, c.oid::bigint) INTO created
+    FROM pg_event_trigger_ddl_commands() cmd
+    JOIN pg_class c ON c.oid = cmd.objid
+    JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+    JOIN pg_foreign_server s ON s.oid = ft.ftserver
+    JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+   WHERE cmd.classid = 'pg_class'::regclass AND cmd.command_tag = 'CREATE FOREIGN TABLE'
+     AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc;
+  IF created IS NULL THEN
+    RETURN;
+  END IF;
+  BEGIN
+    described := hubspot_fdw._python_call('hubspot_fdw.fdw.comments.pending',
+                                          (SELECT jsonb_agg(k)::text FROM jsonb_object_keys(created) k))::jsonb;
+  EXCEPTION WHEN OTHERS THEN
+    -- Comments are a courtesy: the import itself stands.
+    RAISE WARNING 'hubspot_fdw: the imported tables were left without HubSpot comments: %', SQLERRM;
+    RETURN;
+  END;
+  FOR entry IN SELECT key, value FROM jsonb_each(described) LOOP
+    rel := (created ->> entry.key)::oid;
+    EXECUTE format('COMMENT ON FOREIGN TABLE %s IS %L', rel::regclass, entry.value ->> 'comment');
+    FOR col IN SELECT c.key, c.value FROM jsonb_each_text(entry.value -> 'columns') c
+                JOIN pg_attribute a ON a.attrelid = rel AND a.attname = c.key AND NOT a.attisdropped LOOP
+      EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel::regclass, col.key, col.value);
+    END LOOP;
+    DELETE FROM hubspot_fdw._property_options WHERE foreign_table = rel;
+    INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label, display_order)
+    SELECT DISTINCT ON (o.column_name, o.value) rel, o.column_name, o.property, o.value, o.label, o.display_order
+      FROM jsonb_to_recordset(entry.value -> 'options')
+           AS o(column_name name, property text, value text, label text, display_order integer);
+  END LOOP;
+  -- Options of foreign tables dropped since the last import.
+  DELETE FROM hubspot_fdw._property_options o WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = o.foreign_table);
+END $$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._import_comments() FROM PUBLIC;
+
+CREATE EVENT TRIGGER hubspot_fdw_import_comments ON ddl_command_end
+  WHEN TAG IN ('IMPORT FOREIGN SCHEMA')
+  EXECUTE FUNCTION hubspot_fdw._import_comments();
+
 -- =====================================================================================
 -- Sync budget, one cache per portal, deletions (issue 10).
 -- =====================================================================================

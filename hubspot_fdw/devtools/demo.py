@@ -5,15 +5,21 @@ local HubSpot simulator (or uses the real HubSpot when HUBSPOT_ACCESS_TOKEN is
 set), then: CREATE EXTENSION, server, user mapping, IMPORT FOREIGN SCHEMA, a
 sync with a progress bar, real queries, writes, and a write HubSpot rejects
 being rolled back. Everything is removed on exit.
+
+Against a real portal the demo only reads: the write part runs there only with
+DEMO_WRITES=1 (or ``--allow-writes``), and the demo says which before it starts.
+HUBSPOT_API_URL overrides the API address of the real portal (default HubSpot's).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import subprocess
 import sys
-from typing import Any, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Iterator, Mapping, Sequence
 
 import psycopg2
 
@@ -53,18 +59,42 @@ def cell_text(value: Any) -> str:
     return str(value)[:120]
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    api_url: str
+    token: str
+    real: bool          # a real portal (HUBSPOT_ACCESS_TOKEN), not the local simulator
+
+
+def writes_allowed(argv: Sequence[str], environ: Mapping[str, str]) -> bool:
+    """The explicit opt-in to the write part against a real portal."""
+    return "--allow-writes" in argv or environ.get("DEMO_WRITES", "") in ("1", "true", "yes")
+
+
 @contextlib.contextmanager
-def hubspot_endpoint() -> Iterator[tuple[str, str]]:
+def hubspot_endpoint() -> Iterator[Endpoint]:
     token = os.environ.get("HUBSPOT_ACCESS_TOKEN")
     if token:
-        print("Using the real HubSpot portal of HUBSPOT_ACCESS_TOKEN.")
-        yield REAL_HUBSPOT, token
+        yield Endpoint(os.environ.get("HUBSPOT_API_URL") or REAL_HUBSPOT, token, real=True)
         return
     from hubspot_fdw.simulator.process import start_simulator
 
     with start_simulator(seed=7, contacts=2000, companies=400, deals=600, tickets=200) as sim:
         print(f"Local HubSpot simulator at {sim.base_url} (seeded portal).")
-        yield sim.base_url, sim.token
+        yield Endpoint(sim.base_url, sim.token, real=False)
+
+
+def announce(endpoint: Endpoint, allow_writes: bool) -> None:
+    """Say before anything starts whether this run writes to a real portal."""
+    if not endpoint.real:
+        return
+    print(f"Using the real HubSpot portal of HUBSPOT_ACCESS_TOKEN at {endpoint.api_url}.")
+    if allow_writes:
+        print("WRITES ENABLED (DEMO_WRITES=1): the demo creates, updates and deletes one contact "
+              "(paul@arrakis.example) in this portal.")
+    else:
+        print("READ-ONLY: the demo only reads from this portal. To also run the write part "
+              "(one contact created, updated and deleted), run it again with DEMO_WRITES=1.")
 
 
 def setup(cur, api_url: str, token: str) -> None:
@@ -77,6 +107,13 @@ def setup(cur, api_url: str, token: str) -> None:
     show(cur, "IMPORT FOREIGN SCHEMA hubspot FROM SERVER hubspot INTO hubspot")
     show(cur, "SELECT count(*) AS foreign_tables FROM information_schema.foreign_tables "
               "WHERE foreign_table_schema = 'hubspot'")
+    banner("HubSpot's labels are the column comments (what \\d+ hubspot.contacts shows)")
+    show(cur, "SELECT attname AS column, col_description(attrelid, attnum) AS description "
+              "FROM pg_attribute WHERE attrelid = 'hubspot.contacts'::regclass "
+              "AND attname IN ('firstname', 'email', 'hs_object_id', 'created_at') ORDER BY attnum")
+    show(cur, "SELECT value, label FROM hubspot_fdw.property_options "
+              "WHERE foreign_table = 'hubspot.deals'::regclass AND column_name = 'dealstage' "
+              "ORDER BY display_order LIMIT 4")
 
 
 def sync(dsn: str) -> None:
@@ -96,7 +133,24 @@ JOIN hubspot.contacts  c  ON c.id  = a.contact_id
 JOIN hubspot.companies co ON co.id = a.company_id
 ORDER BY c.email LIMIT 5""")
     show(cur, "SELECT dealstage, count(*), sum(amount) FROM hubspot.deals GROUP BY 1 ORDER BY 2 DESC LIMIT 5")
+    show(cur, "SELECT count(*) AS deals_closing_this_quarter, sum(amount) AS amount FROM hubspot.deals "
+              "WHERE closedate >= date_trunc('quarter', now()) "
+              "AND closedate < date_trunc('quarter', now()) + interval '3 months'")
     show(cur, "EXPLAIN (COSTS OFF) SELECT email FROM hubspot.contacts WHERE email LIKE 'alia%' ORDER BY email LIMIT 3")
+
+
+def show_error(cur, sql: str) -> bool:
+    """Run a statement expected to fail and print PostgreSQL's error; True if it failed."""
+    try:
+        show(cur, sql)
+        return False
+    except psycopg2.Error as error:
+        print(f"ERROR ({error.pgcode}): {error.diag.message_primary}")
+        if error.diag.message_detail:
+            print(f"DETAIL: {error.diag.message_detail}")
+        if error.diag.message_hint:
+            print(f"HINT: {error.diag.message_hint}")
+        return True
 
 
 def writes(conn, cur) -> None:
@@ -108,35 +162,43 @@ def writes(conn, cur) -> None:
     show(cur, "SELECT id, firstname, lastname FROM hubspot.contacts WHERE id = %s", (new_id,))
     show(cur, "DELETE FROM hubspot.contacts WHERE id = %s", (new_id,))
 
+    banner("Dropdowns take the option's value: writing the label says which value to use")
+    show_error(cur, "UPDATE hubspot.contacts SET lifecyclestage = 'Marketing Qualified Lead' "
+                    "WHERE id = (SELECT min(id) FROM hubspot.contacts)")
+
     banner("A write HubSpot rejects rolls the whole transaction back")
     conn.autocommit = False
     show(cur, "CREATE TABLE audit (note text)")
     show(cur, "INSERT INTO audit VALUES ('written before the rejected insert')")
-    try:
-        show(cur, "INSERT INTO hubspot.contacts (email) VALUES ('not-an-email')")
-    except psycopg2.Error as error:
-        print(f"ERROR ({error.pgcode}): {error.diag.message_primary}")
-        if error.diag.message_detail:
-            print(f"DETAIL: {error.diag.message_detail}")
-        if error.diag.message_hint:
-            print(f"HINT: {error.diag.message_hint}")
+    if show_error(cur, "INSERT INTO hubspot.contacts (email) VALUES ('not-an-email')"):
         conn.rollback()
     conn.autocommit = True
     show(cur, "SELECT to_regclass('audit') AS audit_table_after_rollback")
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = argparse.ArgumentParser(prog="make demo", description="hubspot_fdw end to end")
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="run the write part against a real portal too (same as DEMO_WRITES=1)")
+    parser.parse_args(argv)
+    allow_writes = writes_allowed(argv, os.environ)
     run_as_postgres()
-    with ThrowawayPostgres() as pg, hubspot_endpoint() as (api_url, token):
-        print(f"Throwaway PostgreSQL 15 on 127.0.0.1:{pg.port}")
-        conn = psycopg2.connect(pg.dsn)
-        conn.autocommit = True
-        cur = conn.cursor()
-        setup(cur, api_url, token)
-        sync(pg.dsn)
-        queries(cur)
-        writes(conn, cur)
-        conn.close()
+    with hubspot_endpoint() as endpoint:
+        announce(endpoint, allow_writes)
+        with ThrowawayPostgres() as pg:
+            print(f"Throwaway PostgreSQL 15 on 127.0.0.1:{pg.port}")
+            conn = psycopg2.connect(pg.dsn)
+            conn.autocommit = True
+            cur = conn.cursor()
+            setup(cur, endpoint.api_url, endpoint.token)
+            sync(pg.dsn)
+            queries(cur)
+            if endpoint.real and not allow_writes:
+                banner("Writes skipped: this is a real portal and DEMO_WRITES=1 was not given")
+            else:
+                writes(conn, cur)
+            conn.close()
     banner("Done: PostgreSQL and the simulator were stopped and removed.")
 
 

@@ -13,6 +13,7 @@ from typing import Iterable, Mapping
 
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.catalog import Catalog, ColumnSpec, Registry, TableSpec, build_catalog
+from hubspot_fdw.fdw import comments
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.errors import FdwError, adapt
 from hubspot_fdw.fdw.options import FdwOptions, validate_options
@@ -84,7 +85,7 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
                        hint="Use IMPORT FOREIGN SCHEMA hubspot FROM SERVER ... INTO ....")
     validate_options("import", options)
     fdw_options = FdwOptions.parse({k: v for k, v in srv_options.items() if k != "wrapper"})
-    client = client_for(fdw_options)
+    client = comments.RecordingClient(client_for(fdw_options))  # keeps labels for the table comments
     try:
         schemas = client.list_schemas()
         registry = Registry.from_schemas(schemas)
@@ -96,4 +97,6 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
         catalog = build_catalog(client, only=only, schemas=schemas)
     except HubSpotFdwError as error:
         raise adapt(error, fdw_options.access_token) from None
-    return [definition(t) for t in selected(catalog, restriction_type, restricts)]
+    tables = selected(catalog, restriction_type, restricts)
+    comments.stash(tables, client)
+    return [definition(t) for t in tables]

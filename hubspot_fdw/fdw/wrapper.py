@@ -20,6 +20,7 @@ from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.fdw import cache_reads, live
 from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.client import client_for
+from hubspot_fdw.fdw.comments import label_hint
 from hubspot_fdw.fdw.errors import adapt, report, reported
 from hubspot_fdw.fdw.importer import import_schema as _import_schema
 from hubspot_fdw.fdw.live_scans import Replays, RequestCounter
@@ -66,7 +67,7 @@ class HubSpotFdw(ForeignDataWrapper):
         return client_for(self.options)
 
     def _adapt(self, error: HubSpotFdwError) -> HubSpotFdwError:
-        return adapt(error, self.options.access_token)
+        return label_hint(adapt(error, self.options.access_token), self.options, self.table)
 
     def _guarded(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         try:

@@ -1,7 +1,9 @@
 """``hubspot-fdw sync``: run the materializer as a daemon (or ``--once``) for a server.
 
 Reads api_url / cache_schema from the server and access_token from the current user's
-user mapping. SIGTERM/SIGINT stop it cleanly after the current checkpoint.
+user mapping. The database: ``--dsn``, else ``HUBSPOT_FDW_DSN``, else libpq's defaults
+and ``PG*`` variables (PGHOST, PGPORT, PGDATABASE, PGUSER, PGPASSWORD, PGSERVICE).
+SIGTERM/SIGINT stop it cleanly after the current checkpoint.
 Deliberately not here: sync logic (engine.py).
 """
 
@@ -19,6 +21,7 @@ from hubspot_fdw.api.budget import BudgetConfig
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import PsycopgRunner
+from hubspot_fdw.clierrors import connect_error, fail
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
 from hubspot_fdw.materializer.progress import Progress
@@ -33,17 +36,24 @@ def _lock_key(server: str) -> int:
 
 
 @click.command("sync")
-@click.option("--dsn", required=True, help="libpq connection string of the database")
+@click.option("--dsn", envvar="HUBSPOT_FDW_DSN", default="", show_envvar=True,
+              help="libpq connection string of the database (default: libpq's PGHOST, PGPORT, "
+                   "PGDATABASE, PGUSER, ... variables)")
 @click.option("--server", default="hubspot", show_default=True, help="foreign server name")
 @click.option("--once", is_flag=True, help="one pass over every table, then exit")
 @click.option("--tables", default=None, help="comma-separated tables (default: all)")
-@click.option("--poll-interval", type=float, default=SyncConfig.poll_interval, show_default=True)
-@click.option("--lookback-ms", type=int, default=SyncConfig.lookback_ms, show_default=True)
+@click.option("--poll-interval", type=float, default=SyncConfig.poll_interval, show_default=True,
+              help="seconds between incremental polls")
+@click.option("--lookback-ms", type=int, default=SyncConfig.lookback_ms, show_default=True,
+              help="milliseconds each poll looks back before the previous one (HubSpot's index lag)")
 @click.option("--index-lag-ms", type=int, default=SyncConfig.index_lag_allowance_ms, show_default=True,
-              help="allowance for HubSpot's search index lag (synced_through = poll start - this)")
-@click.option("--sweep-interval", type=float, default=SyncConfig.sweep_interval, show_default=True)
-@click.option("--reconcile-interval", type=float, default=SyncConfig.reconcile_interval, show_default=True)
-@click.option("--metadata-interval", type=float, default=SyncConfig.metadata_interval, show_default=True)
+              help="milliseconds allowed for HubSpot's search index lag (synced_through = poll start - this)")
+@click.option("--sweep-interval", type=float, default=SyncConfig.sweep_interval, show_default=True,
+              help="seconds between deletion and association sweeps")
+@click.option("--reconcile-interval", type=float, default=SyncConfig.reconcile_interval, show_default=True,
+              help="seconds between full id reconciliations (merges, GDPR deletions)")
+@click.option("--metadata-interval", type=float, default=SyncConfig.metadata_interval, show_default=True,
+              help="seconds between property, owner and pipeline refreshes")
 @click.option("--no-budget", is_flag=True, help="do not pace with the shared rate budget (tests)")
 @click.option("--budget-window-scale", type=float, default=1.0, show_default=True,
               help="multiply the budget's windows (for a simulator with a shrunk time scale)")
@@ -51,7 +61,7 @@ def _lock_key(server: str) -> int:
               help="share of the usable rate budget the backfill may fill (it still yields to waiting "
                    "interactive callers); the client's default 0.5 halves backfill speed")
 @click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), default="auto", show_default=True)
-@click.option("--max-seconds", type=float, default=None, help="stop the daemon after this long")
+@click.option("--max-seconds", type=float, default=None, help="stop the daemon after this many seconds")
 @click.option("-v", "--verbose", count=True)
 def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: float, lookback_ms: int,
          index_lag_ms: int, sweep_interval: float, reconcile_interval: float, metadata_interval: float,
@@ -70,7 +80,10 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    conn = psycopg2.connect(dsn)
+    try:
+        conn = psycopg2.connect(dsn)
+    except psycopg2.Error as error:
+        raise connect_error(error) from None
     runner = PsycopgRunner(conn)
     try:
         conf = read_server(runner, server)
@@ -89,8 +102,13 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
                             reconcile_interval=reconcile_interval, metadata_interval=metadata_interval,
                             use_budget=not no_budget, backfill_share=backfill_share)
         names = [t for t in tables.split(",") if t.strip()] if tables else None
-        materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
-                                    progress=Progress(progress), stop=stop)
+        try:
+            materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
+                                        progress=Progress(progress), stop=stop)
+        except KeyError as exc:  # the catalog's lookup of a --tables name that is no HubSpot type
+            raise fail(f"unknown table in --tables: {exc.args[0] if exc.args else exc}",
+                       "use the table names IMPORT FOREIGN SCHEMA creates (contacts, deals, "
+                       "associations_company_contact, ...)") from None
         conn.commit()
         if once:
             results = materializer.run_once()
@@ -103,6 +121,8 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
             materializer.run_forever(max_seconds)
         log.info("stopped")
     except HubSpotFdwError as exc:
-        raise click.ClickException(str(getattr(exc, "message", exc))) from None
+        raise fail(str(getattr(exc, "message", exc)), getattr(exc, "hint", None)) from None
+    except psycopg2.Error as exc:
+        raise fail(f"PostgreSQL: {exc}") from None
     finally:
         conn.close()

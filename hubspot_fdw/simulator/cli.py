@@ -34,20 +34,22 @@ def _size_options(fn):
 @click.option("--time-scale", type=float, default=1.0, show_default=True,
               help="Multiplies rate-limit windows (0.1 = ten times shorter).")
 @click.option("--no-limits", is_flag=True, help="Disable rate limits (benchmarks).")
-@click.option("--burst-limit", type=int, default=190, show_default=True, help="Requests per 10 s window.")
-@click.option("--daily-limit", type=int, default=625_000, show_default=True)
+@click.option("--burst-limit", type=int, default=190, show_default=True, help="Requests per 10-second window.")
+@click.option("--daily-limit", type=int, default=625_000, show_default=True, help="Requests per day.")
 @click.option("--search-limit", type=int, default=5, show_default=True, help="Search requests per second.")
 @click.option("--index-lag-ms", type=int, default=0, show_default=True,
-              help="Writes reach search after this many ms.")
+              help="Writes reach search after this many milliseconds.")
 @click.option("--fault-seed", type=int, default=0, show_default=True)
-@click.option("--fault-latency-ms", type=int, default=0, show_default=True)
-@click.option("--fault-latency-jitter-ms", type=int, default=0, show_default=True)
+@click.option("--fault-latency-ms", type=int, default=0, show_default=True,
+              help="Milliseconds of delay added to each answer.")
+@click.option("--fault-latency-jitter-ms", type=int, default=0, show_default=True,
+              help="Up to this many milliseconds of random extra delay.")
 @click.option("--fault-error-rate", type=float, default=0.0, show_default=True, help="Share of 500/502/503/504.")
 @click.option("--fault-reset-rate", type=float, default=0.0, show_default=True, help="Share of connection resets.")
 @click.option("--fault-truncate-rate", type=float, default=0.0, show_default=True, help="Share of truncated JSON bodies.")
 @click.option("--fault-429-rate", "fault_storm_rate", type=float, default=0.0, show_default=True,
               help="Share of 429 answers (a storm when high).")
-@click.option("--fault-stale-search-ms", type=int, default=0, show_default=True, help="Extra search index lag.")
+@click.option("--fault-stale-search-ms", type=int, default=0, show_default=True, help="Extra search index lag, milliseconds.")
 @click.option("--fault-path", default="", help="Only fault requests whose path contains this.")
 @click.option("--log-size", type=int, default=50_000, show_default=True, help="Request log entries kept.")
 @click.option("--verbose", is_flag=True, help="Log every request on stderr.")
@@ -73,7 +75,12 @@ def simulator(**kw) -> None:
 def run(options: SimulatorOptions) -> None:
     from hubspot_fdw.simulator.server import serve
 
-    server, sim = serve(options)
+    try:
+        server, sim = serve(options)
+    except OSError as error:  # a port in use, an address not on this machine: one line, no traceback
+        from hubspot_fdw.clierrors import fail
+        raise fail(f"cannot listen on {options.host}:{options.port}: {error.strerror or error}",
+                   "pick another --port (0 picks a free one)") from None
     stop = threading.Event()
 
     def on_signal(signum, frame) -> None:

@@ -1,5 +1,7 @@
-"""Deterministic seed data: every value is a pure function of (seed, type, index).
+"""Deterministic seed data: every value is a pure function of (seed, type, index, today).
 
+Dates are relative to today (midnight UTC): records were created over the two and a
+half years before today, deals close from then until a year after today.
 Records are generated lazily (the store asks for record i when it is first
 touched), so a portal of any size is "seeded" instantly and materializing runs
 well above 50,000 records/s. Associations are generated eagerly by `edges()`.
@@ -8,6 +10,7 @@ Does not store anything and does not validate (generated values are valid).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -16,9 +19,18 @@ from hubspot_fdw.simulator.objecttypes import ObjectType
 from hubspot_fdw.simulator.records import Record
 
 M64 = (1 << 64) - 1
-START_MS = 1_640_995_200_000        # 2022-01-01T00:00:00Z
-SPAN_MS = 2 * 365 * 86_400_000      # seeded records are created over two years
-END_MS = START_MS + SPAN_MS + 180 * 86_400_000
+DAY = 86_400_000
+
+
+def today_ms() -> int:
+    """Midnight UTC today, in epoch ms: seeded dates are relative to it, so a portal
+    seeded today has deals closing this quarter (and is the same all day long)."""
+    return int(time.time() * 1000) // DAY * DAY
+
+
+SPAN_MS = 2 * 365 * DAY             # seeded records are created over two years
+END_MS = today_ms()                 # ... and last modified no later than today's midnight
+START_MS = END_MS - SPAN_MS - 180 * DAY
 
 FIRST = ("James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
          "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Paul Leto Chani Duncan Irulan "
@@ -50,7 +62,6 @@ CATEGORIES = ("PRODUCT_ISSUE", "BILLING_ISSUE", "FEATURE_REQUEST", "GENERAL_INQU
 MAKES = (("ford", "Focus"), ("toyota", "Corolla"), ("volkswagen", "Golf"), ("tesla", "Model 3"),
          ("renault", "Clio"), ("honda", "Civic"))
 FEATURES = ("sunroof", "heated_seats", "tow_hitch", "navigation", "awd")
-DAY = 86_400_000
 
 
 def mix(x: int) -> int:
@@ -180,7 +191,7 @@ class Seeder:
         pipes = self.ctx.deal_pipelines
         pipe, stages = pipes[(h >> 4) % len(pipes)] if pipes else ("default", ["appointmentscheduled"])
         stage = stages[(h >> 8) % len(stages)]
-        close = START_MS + ((h >> 16) % (3 * 365)) * DAY + (h >> 40) % DAY
+        close = START_MS + ((h >> 16) % (3 * 365 + 180)) * DAY + (h >> 40) % DAY  # until a year after today
         return {
             "dealname": f"{self.company_name((h >> 20) % max(1, self.size('companies')))} - deal {i}",
             "amount": None if h % 8 == 0 else str((h >> 28) % 100_000) + (".50" if h % 3 == 0 else ""),

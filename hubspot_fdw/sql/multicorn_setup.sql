@@ -12,6 +12,9 @@
 --   hubspot_fdw--0.1.0.sql: REVOKE EXECUTE ON FUNCTION _python_call(text, text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0.sql: CREATE FUNCTION hubspot_fdw.refresh(rel regclass)
 --   hubspot_fdw--0.1.0.sql: COMMENT ON FUNCTION hubspot_fdw.refresh(regclass) IS
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw._import_comments()
+--   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw._import_comments() FROM PUBLIC;
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE EVENT TRIGGER hubspot_fdw_import_comments ON ddl_command_end
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.python_started()
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.python_started() IS
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw._sync_state_mode_changed()
@@ -159,6 +162,36 @@ END $$;
 -- [setup] from hubspot_fdw--0.1.0.sql
 COMMENT ON FUNCTION hubspot_fdw.wait_for_sync(regclass, interval) IS
   'wait until a sync poll that started after this call succeeded for the table; false on timeout';
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE TABLE IF NOT EXISTS hubspot_fdw._property_options (
+  foreign_table oid     NOT NULL,
+  column_name   name    NOT NULL,
+  property      text    NOT NULL,
+  value         text    NOT NULL,
+  label         text    NOT NULL,
+  display_order integer,
+  PRIMARY KEY (foreign_table, column_name, value)
+);
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+REVOKE ALL ON hubspot_fdw._property_options FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.property_options AS
+  SELECT o.foreign_table::regclass AS foreign_table, o.column_name, o.property, o.value, o.label,
+         o.display_order
+    FROM hubspot_fdw._property_options o
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = o.foreign_table AND a.attname = o.column_name AND NOT a.attisdropped
+   WHERE pg_catalog.has_any_column_privilege(o.foreign_table, 'SELECT, INSERT, UPDATE');
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+GRANT SELECT ON hubspot_fdw.property_options TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+COMMENT ON VIEW hubspot_fdw.property_options IS
+  'options of HubSpot enumeration properties (write the value; HubSpot shows the label), per foreign table column';
 
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 CREATE TABLE IF NOT EXISTS hubspot_fdw.cache_portals (

@@ -1,0 +1,220 @@
+"""Descriptions where users look: the comments IMPORT FOREIGN SCHEMA leaves on the
+foreign tables and their columns (HubSpot's labels and descriptions, so
+``\\d+ hubspot.contacts`` shows "First Name" beside ``firstname``), and the options of
+enumeration properties (value → label) for the view ``hubspot_fdw.property_options``.
+
+PostgreSQL accepts only CREATE FOREIGN TABLE statements from an FDW's import, so the
+work is split: during the import ``stash`` keeps the descriptions in this backend's
+Python; at the end of the IMPORT FOREIGN SCHEMA statement the extension's event
+trigger (``hubspot_fdw._import_comments``) asks ``pending`` for the tables it saw
+created and applies them. ``RecordingClient`` keeps the property definitions the
+catalog fetched, so describing costs no extra HubSpot call.
+
+``option_hint`` serves writes: when HubSpot rejects an enumeration value that is one
+of the options' labels, it names the value to use.
+
+Deliberately not here: the SQL that applies comments (the extension script), deriving
+tables (the catalog), the write rules (writes.py).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+from hubspot_fdw.api.models import ObjectSchema, PropertyDefinition
+from hubspot_fdw.catalog import TableSpec
+
+COMMENT_OPTIONS = 25     # options listed in a column comment; all are in property_options
+FIELD_COMMENTS = {
+    "id": "HubSpot record id (hs_object_id)",
+    "created_at": "When the record was created in HubSpot (createdAt)",
+    "updated_at": "When the record was last modified in HubSpot (updatedAt)",
+    "archived": "Whether HubSpot has archived (deleted) the record",
+    "_sync_hash": "Cache bookkeeping: hash of the stored values (NULL in live reads)",
+    "_sync_inserted_at": "Cache bookkeeping: when the sync first stored the row (NULL in live reads)",
+    "_sync_updated_at": "Cache bookkeeping: when the sync last changed the row (NULL in live reads)",
+    "labels": "Association labels between the two records (NULL or '{}' = unlabeled only)",
+}
+TABLE_COMMENTS = {
+    "owners": "HubSpot owners: the users and teams records can be assigned to (read-only)",
+    "pipelines": "HubSpot pipelines of deals and tickets (read-only)",
+    "pipeline_stages": "HubSpot pipeline stages; dealstage and hs_pipeline_stage hold their id (read-only)",
+}
+
+
+@dataclass(frozen=True)
+class OptionRow:
+    column_name: str
+    property: str
+    value: str
+    label: str
+    display_order: int | None = None
+
+
+@dataclass(frozen=True)
+class TableComments:
+    table: str
+    comment: str
+    columns: dict[str, str] = field(default_factory=dict)
+    options: list[OptionRow] = field(default_factory=list)
+
+
+class RecordingClient:
+    """The HubSpot client, keeping the schemas and property definitions it returned."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.properties: dict[str, list[PropertyDefinition]] = {}
+        self.schemas: list[ObjectSchema] = []
+
+    def list_properties(self, object_type: str, **kwargs: Any) -> list[PropertyDefinition]:
+        found = self._client.list_properties(object_type, **kwargs)
+        self.properties[object_type] = list(found)
+        return found
+
+    def list_schemas(self, **kwargs: Any) -> list[ObjectSchema]:
+        found = self._client.list_schemas(**kwargs)
+        self.schemas = list(found)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+_pending: dict[str, TableComments] = {}
+
+
+def stash(tables: Iterable[TableSpec], client: Any) -> None:
+    """Remember the descriptions of the tables an import is about to create (replacing
+    those of any earlier import in this backend)."""
+    properties = getattr(client, "properties", {})
+    schemas = {s.object_type_id: s for s in getattr(client, "schemas", [])}
+    _pending.clear()
+    for table in tables:
+        props = properties.get(table.object_type.api_path, []) if table.object_type else []
+        schema = schemas.get(table.object_type.object_type_id) if table.object_type else None
+        _pending[table.name] = describe(table, props, schema)
+
+
+def pending(argument: str) -> str:
+    """``_python_call`` entry for the event trigger: ``argument`` is a JSON list of the
+    tables created; returns their descriptions as JSON and forgets every stashed one."""
+    names = json.loads(argument or "[]")
+    found = {n: asdict(_pending[n]) for n in names if n in _pending}
+    _pending.clear()
+    return json.dumps(found)
+
+
+def describe(table: TableSpec, properties: Sequence[PropertyDefinition],
+             schema: ObjectSchema | None = None) -> TableComments:
+    by_name = {p.name: p for p in properties}
+    columns: dict[str, str] = {}
+    options: list[OptionRow] = []
+    for column in table.columns:
+        prop = by_name.get(column.property_name or "") if column.kind == "property" else None
+        if prop is not None:
+            columns[column.name] = column_comment(prop, column.writable)
+            options += [OptionRow(column.name, prop.name, o.value, o.label, o.display_order)
+                        for o in prop.options if not o.hidden]
+        elif column.kind == "property" and column.label:
+            columns[column.name] = column.label
+        elif column.name in FIELD_COMMENTS:
+            columns[column.name] = FIELD_COMMENTS[column.name]
+        elif column.kind == "association":
+            columns[column.name] = f"HubSpot id of the {column.name.removesuffix('_id').replace('_', ' ')}"
+    return TableComments(table.name, table_comment(table, schema), columns, options)
+
+
+def table_comment(table: TableSpec, schema: ObjectSchema | None = None) -> str:
+    if table.kind == "object" and table.object_type is not None:
+        t = table.object_type
+        label = (schema.plural_label if schema and schema.plural_label else t.table.replace("_", " "))
+        kind = "custom object" if t.custom else "object type"
+        return f"HubSpot {label} ({kind} {t.name}, objectTypeId {t.object_type_id})"
+    if table.kind == "association" and table.pair is not None:
+        return (f"HubSpot associations between {table.pair.first.table} and {table.pair.second.table}: "
+                "one row per associated pair, with its labels")
+    return TABLE_COMMENTS.get(table.name, f"HubSpot {table.name.replace('_', ' ')}")
+
+
+def column_comment(prop: PropertyDefinition, writable: bool) -> str:
+    text = prop.label
+    if prop.description and prop.description.strip() and prop.description.strip() != prop.label:
+        text += f": {prop.description.strip()}"
+    shown = [o for o in prop.options if not o.hidden]
+    if shown:
+        listed = ", ".join(f"{o.value} = {o.label}" for o in shown[:COMMENT_OPTIONS])
+        more = len(shown) - COMMENT_OPTIONS
+        text += f". Options: {listed}" + (f", and {more} more (hubspot_fdw.property_options)" if more > 0 else "")
+    if not writable:
+        text += ". Read-only in HubSpot"
+    return text
+
+
+# -- writes: an option's label where its value belongs ---------------------------------------
+_NOT_AN_OPTION = re.compile(r"^(?P<value>.*) was not one of the allowed options", re.S)
+
+
+def invalid_options(error: Any) -> list[tuple[str, str]]:
+    """(property, rejected value) of each INVALID_OPTION in a HubSpot rejection; the
+    details come in ``errors[]`` or, JSON-encoded, in the message itself."""
+    items: list[Mapping[str, Any]] = [e for e in getattr(error, "errors", None) or [] if isinstance(e, Mapping)]
+    message = str(getattr(error, "message", "") or "")
+    start = message.find("[")
+    if start >= 0:
+        try:
+            parsed = json.loads(message[start:])
+            items += [e for e in parsed if isinstance(e, Mapping)]
+        except ValueError:
+            pass
+    found = []
+    for item in items:
+        if item.get("error") != "INVALID_OPTION" and item.get("code") != "INVALID_OPTION":
+            continue
+        match = _NOT_AN_OPTION.match(str(item.get("message") or ""))
+        name = item.get("name") or (item.get("context") or {}).get("propertyName")
+        if match and name:
+            found.append((str(name), match.group("value")))
+    return found
+
+
+def option_hint(error: Any, lookup: Any) -> str | None:
+    """The hint for a rejection whose value is an option's label: ``lookup(property,
+    label)`` returns the value of that label (or None)."""
+    hints = []
+    for prop, given in invalid_options(error):
+        try:
+            value = lookup(prop, given)
+        except Exception:  # the hint is a courtesy; the rejection itself must still be reported
+            value = None
+        if value is not None and value != given:
+            hints.append(f"\"{given}\" is the label of {prop}'s option \"{value}\": write '{value}'")
+    return "; ".join(hints) + "." if hints else None
+
+
+_LABEL_LOOKUP = (
+    "SELECT o.value FROM hubspot_fdw.property_options o "
+    "JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = o.foreign_table "
+    "JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver "
+    "WHERE s.srvname = $1 AND ('table=' || $2) = ANY (ft.ftoptions) AND o.property = $3 "
+    "AND lower(o.label) = lower($4) ORDER BY o.display_order NULLS LAST LIMIT 1")
+
+
+def label_hint(error: Any, options: Any, table: TableSpec) -> Any:
+    """The error-mapping point of writes: when ``error`` rejects an option's label, set its
+    hint to the value to use (looked up in hubspot_fdw.property_options). Returns ``error``."""
+    if not invalid_options(error) or not options.server:
+        return error
+    from hubspot_fdw.fdw.sql import run
+
+    def lookup(prop: str, label: str) -> str | None:
+        rows = run(options, _LABEL_LOOKUP, [options.server, options.table or table.name, prop, label])
+        return str(rows[0]["value"]) if rows else None
+
+    hint = option_hint(error, lookup)
+    if hint:
+        error.hint = hint
+    return error

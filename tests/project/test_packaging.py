@@ -1,0 +1,63 @@
+"""The project's files a user meets first: setup.py agrees with pyproject.toml and the
+package, LICENSE and CHANGELOG exist, and no doc links to a file outside the repo."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+
+import hubspot_fdw
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_setup_py_version_matches_pyproject_and_package(tmp_path):
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    # A copy: setuptools may write build metadata next to setup.py; the checkout may be read-only.
+    copy = tmp_path / "src"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "*.o", "*.so", "*.bc", "build"))
+    result = subprocess.run([sys.executable, "setup.py", "--version"], cwd=copy, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == project["version"] == hubspot_fdw.__version__
+
+
+def test_license_and_changelog():
+    license_text = (ROOT / "LICENSE").read_text()
+    assert "PostgreSQL License" in license_text and "The hubspot_fdw authors" in license_text
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    assert "## Unreleased" in changelog and "## 0.1.0" in changelog
+
+
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+
+
+def test_docs_link_only_inside_the_repo():
+    docs = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for doc in docs:
+        text = doc.read_text()
+        for outside in ("shared/", "DESIGN.md", "multicorn-api.md"):
+            assert outside not in text, (doc.name, outside)
+        for target in LINK.findall(text):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            assert (doc.parent / target).resolve().exists(), f"{doc.name}: dangling link {target}"
+
+
+def test_readme_names_the_commands():
+    readme = (ROOT / "README.md").read_text()
+    assert "make test" in readme and "make demo" in readme and "make install" in readme
+
+
+def test_systemd_unit_runs_a_valid_sync_command():
+    unit = (ROOT / "contrib" / "hubspot-fdw-sync.service").read_text()
+    exec_start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    flags = [word for word in exec_start.split() if word.startswith("--")]
+    help_text = subprocess.run([sys.executable, "-m", "hubspot_fdw.cli", "sync", "--help"], capture_output=True,
+                               text=True, timeout=60, cwd=ROOT).stdout
+    assert flags and all(flag in help_text for flag in flags), flags
+    assert "EnvironmentFile=-/etc/hubspot-fdw/sync.env" in unit and (ROOT / "contrib" / "sync.env").exists()
