@@ -211,20 +211,19 @@ check_cache_portal(const char *schema, const char *server)
 static void
 require_user_mapping(Oid userid, ForeignServer *server)
 {
-	Oid			candidates[2] = {userid, InvalidOid};
+	char	   *username;
 
-	for (int i = 0; i < 2; i++)
-	{
-		if (SearchSysCacheExists2(USERMAPPINGUSERSERVER, ObjectIdGetDatum(candidates[i]),
-								  ObjectIdGetDatum(server->serverid)))
-			return;
-	}
+	if (host_user_mapping_exists(server->serverid, userid))
+		return;
+	username = GetUserNameFromId(userid, false);
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("user mapping not found for \"%s\"", GetUserNameFromId(userid, false)),
-			 errhint("Create one: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token '...').",
-					 quote_identifier(GetUserNameFromId(userid, false)),
-					 quote_identifier(server->servername))));
+			 errmsg("user mapping not found for \"%s\"", username),
+			 errdetail("Every access to a foreign table of server \"%s\" needs a user mapping "
+					   "for the current user or for PUBLIC, whatever the read mode.",
+					   server->servername),
+			 errhint("Create one with CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token '...').",
+					 quote_identifier(username), quote_identifier(server->servername))));
 }
 
 static bool

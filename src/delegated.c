@@ -12,9 +12,10 @@
  * and copied.  A query selecting every column of a local table in its
  * physical order needs no projection at all, which is the fastest shape.
  *
- * Planning and executor start-up run as the foreign table's owner, so a
- * user who may read the foreign table needs no privilege on the local
- * tables behind it (like a view).  Parameters arrive as text and take the
+ * Planning and executor start-up run as the foreign table's owner, with
+ * search_path fixed to pg_catalog, pg_temp (access.c), so a user who may
+ * read the foreign table needs no privilege on the local tables behind it
+ * (like a view) and cannot slip functions into the query.  Parameters arrive as text and take the
  * types PostgreSQL infers for them.
  *
  *-------------------------------------------------------------------------
@@ -224,11 +225,13 @@ delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted, Delegate
 	Py_DECREF(sql);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec_context);
-	SetUserIdAndSecContext(foreignrel->rd_rel->relowner,
-						   save_sec_context | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
 	{
+		HostRoleSave role;
+
+		host_as_owner_begin(foreignrel->rd_rel->relowner, &role);
 		scan->query = start_query(plan, scan->sql, params);
+		host_as_owner_end(&role);
 	}
 	PG_FINALLY();
 	{

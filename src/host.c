@@ -234,14 +234,21 @@ PG_FUNCTION_INFO_V1(hubspot_fdw_python_call);
 Datum
 hubspot_fdw_python_call(PG_FUNCTION_ARGS)
 {
-	char	   *function = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	char	   *dot = strrchr(function, '.');
+	char	   *function;
+	char	   *dot;
 	PyObject   *module;
 	PyObject   *argument;
 	PyObject   *result;
 	char	   *output;
 
-	if (dot == NULL)
+	/* not STRICT (a NULL argument means None), so the name is checked here */
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the function name must not be null")));
+	function = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	dot = strrchr(function, '.');
+	if (dot == NULL || dot == function || dot[1] == '\0')
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("function name \"%s\" must be \"package.module.function\"", function)));

@@ -64,6 +64,7 @@ typedef struct HostInstance
 	PyObject   *instance;		/* the wrapper object */
 	bool		in_xact;		/* begin() called in this transaction */
 	int			xact_level;		/* deepest nesting level seen (1 = top) */
+	Oid			owner;			/* the foreign table's owner (local SQL runs as it) */
 } HostInstance;
 
 /* host.c: interpreter, GUCs, handler and validator */
@@ -152,6 +153,24 @@ extern void delegated_scan_end(DelegatedScan *scan);
 /* cache_substitute.c: the cache table planned in a cached foreign table's place */
 extern void host_substitute_init(void);
 extern void host_read_mode_assign(int newval, void *extra);
+
+/* access.c: whose rights local SQL runs with, user mappings, the wrapper option */
+typedef struct HostRoleSave
+{
+	Oid			userid;
+	int			sec_context;
+	int			guc_level;
+	bool		switched;
+} HostRoleSave;
+extern Oid	host_acting_owner_push(Oid owner);
+extern void host_acting_owner_pop(Oid previous);
+extern Oid	host_acting_owner(void);
+extern void host_as_owner_begin(Oid owner, HostRoleSave *save);
+extern void host_as_owner_end(HostRoleSave *save);
+extern bool host_user_mapping_exists(Oid serverid, Oid userid);
+extern void host_require_user_mapping(PyObject *cls, ForeignServer *server);
+extern void host_check_wrapper_option(const char *wrapper, const char *current);
+extern Oid	host_instance_owner(PyObject *instance);
 
 /* pymodule.c: the _hubspot_fdw_host module Python code calls */
 extern PyObject *PyInit__hubspot_fdw_host(void);

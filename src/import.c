@@ -58,6 +58,7 @@ hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid)
 	PyObject   *table;
 	List	   *commands = NIL;
 
+	host_require_user_mapping(cls, server);
 	tables = host_call_method(cls, "import_schema",
 							  Py_BuildValue("(NNNNN)", host_py_str(stmt->remote_schema),
 											host_options_to_dict(srv_options),

@@ -10,7 +10,8 @@
  * first used at a deeper savepoint level.  pre_commit() may veto a commit
  * with an ERROR; commit() and rollback() run when nothing can be undone any
  * more, so their exceptions are reported as WARNINGs, never as an ERROR
- * (upstream turns an exception in commit() into a PANIC).
+ * (upstream turns an exception in commit() into a PANIC).  Every method of
+ * an instance runs with its table's owner as the acting owner (access.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -133,6 +134,7 @@ call_hook(HostInstance *entry, const char *hook, PyObject *args, int elevel)
 {
 	PyObject   *callable;
 	PyObject   *result;
+	Oid			previous;
 
 	callable = PyObject_GetAttrString(entry->instance, hook);
 	if (callable == NULL)
@@ -143,9 +145,11 @@ call_hook(HostInstance *entry, const char *hook, PyObject *args, int elevel)
 	}
 	if (args == NULL)
 		args = PyTuple_New(0);
+	previous = host_acting_owner_push(entry->owner);
 	host_python_depth++;
 	result = PyObject_Call(callable, args, NULL);
 	host_python_depth--;
+	host_acting_owner_pop(previous);
 	Py_DECREF(callable);
 	Py_DECREF(args);
 	if (result == NULL)
@@ -182,6 +186,8 @@ host_get_instance(Oid relid)
 	Relation	rel;
 	HostInstance *entry;
 	bool		found;
+	Oid			previous;
+	PyObject   *args;
 
 	host_python_ensure();
 	if (instances == NULL)
@@ -197,10 +203,13 @@ host_get_instance(Oid relid)
 	initStringInfo(&fingerprint);
 	appendStringInfo(&fingerprint, "%u\x1e%s\x1e", GetUserId(), wrapper);
 	append_options(&fingerprint, options);
+	host_require_user_mapping(host_load_class(wrapper),
+							  GetForeignServer(GetForeignTable(relid)->serverid));
 	rel = RelationIdGetRelation(relid);
 	append_columns(&fingerprint, rel);
 
 	entry = hash_search(instances, &relid, HASH_ENTER, &found);
+	entry->owner = rel->rd_rel->relowner;
 	if (found && entry->instance != NULL && strcmp(entry->fingerprint, fingerprint.data) == 0)
 	{
 		RelationClose(rel);
@@ -222,13 +231,40 @@ host_get_instance(Oid relid)
 	entry->fingerprint = MemoryContextStrdup(TopMemoryContext, fingerprint.data);
 	entry->in_xact = false;
 	entry->xact_level = 0;
-	entry->instance = host_call_method(host_load_class(wrapper), "__call__",
-									   Py_BuildValue("(NN)", host_options_to_dict(options),
-													 column_definitions(rel)),
-									   NULL);
+	args = Py_BuildValue("(NN)", host_options_to_dict(options), column_definitions(rel));
+	previous = host_acting_owner_push(entry->owner);
+	host_python_depth++;
+	entry->instance = PyObject_Call(host_load_class(wrapper), args, NULL);
+	host_python_depth--;
+	host_acting_owner_pop(previous);
+	Py_DECREF(args);
+	if (entry->instance == NULL)
+	{
+		RelationClose(rel);
+		host_report_python_error(ERROR, "__init__");
+	}
 	RelationClose(rel);
 	enter_transaction(entry);
 	return entry;
+}
+
+/* The owner of the foreign table an instance serves, or InvalidOid. */
+Oid
+host_instance_owner(PyObject *instance)
+{
+	HASH_SEQ_STATUS status;
+	HostInstance *entry;
+
+	if (instances == NULL || instance == NULL)
+		return InvalidOid;
+	hash_seq_init(&status, instances);
+	while ((entry = hash_seq_search(&status)) != NULL)
+		if (entry->instance == instance)
+		{
+			hash_seq_term(&status);
+			return entry->owner;
+		}
+	return InvalidOid;
 }
 
 /* Instances used in the current transaction, collected before calling hooks. */

@@ -8,8 +8,9 @@
  * then server options, then the current user's mapping (or PUBLIC's), a
  * later source overriding an earlier one; "wrapper" is left out.
  *
- * The validator checks the host's own rule (the wrapper class is named on
- * the server only) and then asks the wrapper class, if it defines
+ * The validator checks the host's own rules (the wrapper class is named on
+ * the server only, and only a superuser may name one other than the
+ * default, see access.c) and then asks the wrapper class, if it defines
  * validate_options(kind, options), so a typo fails at once with the
  * wrapper's hint.  For table, column and user-mapping options the server is
  * found from the statement being run; when it cannot be (e.g. DDL run from
@@ -173,6 +174,29 @@ server_of_running_statement(void)
 	return InvalidOid;
 }
 
+/* The wrapper option of the server an ALTER SERVER is about, or NULL. */
+static const char *
+current_wrapper(void)
+{
+	ListCell   *lc;
+
+	if (ActivePortal == NULL)
+		return NULL;
+	foreach(lc, ActivePortal->stmts)
+	{
+		PlannedStmt *stmt = lfirst_node(PlannedStmt, lc);
+		ForeignServer *server;
+
+		if (stmt->commandType != CMD_UTILITY || stmt->utilityStmt == NULL ||
+			!IsA(stmt->utilityStmt, AlterForeignServerStmt))
+			continue;
+		server = GetForeignServerByName(((AlterForeignServerStmt *) stmt->utilityStmt)->servername,
+										true);
+		return server ? host_server_wrapper(server) : NULL;
+	}
+	return NULL;
+}
+
 static const char *
 option_kind(Oid catalog)
 {
@@ -212,6 +236,7 @@ host_validate_options(List *options, Oid catalog)
 					 errmsg("the wrapper option can only be set on a server"),
 					 errhint("Set it with CREATE SERVER ... OPTIONS (wrapper 'package.module.Class').")));
 		wrapper = defGetString(def);
+		host_check_wrapper_option(wrapper, current_wrapper());
 	}
 
 	if (catalog == ForeignServerRelationId)

@@ -5,7 +5,8 @@
  *
  * Every call from C into wrapper code goes through host_call_method, which
  * counts the nesting depth (so a cancel arriving meanwhile is delivered into
- * Python) and reports a raised exception as a PostgreSQL error.  No
+ * Python), makes a wrapper instance's table owner the acting owner for
+ * local SQL (access.c) and reports a raised exception as a PostgreSQL error.  No
  * PostgreSQL error ever longjmps through Python frames: the Python state is
  * fetched and cleared before ereport is called.
  *
@@ -224,6 +225,8 @@ host_call_method_opt(PyObject *obj, const char *method, PyObject *args,
 {
 	PyObject   *callable;
 	PyObject   *result;
+	Oid			owner;
+	Oid			previous;
 
 	if (missing)
 		*missing = false;
@@ -245,9 +248,12 @@ host_call_method_opt(PyObject *obj, const char *method, PyObject *args,
 	if (args == NULL)
 		args = PyTuple_New(0);
 
+	owner = host_instance_owner(obj);	/* a wrapper instance: its table's owner */
+	previous = host_acting_owner_push(OidIsValid(owner) ? owner : host_acting_owner());
 	host_python_depth++;
 	result = PyObject_Call(callable, args, kwargs);
 	host_python_depth--;
+	host_acting_owner_pop(previous);
 
 	Py_DECREF(callable);
 	Py_DECREF(args);

@@ -7,7 +7,8 @@
  * log(message, level, hint, detail)  ereport below ERROR
  * cancel_pending()                   a cancel or termination is pending
  * on_cancel_signal(signum, frame)    the Python SIGINT handler (interrupts.c)
- * execute_sql(query, params, limit)  SQL in the current transaction
+ * execute_sql(query, params, limit)  SQL in the current transaction, as the
+ *                                    acting owner (access.c) if there is one
  *
  * Every PostgreSQL call made here is wrapped so that an error becomes a
  * Python exception instead of a longjmp through the interpreter; SQL runs
@@ -258,7 +259,10 @@ host_execute_sql(PyObject *self, PyObject *args)
 	PG_TRY();
 	{
 		int			rc;
+		HostRoleSave role;
 
+		/* as the acting owner; an error's subtransaction abort switches back */
+		host_as_owner_begin(host_acting_owner(), &role);
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		if (nvalues > 0)
@@ -276,6 +280,7 @@ host_execute_sql(PyObject *self, PyObject *args)
 			elog(ERROR, "SPI_execute failed: %s", SPI_result_code_string(rc));
 		result = rows_to_py(SPI_tuptable, SPI_processed);
 		SPI_finish();
+		host_as_owner_end(&role);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;

@@ -594,6 +594,7 @@ hostIterateForeignScan(ForeignScanState *node)
 	HostScanState *state = node->fdw_state;
 	TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
 	PyObject   *item;
+	Oid			previous;
 
 	CHECK_FOR_INTERRUPTS();
 	if (!state->started)
@@ -610,9 +611,11 @@ hostIterateForeignScan(ForeignScanState *node)
 		return ExecClearTuple(slot);
 	}
 
+	previous = host_acting_owner_push(host_instance_owner(state->instance));
 	host_python_depth++;
 	item = PyIter_Next(state->iterator);
 	host_python_depth--;
+	host_acting_owner_pop(previous);
 	if (item == NULL)
 	{
 		if (PyErr_Occurred())

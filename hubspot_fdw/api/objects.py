@@ -14,7 +14,7 @@ import logging
 import uuid
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from hubspot_fdw.api.errors import HubSpotNotFoundError, HubSpotUsageError, error_from_body
+from hubspot_fdw.api.errors import HubSpotError, HubSpotNotFoundError, HubSpotUsageError, error_from_body
 from hubspot_fdw.api.models import BatchResult, HubSpotObject, Page
 from hubspot_fdw.api.transport import Transport, path_segment
 
@@ -23,6 +23,19 @@ log = logging.getLogger("hubspot_fdw.api.objects")
 BATCH_LIMIT = 100
 LIST_LIMIT = 100
 DEFAULT_MAX_URL_LENGTH = 4000
+URI_TOO_LONG = 414
+
+
+def _get_or_414(t: Transport, path: str, params: dict[str, Any]) -> tuple[bool, Any]:
+    """(True, the GET's body), or (False, None) when HubSpot refused the URL as too long
+    (414) so the caller asks again with the property list in a POST body."""
+    try:
+        return True, t.request("GET", path, params=params).body
+    except HubSpotError as exc:
+        if exc.status == URI_TOO_LONG and params.get("properties"):
+            log.debug("%s: URL too long for HubSpot, reading properties by batch read", path)
+            return False, None
+        raise
 
 
 def _base(object_type: str) -> str:
@@ -62,7 +75,11 @@ def get(t: Transport, object_type: str, object_id: str, *, properties: Sequence[
     params = _read_params(properties, associations, archived)
     if id_property:
         params["idProperty"] = id_property
-    if properties and len(t.url(path, params)) > max_url_length:
+    if not (properties and len(t.url(path, params)) > max_url_length):
+        done, body = _get_or_414(t, path, params)
+        if done:
+            return HubSpotObject.from_json(body)
+    if properties:                 # too long, by our estimate or by HubSpot's 414
         params.pop("properties")
         envelope = HubSpotObject.from_json(t.request("GET", path, params=params).body)
         found = list(batch_read(t, object_type, [envelope.id], properties=properties, archived=archived))
@@ -71,7 +88,7 @@ def get(t: Transport, object_type: str, object_id: str, *, properties: Sequence[
         full = found[0]
         return HubSpotObject(full.id, full.properties, full.created_at, full.updated_at, full.archived,
                              full.archived_at, envelope.associations)
-    return HubSpotObject.from_json(t.request("GET", path, params=params).body)
+    raise AssertionError("unreachable: a 414 is only turned into a retry when properties were asked for")
 
 
 def list_page(t: Transport, object_type: str, *, properties: Sequence[str] | None = None,
@@ -85,9 +102,12 @@ def list_page(t: Transport, object_type: str, *, properties: Sequence[str] | Non
     if after:
         params["after"] = after
     long_url = bool(properties) and len(t.url(path, params)) > max_url_length
-    if long_url:
+    done, body = (False, None) if long_url else _get_or_414(t, path, params)
+    if not done:                   # too long, by our estimate or by HubSpot's 414
+        long_url = True
         params["properties"] = "hs_object_id"
-    body = t.request("GET", path, params=params).body or {}
+        body = t.request("GET", path, params=params).body
+    body = body or {}
     records = [HubSpotObject.from_json(r) for r in body.get("results") or []]
     if long_url and records:
         by_id = {r.id: r for r in batch_read(t, object_type, [r.id for r in records],

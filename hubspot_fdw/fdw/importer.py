@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from hubspot_fdw.api.errors import HubSpotFdwError
-from hubspot_fdw.catalog import Catalog, ColumnSpec, Registry, TableSpec, build_catalog
+from hubspot_fdw.catalog import Catalog, ColumnSpec, ObjectType, Registry, TableSpec, build_catalog
 from hubspot_fdw.fdw import comments
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.errors import FdwError, adapt
@@ -78,6 +78,14 @@ def selected(catalog: Catalog, restriction_type: str | None, restricts: list[str
     return list(catalog.tables.values())
 
 
+def _import_type(registry: Registry, key: str) -> ObjectType:
+    found = registry.find(key)
+    if found is None:
+        raise FdwError(f'invalid value for option "object_type": "{key}"', sqlstate="HV00D",
+                       hint="Use an object type of the portal: " + ", ".join(sorted(t.name for t in registry)) + ".")
+    return found
+
+
 def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[str, str],
                   restriction_type: str | None, restricts: list[str]) -> list[TableDefinition]:
     if schema not in REMOTE_SCHEMAS:
@@ -93,7 +101,7 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
         if restriction_type == "limit":
             only = _needed_types(registry, restricts)
         if options.get("object_type"):
-            only = {registry.get(options["object_type"]).table}
+            only = {_import_type(registry, options["object_type"]).table}
         catalog = build_catalog(client, only=only, schemas=schemas)
     except HubSpotFdwError as error:
         raise adapt(error, fdw_options.access_token) from None

@@ -67,11 +67,14 @@ def _check_value(spec: OptionSpec, value: str) -> None:
         raise FdwError(f'invalid value for option "{spec.name}": "{value}"', sqlstate="HV00D",
                        hint=f"Valid values: {', '.join(spec.choices)}.")
     if spec.kind == "int" and not value.strip().isdigit():
-        raise FdwError(f'option "{spec.name}" must be a non-negative integer', sqlstate="HV00D")
+        raise FdwError(f'option "{spec.name}" must be a non-negative integer', sqlstate="HV00D",
+                       hint=f"For example {spec.name} '{spec.default or 10}'.")
     if spec.kind == "bool" and value.lower() not in ("true", "false", "on", "off", "yes", "no", "1", "0"):
-        raise FdwError(f'option "{spec.name}" must be a boolean', sqlstate="HV00D")
+        raise FdwError(f'option "{spec.name}" must be a boolean', sqlstate="HV00D",
+                       hint="Use true or false.")
     if spec.kind == "url" and not value.startswith(("http://", "https://")):
-        raise FdwError(f'option "{spec.name}" must be an http(s) URL', sqlstate="HV00D")
+        raise FdwError(f'option "{spec.name}" must be an http(s) URL', sqlstate="HV00D",
+                       hint=f"For example {spec.name} '{spec.default}'.")
 
 
 def validate_options(kind: str, options: Mapping[str, str]) -> None:

@@ -44,6 +44,10 @@ DEFAULT_ESTIMATES = {"owners": 100, "pipelines": 10, "pipeline_stages": 50, "ass
 class HubSpotFdw(ForeignDataWrapper):
     """HubSpot CRM objects, associations, owners and pipelines as foreign tables."""
 
+    # The host refuses every access (any read mode, IMPORT) without a user mapping
+    # for the current user or PUBLIC, as postgres_fdw does (docs/access.md).
+    requires_user_mapping = True
+
     @reported
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict) -> None:
         super().__init__(fdw_options, fdw_columns)  # keeps nothing, as upstream's base class

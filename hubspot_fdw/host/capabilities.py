@@ -31,6 +31,11 @@ def execute_sql(query: str, params: Sequence[Any] = (), limit: int = 0) -> list[
     ``UPDATE t SET n = $1`` takes a Decimal, an int or a str alike. Returns the
     rows as dicts (empty for statements without rows). A PostgreSQL error rolls
     back just this statement and raises PgError.
+
+    Called from a method of a wrapper instance, the statement runs with the rights of
+    the instance's foreign table owner (like a view's query) and with ``search_path``
+    set to ``pg_catalog, pg_temp``: schema-qualify every table. Never pass SQL text
+    that came from the user.
     """
     if _host is None:
         raise RuntimeError("execute_sql needs the hubspot_fdw host (not available under Multicorn2)")
@@ -73,7 +78,8 @@ class LocalScan:
     Return it from ``execute``. ``sql`` is one SELECT whose output columns are
     named like the foreign table's columns (same types); ``params`` bind
     ``$1``... as text, so the SQL casts them (``$1::numeric``). The query runs
-    with the privileges of the foreign table's owner. Fastest shape: select
+    with the privileges of the foreign table's owner and ``search_path`` set to
+    ``pg_catalog, pg_temp`` (pass ``schema``). Fastest shape: select
     every column of a local table laid out like the foreign table, in order;
     the executor then skips projection and the host copies only the columns
     the query needs.
@@ -118,6 +124,8 @@ def _condition(column: str, operator: Any, value: Any, sql_type: str,
     if isinstance(operator, tuple):
         opname, use_or = operator
         _check_operator(opname)
+        if value is None:
+            return "false"  # x op ANY/ALL (NULL) is NULL: no row qualifies, as in PostgreSQL
         params.append(_array_literal(list(value)))
         return f"{ident} {opname} {'ANY' if use_or else 'ALL'}(${len(params)}::{sql_type}[])"
     _check_operator(operator)

@@ -62,6 +62,8 @@ class AssociationRegistry:
         self.next_custom = 600
         self.next_auto = 1000
         self._lock = threading.Lock()
+        # (from, to, typeId) -> userEnforcedMaxToObjectIds (definitions/configurations API)
+        self.limits: dict[tuple[str, str, int], int] = {}
 
     def pair(self, a: str, b: str) -> list[AssocDef]:
         return self.by_pair.get((a, b), [])
@@ -124,6 +126,12 @@ class AssociationRegistry:
                 self.by_pair[(b, a)].remove(other)
         return True
 
+    def remove_pair(self, a: str, b: str) -> None:
+        """Drop every definition between two object types (both directions)."""
+        with self._lock:
+            self.by_pair.pop((a, b), None)
+            self.by_pair.pop((b, a), None)
+
 
 class AssociationStore:
     """Edges: (from type, to type) → from id → to id → tuple of typeIds (that direction)."""
@@ -163,6 +171,11 @@ class AssociationStore:
 
     def targets(self, a: str, x: int, b: str) -> dict[int, tuple[int, ...]]:
         return self.out.get((a, b), {}).get(x, {})
+
+    def drop_pair(self, a: str, b: str) -> None:
+        """Remove every edge between two object types (both directions)."""
+        self.out.pop((a, b), None)
+        self.out.pop((b, a), None)
 
     def drop_record(self, a: str, x: int) -> list[tuple[str, int, tuple[int, ...]]]:
         """Remove every edge of record x; returns (other type, other id, types a→other)."""

@@ -51,6 +51,10 @@ def _size_options(fn):
               help="Share of 429 answers (a storm when high).")
 @click.option("--fault-stale-search-ms", type=int, default=0, show_default=True, help="Extra search index lag, milliseconds.")
 @click.option("--fault-path", default="", help="Only fault requests whose path contains this.")
+@click.option("--profile", type=click.Choice(["default", "realistic"]), default="default", show_default=True,
+              help="Portal preset: realistic = hundreds of properties per object, more pipelines and labels.")
+@click.option("--max-url-length", type=int, default=16_384, show_default=True,
+              help="Longer request URLs are answered 414.")
 @click.option("--log-size", type=int, default=50_000, show_default=True, help="Request log entries kept.")
 @click.option("--verbose", is_flag=True, help="Log every request on stderr.")
 def simulator(**kw) -> None:
@@ -68,7 +72,7 @@ def simulator(**kw) -> None:
         token=kw["token"], portal_id=kw["portal_id"], time_scale=kw["time_scale"],
         no_limits=kw["no_limits"], burst_max=kw["burst_limit"], daily_max=kw["daily_limit"],
         search_per_second=kw["search_limit"], index_lag_ms=kw["index_lag_ms"],
-        log_size=kw["log_size"], faults=faults)
+        log_size=kw["log_size"], max_url_length=kw["max_url_length"], profile=kw["profile"], faults=faults)
     run(options)
 
 

@@ -56,4 +56,6 @@ class SimulatorOptions:
     search_max_filters_per_group: int = 6
     search_max_filters: int = 18
     log_size: int = 50_000
+    max_url_length: int = 16_384      # longer request targets get 414 (HubSpot's edge limit)
+    profile: str = "default"          # "default" or "realistic" (profiles.py)
     faults: FaultOptions = field(default_factory=FaultOptions)

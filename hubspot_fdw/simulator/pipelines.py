@@ -20,12 +20,27 @@ class Stage:
     order: int
     metadata: dict[str, str]
     created_ms: int
+    updated_ms: int = -1
+    archived_ms: int = 0          # 0: live
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "displayOrder": self.order,
-                "metadata": self.metadata, "archived": False,
-                "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
-                "createdAt": iso_ms(self.created_ms), "updatedAt": iso_ms(self.created_ms)}
+        out = {"id": self.id, "label": self.label, "displayOrder": self.order,
+               "metadata": self.metadata, "archived": bool(self.archived_ms),
+               "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
+               "createdAt": iso_ms(self.created_ms),
+               "updatedAt": iso_ms(self.created_ms if self.updated_ms < 0 else self.updated_ms)}
+        if self.archived_ms:
+            out["archivedAt"] = iso_ms(self.archived_ms)
+        return out
+
+
+@dataclass
+class Audit:
+    """One change of a pipeline or stage (GET .../audit answers these, newest first)."""
+    action: str                   # CREATE | UPDATE | DELETE
+    identifier: str
+    timestamp_ms: int
+    raw: dict[str, Any]
 
 
 @dataclass
@@ -35,11 +50,21 @@ class Pipeline:
     order: int
     created_ms: int
     stages: list[Stage] = field(default_factory=list)
+    updated_ms: int = -1
+    archived_ms: int = 0
+    audits: list[Audit] = field(default_factory=list)
+
+    def live_stages(self) -> list[Stage]:
+        return sorted((s for s in self.stages if not s.archived_ms), key=lambda s: (s.order, s.id))
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "label": self.label, "displayOrder": self.order,
-                "stages": [s.to_json() for s in self.stages], "archived": False,
-                "createdAt": iso_ms(self.created_ms), "updatedAt": iso_ms(self.created_ms)}
+        out = {"id": self.id, "label": self.label, "displayOrder": self.order,
+               "stages": [s.to_json() for s in self.live_stages()], "archived": bool(self.archived_ms),
+               "createdAt": iso_ms(self.created_ms),
+               "updatedAt": iso_ms(self.created_ms if self.updated_ms < 0 else self.updated_ms)}
+        if self.archived_ms:
+            out["archivedAt"] = iso_ms(self.archived_ms)
+        return out
 
 
 def _deal_stages(pairs: list[tuple[str, str, str]], created: int) -> list[Stage]:

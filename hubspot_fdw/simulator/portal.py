@@ -10,10 +10,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from hubspot_fdw.simulator import errors
+from hubspot_fdw.simulator import errors, profiles
+from hubspot_fdw.simulator.bodies import is_id
 from hubspot_fdw.simulator.associations import STANDARD, AssociationRegistry, AssociationStore
 from hubspot_fdw.simulator.clock import Clock
 from hubspot_fdw.simulator.config import SimulatorOptions
+from hubspot_fdw.simulator.groups import GroupStore
 from hubspot_fdw.simulator.objecttypes import ObjectType, TypeRegistry, custom_type, standard_types
 from hubspot_fdw.simulator.owners import Owner, seed_owners
 from hubspot_fdw.simulator.pipelines import Pipeline, seed_pipelines
@@ -47,12 +49,21 @@ class Portal:
         self.catalog = PropertyCatalog()
         self.registry = AssociationRegistry()
         self.edges = AssociationStore(self.registry)
+        self.groups = GroupStore(self.catalog)
         self.schemas: dict[str, Schema] = {}
         self.owners: list[Owner] = seed_owners(options.seed, options.owners)
         self.pipelines: dict[str, list[Pipeline]] = seed_pipelines()
+        realistic = options.profile == "realistic"
+        if realistic:
+            profiles.add_pipelines(self.pipelines)
         self._build_types()
         self._build_properties()
+        profile_seeded = profiles.define_properties(self.catalog, self.types.types) if realistic else {}
         self._build_association_definitions()
+        if realistic:
+            for a, b, key, label, inverse in profiles.EXTRA_LABELS:
+                ta, tb = self.types.named(a), self.types.named(b)
+                self.registry.create_label(ta.type_id, ta.singular, tb.type_id, tb.singular, label, inverse, key)
         by_name = {t.name: t for t in self.types.types}
         self.seeder = Seeder(SeedContext(
             seed=options.seed, sizes=dict(options.sizes),
@@ -60,11 +71,15 @@ class Portal:
             deal_pipelines=[(p.id, [s.id for s in p.stages]) for p in self.pipelines["0-3"]],
             ticket_pipelines=[(p.id, [s.id for s in p.stages]) for p in self.pipelines["0-5"]],
             types=by_name))
+        generate = self.seeder.record
+        if realistic:
+            generate = profiles.wrap_generator(generate, self.catalog, profile_seeded, options.seed)
         self.stores: dict[str, TypeStore] = {}
         for t in self.types.types:
-            self.stores[t.type_id] = TypeStore(t, options.sizes.get(t.name, 0),
-                                               self.seeder.record, self._seed_lookup(t))
+            self.stores[t.type_id] = TypeStore(t, options.sizes.get(t.name, 0), generate, self._seed_lookup(t))
         self._seed_edges(by_name)
+        if realistic:
+            profiles.seed_label_edges(self)
 
     # -- construction --------------------------------------------------------------------
     def _build_types(self) -> None:
@@ -166,6 +181,8 @@ class Portal:
     def find(self, t: ObjectType, object_id: str, id_property: str | None,
              archived: bool = False) -> Record | None:
         store = self.store(t)
+        if id_property is not None and not isinstance(id_property, str):
+            raise errors.validation("Invalid input JSON on line 1: idProperty must be a string.")
         if id_property and id_property != "hs_object_id":
             prop = self.catalog.get(t.type_id, id_property)
             if prop is None or not (prop.unique or id_property == "email"):
@@ -178,7 +195,7 @@ class Portal:
                 return next((r for r in store.records.values() if r.archived and not r.deleted
                              and (r.props.get(id_property) or "").lower() == object_id.lower()), None)
             return rec
-        if not object_id.isdigit():
+        if not is_id(object_id):
             return None
         return store.get(int(object_id), archived)
 
@@ -186,7 +203,7 @@ class Portal:
                   archived: bool = False) -> Record:
         rec = self.find(t, object_id, id_property, archived)
         if rec is None:
-            if not object_id.isdigit() and not id_property:
+            if not is_id(object_id) and not id_property:
                 raise errors.not_found_non_numeric(object_id)
             raise errors.not_found()
         return rec

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from hubspot_fdw.simulator import errors
+from hubspot_fdw.simulator import bodies, errors
 from hubspot_fdw.simulator.associations import AssocDef
 from hubspot_fdw.simulator.clock import iso_ms
 from hubspot_fdw.simulator.routing import Request, Response, Router
@@ -21,7 +21,8 @@ MAX_BATCH_WRITE = 100
 PAGE = 500
 
 
-def _pair(sim: Any, a: str, b: str):
+def pair_types(sim: Any, a: str, b: str):
+    """The two object types of a path; 400 when they cannot be associated."""
     p = sim.portal
     ta, tb = p.object_type(a), p.object_type(b)
     if p.registry.unlabeled(ta.type_id, tb.type_id) is None:
@@ -45,8 +46,8 @@ def _live_targets(sim: Any, ta, x: int, tb) -> list[tuple[int, tuple[int, ...]]]
 
 
 def _record_id(sim: Any, t, raw: Any) -> int:
-    s = str(raw if raw is not None else "")
-    if not s.isdigit() or not sim.portal.store(t).is_live(int(s)):
+    s = bodies.id_text(raw if raw is not None else "", "id")
+    if not bodies.is_id(s) or not sim.portal.store(t).is_live(int(s)):
         raise errors.error(404, f"No {t.singular} with id {s} exists.", "OBJECT_NOT_FOUND",
                            context={"id": [s]})
     return int(s)
@@ -54,18 +55,30 @@ def _record_id(sim: Any, t, raw: Any) -> int:
 
 def _input_ids(sim: Any, ta, tb, inp: dict) -> tuple[int, int]:
     """The (from, to) record ids of one batch input; 404 error if either is unknown."""
-    return (_record_id(sim, ta, (inp.get("from") or {}).get("id")),
-            _record_id(sim, tb, (inp.get("to") or {}).get("id")))
+    return (_record_id(sim, ta, bodies.opt_obj(inp, "from").get("id")),
+            _record_id(sim, tb, bodies.opt_obj(inp, "to").get("id")))
+
+
+def _check_shapes(inputs: list[dict[str, Any]], types: bool) -> None:
+    """JSON type errors fail the whole batch (400) before any input is processed."""
+    for n, inp in enumerate(inputs):
+        for side in ("from", "to"):
+            bodies.id_text(bodies.obj(inp.get(side), f"inputs[{n}].{side}").get("id", ""), f"inputs[{n}].{side}.id")
+        if types:
+            for j, spec in enumerate(bodies.objects(inp, "types", f"inputs[{n}].", required=True)):
+                bodies.opt_int(spec, "associationTypeId", f"inputs[{n}].types[{j}].")
+                bodies.opt_str(spec, "associationCategory", f"inputs[{n}].types[{j}].")
 
 
 def _specs(sim: Any, ta, tb, specs: Any) -> set[int]:
     if not isinstance(specs, list) or not specs:
         raise errors.validation("Invalid input JSON: expected a list of association specs.")
     out = set()
-    for spec in specs:
-        tid = (spec or {}).get("associationTypeId")
-        cat = (spec or {}).get("associationCategory")
-        d = sim.portal.registry.get(ta.type_id, tb.type_id, int(tid)) if str(tid).lstrip("-").isdigit() else None
+    for i, spec in enumerate(specs):
+        spec = bodies.obj(spec, f"types[{i}]")
+        tid = bodies.opt_int(spec, "associationTypeId", f"types[{i}].")
+        cat = bodies.opt_str(spec, "associationCategory", f"types[{i}].")
+        d = sim.portal.registry.get(ta.type_id, tb.type_id, tid) if tid is not None else None
         if d is None or (cat and cat != d.category):
             raise errors.validation(f"Association type {cat}/{tid} is not valid from {ta.name} to {tb.name}.")
         out.add(d.type_id)
@@ -74,17 +87,18 @@ def _specs(sim: Any, ta, tb, specs: Any) -> set[int]:
 
 # -- labels ----------------------------------------------------------------------------
 def labels_get(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     with sim.portal.lock:
         defs = sim.portal.registry.pair(ta.type_id, tb.type_id)
         return Response(200, {"results": [d.to_json() for d in defs]})
 
 
 def labels_create(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     body = req.json_object()
-    label, name = body.get("label"), body.get("name")
-    if not label or not name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", str(name)):
+    label, name = bodies.opt_str(body, "label"), bodies.opt_str(body, "name")
+    inverse = bodies.opt_str(body, "inverseLabel")
+    if not label or not name or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise errors.validation("label and name are required; name may hold letters, digits and "
                                 "underscores and must not start with a digit.")
     with sim.portal.lock:
@@ -92,27 +106,31 @@ def labels_create(sim: Any, req: Request) -> Response:
         if len(existing) >= 10:
             raise errors.validation("At most 10 association labels are allowed per object pair.")
         defs = sim.portal.registry.create_label(ta.type_id, ta.singular, tb.type_id, tb.singular,
-                                                label, body.get("inverseLabel"), name)
+                                                label, inverse, name)
         return Response(200, {"results": [d.to_json() for d in defs]})
 
 
 def labels_update(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     body = req.json_object()
+    tid = bodies.opt_int(body, "associationTypeId", default=-1)
+    label = bodies.opt_str(body, "label")
+    inverse = bodies.opt_str(body, "inverseLabel")
     with sim.portal.lock:
-        d = sim.portal.registry.get(ta.type_id, tb.type_id, int(body.get("associationTypeId", -1)))
+        d = sim.portal.registry.get(ta.type_id, tb.type_id, tid)
         if d is None or d.category != "USER_DEFINED":
             raise errors.validation("Only USER_DEFINED association labels can be updated.")
-        d.label = body.get("label", d.label)
+        if label is not None:
+            d.label = label
         inv = sim.portal.registry.get(tb.type_id, ta.type_id, d.inverse)
-        if inv is not None and inv is not d and body.get("inverseLabel"):
-            inv.label = body["inverseLabel"]
+        if inv is not None and inv is not d and inverse:
+            inv.label = inverse
     return Response(204)
 
 
 def labels_delete(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
-    tid = int(req.params["typeId"]) if req.params["typeId"].isdigit() else -1
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
+    tid = int(req.params["typeId"]) if bodies.is_id(req.params["typeId"]) else -1
     with sim.portal.lock:
         side = sim.portal.edges.out.get((ta.type_id, tb.type_id), {})
         if any(tid in ts for row in side.values() for ts in row.values()):
@@ -136,7 +154,7 @@ def _pair_results(sim: Any, ta, x: int, tb, y: int) -> list[dict[str, Any]]:
 
 
 def create_default(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["objectType"], req.params["toObjectType"])
+    ta, tb = pair_types(sim, req.params["objectType"], req.params["toObjectType"])
     with sim.portal.lock:
         started = sim.portal.clock.peek_ms()
         x = _record_id(sim, ta, req.params["objectId"])
@@ -156,7 +174,7 @@ def _labels_between(sim: Any, ta, x: int, tb, y: int) -> dict[str, Any]:
 
 
 def create_labelled(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["objectType"], req.params["toObjectType"])
+    ta, tb = pair_types(sim, req.params["objectType"], req.params["toObjectType"])
     with sim.portal.lock:
         x = _record_id(sim, ta, req.params["objectId"])
         y = _record_id(sim, tb, req.params["toObjectId"])
@@ -167,26 +185,23 @@ def create_labelled(sim: Any, req: Request) -> Response:
 
 
 def remove_pair(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["objectType"], req.params["toObjectType"])
+    ta, tb = pair_types(sim, req.params["objectType"], req.params["toObjectType"])
     with sim.portal.lock:
         x, y = req.params["objectId"], req.params["toObjectId"]
-        if x.isdigit() and y.isdigit():
+        if bodies.is_id(x) and bodies.is_id(y):
             sim.portal.edges.set_types(ta.type_id, int(x), tb.type_id, int(y), set())
     return Response(204)
 
 
 def list_for_record(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["objectType"], req.params["toObjectType"])
+    ta, tb = pair_types(sim, req.params["objectType"], req.params["toObjectType"])
     limit = req.qint("limit", PAGE)
     if limit < 1 or limit > PAGE:
         raise errors.validation(f"limit must be between 1 and {PAGE}.")
-    after = req.qstr("after") or "0"
-    if not after.isdigit():
-        raise errors.validation(f"Invalid after: {after}")
+    start = req.qafter()
     with sim.portal.lock:
         x = _record_id(sim, ta, req.params["objectId"])
         targets = _live_targets(sim, ta, x, tb)
-        start = int(after)
         page = targets[start:start + limit]
         results = [{"toObjectId": y, "associationTypes": _types_json(sim, ta.type_id, tb.type_id, ts)}
                    for y, ts in page]
@@ -200,12 +215,10 @@ def list_for_record(sim: Any, req: Request) -> Response:
 
 # -- batch -----------------------------------------------------------------------------
 def _inputs(body: dict[str, Any], cap: int) -> list[dict[str, Any]]:
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list):
-        raise errors.validation("Invalid input JSON: inputs must be a list.")
+    inputs = bodies.objects(body, "inputs", required=True)
     if len(inputs) > cap:
         raise errors.validation(f"Too many inputs: the maximum number of inputs is {cap} (got {len(inputs)}).")
-    return [i or {} for i in inputs]
+    return inputs
 
 
 def _batch(started: int, results: list, errs: list, ok: int = 200) -> Response:
@@ -219,16 +232,19 @@ def _batch(started: int, results: list, errs: list, ok: int = 200) -> Response:
 
 
 def batch_read(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_READ)
     results, errs = [], []
     with sim.portal.lock:
         started = sim.portal.clock.peek_ms()
-        for inp in inputs:
-            sid = str(inp.get("id", ""))
-            after = str(inp.get("after") or "0")
-            targets = _live_targets(sim, ta, int(sid), tb) if sid.isdigit() and sim.portal.store(ta).is_live(int(sid)) else []
-            start = int(after) if after.isdigit() else 0
+        for n, inp in enumerate(inputs):
+            sid = bodies.id_text(inp.get("id", ""), f"inputs[{n}].id")
+            after = bodies.id_text(inp.get("after") or "0", f"inputs[{n}].after")
+            if not bodies.is_id(after):
+                raise errors.validation(f"Invalid after: {after}")
+            targets = (_live_targets(sim, ta, int(sid), tb)
+                       if bodies.is_id(sid) and sim.portal.store(ta).is_live(int(sid)) else [])
+            start = int(after)
             if not targets:
                 errs.append(errors.standard_error(
                     "OBJECT_NOT_FOUND", f"No {tb.singular} is associated with {ta.singular} {sid}.",
@@ -246,8 +262,9 @@ def batch_read(sim: Any, req: Request) -> Response:
 
 
 def batch_create(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_WRITE)
+    _check_shapes(inputs, types=True)
     results, errs = [], []
     unl = sim.portal.registry.unlabeled(ta.type_id, tb.type_id).type_id
     with sim.portal.lock:
@@ -266,8 +283,9 @@ def batch_create(sim: Any, req: Request) -> Response:
 
 
 def batch_default(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_WRITE)
+    _check_shapes(inputs, types=False)
     results, errs = [], []
     unl = sim.portal.registry.unlabeled(ta.type_id, tb.type_id).type_id
     with sim.portal.lock:
@@ -284,31 +302,37 @@ def batch_default(sim: Any, req: Request) -> Response:
 
 
 def batch_archive(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_WRITE)
     with sim.portal.lock:
-        for inp in inputs:
-            x = str((inp.get("from") or {}).get("id", ""))
+        plan = []
+        for n, inp in enumerate(inputs):
+            x = bodies.id_text(bodies.opt_obj(inp, "from", f"inputs[{n}].").get("id", ""), f"inputs[{n}].from.id")
             tos = inp.get("to") or []
             tos = tos if isinstance(tos, list) else [tos]
-            for to in tos:
-                y = str((to or {}).get("id", ""))
-                if x.isdigit() and y.isdigit():
+            ys = [bodies.id_text(bodies.obj(to, f"inputs[{n}].to[{j}]").get("id", ""), f"inputs[{n}].to[{j}].id")
+                  for j, to in enumerate(tos)]
+            plan.append((x, ys))
+        for x, ys in plan:
+            for y in ys:
+                if bodies.is_id(x) and bodies.is_id(y):
                     sim.portal.edges.set_types(ta.type_id, int(x), tb.type_id, int(y), set())
     return Response(204)
 
 
 def batch_labels_archive(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_WRITE)
     unl = sim.portal.registry.unlabeled(ta.type_id, tb.type_id).type_id
     with sim.portal.lock:
-        for inp in inputs:
-            x = str((inp.get("from") or {}).get("id", ""))
-            y = str((inp.get("to") or {}).get("id", ""))
-            if not (x.isdigit() and y.isdigit()):
+        plan = []
+        for n, inp in enumerate(inputs):
+            x = bodies.id_text(bodies.opt_obj(inp, "from", f"inputs[{n}].").get("id", ""), f"inputs[{n}].from.id")
+            y = bodies.id_text(bodies.opt_obj(inp, "to", f"inputs[{n}].").get("id", ""), f"inputs[{n}].to.id")
+            plan.append((x, y, _specs(sim, ta, tb, inp.get("types"))))
+        for x, y, drop in plan:
+            if not (bodies.is_id(x) and bodies.is_id(y)):
                 continue
-            drop = _specs(sim, ta, tb, inp.get("types"))
             have = set(sim.portal.edges.types_between(ta.type_id, int(x), tb.type_id, int(y)))
             keep = set() if unl in drop else have - drop
             sim.portal.edges.set_types(ta.type_id, int(x), tb.type_id, int(y), keep)
@@ -317,22 +341,22 @@ def batch_labels_archive(sim: Any, req: Request) -> Response:
 
 # -- v3 --------------------------------------------------------------------------------
 def v3_types(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     defs = sim.portal.registry.pair(ta.type_id, tb.type_id)
     return Response(200, {"results": [{"id": str(d.type_id), "name": d.name} for d in defs]})
 
 
 def v3_batch_read(sim: Any, req: Request) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_READ)
     reg = sim.portal.registry
     primary = reg.by_key(ta.type_id, tb.type_id, "primary")
     results, errs = [], []
     with sim.portal.lock:
         started = sim.portal.clock.peek_ms()
-        for inp in inputs:
-            sid = str(inp.get("id", ""))
-            targets = _live_targets(sim, ta, int(sid), tb) if sid.isdigit() else []
+        for n, inp in enumerate(inputs):
+            sid = bodies.id_text(inp.get("id", ""), f"inputs[{n}].id")
+            targets = _live_targets(sim, ta, int(sid), tb) if bodies.is_id(sid) else []
             if primary is not None:
                 targets = [(y, ts) for y, ts in targets if primary.type_id in ts]
             if not targets:
@@ -347,18 +371,20 @@ def v3_batch_read(sim: Any, req: Request) -> Response:
 
 
 def _v3_write(sim: Any, req: Request, create: bool) -> Response:
-    ta, tb = _pair(sim, req.params["from"], req.params["to"])
+    ta, tb = pair_types(sim, req.params["from"], req.params["to"])
     inputs = _inputs(req.json_object(), MAX_BATCH_WRITE)
     reg = sim.portal.registry
     results = []
     with sim.portal.lock:
         started = sim.portal.clock.peek_ms()
-        for inp in inputs:
-            name = inp.get("type")
+        plan = []                  # every input checked before any edge changes
+        for n, inp in enumerate(inputs):
+            name = bodies.opt_str(inp, "type", f"inputs[{n}].")
             d = next((d for d in reg.pair(ta.type_id, tb.type_id) if d.name == name), None)
             if d is None:
                 raise errors.validation(f"Unknown association type {name}.")
-            x, y = _input_ids(sim, ta, tb, inp)
+            plan.append((d, *_input_ids(sim, ta, tb, inp)))
+        for d, x, y in plan:
             if create:
                 sim.portal.edges.add_types(ta.type_id, x, tb.type_id, y,
                                            {d.type_id, reg.unlabeled(ta.type_id, tb.type_id).type_id})

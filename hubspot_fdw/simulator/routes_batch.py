@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hubspot_fdw.simulator import errors, writes
+from hubspot_fdw.simulator import bodies, errors, writes
 from hubspot_fdw.simulator.clock import iso_ms
 from hubspot_fdw.simulator.routing import Request, Response, Router
 from hubspot_fdw.simulator.serialize import envelope, property_names, with_history
@@ -20,10 +20,8 @@ MAX_INPUTS = 100
 MAX_HISTORY_INPUTS = 50
 
 
-def _inputs(body: dict[str, Any], cap: int = MAX_INPUTS) -> list[Any]:
-    inputs = body.get("inputs")
-    if not isinstance(inputs, list):
-        raise errors.validation("Invalid input JSON: inputs must be a list.")
+def _inputs(body: dict[str, Any], cap: int = MAX_INPUTS) -> list[dict[str, Any]]:
+    inputs = bodies.objects(body, "inputs", required=True)
     if len(inputs) > cap:
         if cap == MAX_HISTORY_INPUTS:
             raise errors.validation("The maximum number of inputs supported in a batch request for "
@@ -54,16 +52,17 @@ def read(sim: Any, req: Request) -> Response:
     p = sim.portal
     t = p.object_type(req.params["objectType"])
     body = req.json_object()
-    history = body.get("propertiesWithHistory") or None
+    history = bodies.str_list(body, "propertiesWithHistory") or None
     inputs = _inputs(body, MAX_HISTORY_INPUTS if history else MAX_INPUTS)
     archived = req.qbool("archived")
-    id_prop = body.get("idProperty")
+    id_prop = bodies.opt_str(body, "idProperty")
+    props = bodies.str_list(body, "properties")
+    ids = [bodies.id_text(inp.get("id", ""), f"inputs[{i}].id") for i, inp in enumerate(inputs)]
     with p.lock:
         started = p.clock.peek_ms()
-        names = property_names(p, t, body.get("properties"))
+        names = property_names(p, t, props)
         results, missing, seen = [], [], set()
-        for inp in inputs:
-            oid = str((inp or {}).get("id", ""))
+        for oid in ids:
             rec = p.find(t, oid, id_prop, archived)
             if rec is None:
                 missing.append(oid)
@@ -79,17 +78,19 @@ def create(sim: Any, req: Request) -> Response:
     p = sim.portal
     t = p.object_type(req.params["objectType"])
     inputs = _inputs(req.json_object())
-    traces = [(i or {}).get("objectWriteTraceId") for i in inputs]
+    traces = [bodies.opt_str(i, "objectWriteTraceId", f"inputs[{n}].") for n, i in enumerate(inputs)]
+    for n, i in enumerate(inputs):
+        bodies.opt_obj(i, "properties", f"inputs[{n}].")
     partial = bool(inputs) and all(traces) and len(set(traces)) == len(traces)
     with p.lock:
         started = p.clock.peek_ms()
         if not partial:
             for inp in inputs:
-                writes.validate_create(p, t, (inp or {}).get("properties"), (inp or {}).get("associations"))
+                writes.validate_create(p, t, inp.get("properties"), inp.get("associations"))
         results, errs = [], []
         for inp, trace in zip(inputs, traces):
             try:
-                rec = writes.create(p, t, (inp or {}).get("properties"), (inp or {}).get("associations"))
+                rec = writes.create(p, t, inp.get("properties"), inp.get("associations"))
             except errors.ApiError as exc:
                 if not partial:
                     raise
@@ -110,10 +111,10 @@ def update(sim: Any, req: Request) -> Response:
     with p.lock:
         started = p.clock.peek_ms()
         found, missing = [], []
-        for inp in inputs:
-            inp = inp or {}
-            oid = str(inp.get("id", ""))
-            rec = p.find(t, oid, inp.get("idProperty"))
+        for n, inp in enumerate(inputs):
+            oid = bodies.id_text(inp.get("id", ""), f"inputs[{n}].id")
+            rec = p.find(t, oid, bodies.opt_str(inp, "idProperty", f"inputs[{n}]."))
+            bodies.opt_obj(inp, "properties", f"inputs[{n}].")
             if rec is None:
                 missing.append(oid)
             else:
@@ -136,14 +137,13 @@ def upsert(sim: Any, req: Request) -> Response:
     with p.lock:
         started = p.clock.peek_ms()
         plan = []
-        for inp in inputs:
-            inp = inp or {}
-            id_prop = inp.get("idProperty")
-            oid = str(inp.get("id", ""))
+        for n, inp in enumerate(inputs):
+            id_prop = bodies.opt_str(inp, "idProperty", f"inputs[{n}].")
+            oid = bodies.id_text(inp.get("id", ""), f"inputs[{n}].id")
             if not id_prop:
                 raise errors.validation("idProperty is required for upsert inputs.")
             rec = p.find(t, oid, id_prop)
-            props = dict(inp.get("properties") or {})
+            props = dict(bodies.opt_obj(inp, "properties", f"inputs[{n}]."))
             if rec is None:
                 if id_prop != "hs_object_id":
                     props.setdefault(id_prop, oid)
@@ -166,8 +166,9 @@ def archive(sim: Any, req: Request) -> Response:
     t = p.object_type(req.params["objectType"])
     inputs = _inputs(req.json_object())
     with p.lock:
-        for inp in inputs:
-            rec = p.find(t, str((inp or {}).get("id", "")), None)
+        ids = [bodies.id_text(inp.get("id", ""), f"inputs[{n}].id") for n, inp in enumerate(inputs)]
+        for oid in ids:
+            rec = p.find(t, oid, None)
             if rec is not None:
                 writes.archive(p, t, rec)
     return Response(204)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from hubspot_fdw.simulator import errors, search, writes
+from hubspot_fdw.simulator import bodies, errors, search, writes
 from hubspot_fdw.simulator.routing import Request, Response, Router
 from hubspot_fdw.simulator.serialize import (embedded_associations, envelope, envelope_bytes, json_bytes,
                                              property_names, with_history)
@@ -47,15 +47,13 @@ def list_page(sim: Any, req: Request) -> Response:
     cap = MAX_HISTORY_LIMIT if history else MAX_LIST_LIMIT
     if limit < 1 or limit > cap:
         raise errors.validation(f"limit must be between 1 and {cap} (got {limit}).")
-    after_s = req.qstr("after") or "0"
-    if not after_s.isdigit():
-        raise errors.validation(f"Invalid after: {after_s}")
+    after = req.qafter()
     archived = req.qbool("archived")
     requested = req.qlist("properties")
     assoc_types = _assoc_types(sim, req.qlist("associations"))
     with portal.lock:
         names = property_names(portal, t, requested)
-        recs, nxt = portal.store(t).page(int(after_s), limit, archived)
+        recs, nxt = portal.store(t).page(after, limit, archived)
         if history or assoc_types:
             frags = [json_bytes(_one(sim, t, r, names, history, assoc_types)) for r in recs]
         else:                      # the hot path: cached per-record JSON (serialize.py)
@@ -93,7 +91,7 @@ def create(sim: Any, req: Request) -> Response:
     t = portal.object_type(req.params["objectType"])
     body = req.json_object()
     with portal.lock:
-        rec = writes.create(portal, t, body.get("properties"), body.get("associations"))
+        rec = writes.create(portal, t, bodies.opt_obj(body, "properties"), body.get("associations"))
         return Response(201, envelope(rec, sorted(rec.props)))
 
 
@@ -103,7 +101,7 @@ def update(sim: Any, req: Request) -> Response:
     body = req.json_object()
     with portal.lock:
         rec = portal.must_find(t, req.params["objectId"], req.qstr("idProperty"))
-        rec = writes.update(portal, t, rec, body.get("properties"))
+        rec = writes.update(portal, t, rec, bodies.opt_obj(body, "properties"))
         return Response(200, envelope(rec, sorted(rec.props)))
 
 
@@ -120,14 +118,16 @@ def archive(sim: Any, req: Request) -> Response:
 def merge(sim: Any, req: Request) -> Response:
     portal = sim.portal
     t = portal.object_type(req.params["objectType"])
-    if not t.mergeable:
+    if not (t.mergeable or t.custom):
         raise errors.route_not_found(req.method, req.path)
     body = req.json_object()
+    primary_id = bodies.req_str(body, "primaryObjectId")
+    other_id = bodies.req_str(body, "objectIdToMerge")
     with portal.lock:
-        primary = portal.find(t, str(body.get("primaryObjectId", "")), None)
-        other = portal.find(t, str(body.get("objectIdToMerge", "")), None)
+        primary = portal.find(t, primary_id, None)
+        other = portal.find(t, other_id, None)
         if primary is None or other is None:
-            missing = body.get("primaryObjectId") if primary is None else body.get("objectIdToMerge")
+            missing = primary_id if primary is None else other_id
             raise errors.error(404, f"Object {missing} of type {t.type_id} not found.", "OBJECT_NOT_FOUND")
         rec = writes.merge(portal, t, primary, other)
         return Response(200, envelope(rec, sorted(rec.props)))
@@ -139,8 +139,12 @@ def gdpr_delete(sim: Any, req: Request) -> Response:
     if t.name != "contacts":
         raise errors.route_not_found(req.method, req.path)
     body = req.json_object()
-    with portal.lock:
-        rec = portal.must_find(t, str(body.get("objectId", "")), body.get("idProperty"))
+    object_id = bodies.req_str(body, "objectId")
+    id_prop = bodies.opt_str(body, "idProperty")
+    with portal.lock:   # purging also removes an archived (recycle-bin) contact
+        rec = portal.find(t, object_id, id_prop) or portal.find(t, object_id, id_prop, archived=True)
+        if rec is None:
+            rec = portal.must_find(t, object_id, id_prop)
         writes.gdpr_delete(portal, t, rec)
     return Response(204)
 
@@ -151,7 +155,7 @@ def do_search(sim: Any, req: Request) -> Response:
     body = req.json_object()
     with portal.lock:
         total, recs, nxt = search.run(portal, t, body)
-        names = property_names(portal, t, body.get("properties"), search=True)
+        names = property_names(portal, t, bodies.str_list(body, "properties"), search=True)
         results = [envelope(r, names) for r in recs]
     out: dict[str, Any] = {"total": total, "results": results}
     if nxt is not None:

@@ -41,7 +41,7 @@ class Request:
             else:
                 try:
                     self._json = json.loads(self.body)
-                except (ValueError, UnicodeDecodeError) as exc:
+                except (ValueError, UnicodeDecodeError, RecursionError) as exc:
                     raise errors.validation(f"Invalid input JSON on line 1: {exc}")
         return self._json
 
@@ -78,10 +78,17 @@ class Request:
         v = self.qstr(name)
         if v is None or v == "":
             return default
-        try:
-            return int(v)
-        except ValueError:
+        digits = v[1:] if v[:1] == "-" else v
+        if not (digits.isascii() and digits.isdigit()):
             raise errors.validation(f"Invalid integer value for {name}: {v}")
+        return int(v)
+
+    def qafter(self, name: str = "after") -> int:
+        """A paging cursor: ASCII digits only ("¹" is a Python digit, not a HubSpot one)."""
+        v = self.qstr(name) or "0"
+        if not (v.isascii() and v.isdigit()):
+            raise errors.validation(f"Invalid after: {v}")
+        return int(v)
 
 
 @dataclass
@@ -102,32 +109,45 @@ class Route:
     parts: list[str]
     handler: Handler
     kind: str          # "standard" | "search" | "admin"
+    literals: tuple[tuple[int, str], ...] = ()     # (position, segment) that must be equal
+    names: tuple[tuple[int, str], ...] = ()        # (position, parameter name)
+
+    def __post_init__(self) -> None:
+        self.literals = tuple((i, p) for i, p in enumerate(self.parts) if not p.startswith("{"))
+        self.names = tuple((i, p[1:-1]) for i, p in enumerate(self.parts) if p.startswith("{"))
 
 
 class Router:
     def __init__(self) -> None:
         self.routes: list[Route] = []
+        self._by_length: dict[int, list[Route]] = {}   # segment count → routes (match scans one list)
 
     def add(self, method: str, pattern: str, handler: Handler, kind: str = "standard") -> None:
-        self.routes.append(Route(method, [p for p in pattern.split("/") if p], handler, kind))
+        route = Route(method, [p for p in pattern.split("/") if p], handler, kind)
+        self.routes.append(route)
+        self._by_length.setdefault(len(route.parts), []).append(route)
 
     def match(self, req: Request) -> Route:
-        path_matched = False
-        for r in self.routes:
-            if len(r.parts) != len(req.segments):
+        """The route for the request; HEAD is answered by the GET route (body dropped by
+        the server). 405 with an Allow header when only the method is wrong."""
+        method = "GET" if req.method == "HEAD" else req.method
+        allowed: list[str] = []
+        best: Route | None = None
+        segs = req.segments
+        for r in self._by_length.get(len(segs), ()):
+            if any(segs[i] != lit for i, lit in r.literals):
                 continue
-            params: dict[str, str] = {}
-            for pat, seg in zip(r.parts, req.segments):
-                if pat.startswith("{"):
-                    params[pat[1:-1]] = seg
-                elif pat != seg:
-                    break
-            else:
-                if r.method != req.method:
-                    path_matched = True
-                    continue
-                req.params = params
-                return r
-        if path_matched:
-            raise errors.error(405, f"Method {req.method} is not allowed for {req.path}")
+            if r.method != method:
+                allowed.append(r.method)
+                continue
+            if best is None or len(r.literals) > len(best.literals):   # literal segments beat {params}
+                best = r
+        if best is not None:
+            req.params = {name: segs[i] for i, name in best.names}
+            return best
+        if allowed:
+            err = errors.error(405, f"HTTP {req.method} is not supported by {req.path}; supported "
+                               f"methods: {', '.join(sorted(set(allowed)))}", "VALIDATION_ERROR")
+            err.headers["Allow"] = ", ".join(sorted(set(allowed)))
+            raise err
         raise errors.route_not_found(req.method, req.path)

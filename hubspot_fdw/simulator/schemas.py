@@ -24,6 +24,7 @@ class Schema:
     created_ms: int = 0
     updated_ms: int = 0
     archived: bool = False
+    description: str = ""
 
     @property
     def id(self) -> str:
@@ -35,13 +36,15 @@ class Schema:
         out: dict[str, Any] = {
             "id": self.id, "objectTypeId": t.type_id, "name": t.name,
             "fullyQualifiedName": t.fully_qualified_name, "labels": dict(t.labels),
+            "description": self.description,
             "primaryDisplayProperty": self.primary,
             "secondaryDisplayProperties": list(self.secondary),
             "requiredProperties": list(self.required),
             "searchableProperties": list(self.searchable),
         }
-        if include_properties:
-            out["properties"] = [p.to_json() for p in catalog.all(t.type_id)]
+        # not asked for: empty lists (the ObjectSchema model always has both keys)
+        out["properties"] = [p.to_json() for p in catalog.all(t.type_id)] if include_properties else []
+        out["associations"] = []
         if include_associations:
             assocs = []
             for (a, b), defs in sorted(registry.by_pair.items()):

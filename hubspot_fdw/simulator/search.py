@@ -12,7 +12,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from hubspot_fdw.simulator import errors
+from hubspot_fdw.simulator import bodies, errors
 from hubspot_fdw.simulator.clock import parse_iso
 from hubspot_fdw.simulator.objecttypes import ObjectType
 from hubspot_fdw.simulator.portal import Portal
@@ -37,9 +37,10 @@ def _typed(prop: PropertyDef | None, raw: Any) -> Any:
     ptype = prop.type if prop else "string"
     if ptype == "number":
         try:
-            return Decimal(text)
+            d = Decimal(text)
         except InvalidOperation:
             return None
+        return d if d.is_finite() else None
     if ptype in ("datetime", "date"):
         if re.fullmatch(r"-?\d+", text.strip()):
             return int(text)
@@ -56,7 +57,7 @@ def _bad_filter(message: str) -> errors.ApiError:
 def _filter_pred(portal: Portal, t: ObjectType, f: dict[str, Any]) -> Pred:
     name = f.get("propertyName")
     op = f.get("operator", "EQ")
-    if op not in OPERATORS:
+    if not isinstance(op, str) or op not in OPERATORS:
         raise _bad_filter(f"Invalid operator {op}. Valid operators are {sorted(OPERATORS)}.")
     if not isinstance(name, str) or not name:
         raise _bad_filter("Each filter needs a propertyName.")
@@ -142,7 +143,8 @@ def _association_pred(portal: Portal, t: ObjectType, other: str, op: str, f: dic
         raise _bad_filter(f"Association filter on {other} is not supported.")
     if op not in ("EQ", "IN"):
         raise _bad_filter(f"Operator {op} is not supported for association filters.")
-    ids = {int(v) for v in ([f.get("value")] if op == "EQ" else f.get("values") or []) if str(v).isdigit()}
+    given = [f.get("value")] if op == "EQ" else bodies.opt_list(f, "values", "filters[].")
+    ids = {int(v) for v in (str(x) for x in given) if bodies.is_id(v)}
     side = portal.edges.out.get((t.type_id, u.type_id), {})
     return lambda r: any(y in ids for y in side.get(r.id, {}))
 
@@ -167,19 +169,18 @@ def _query_pred(t: ObjectType, query: str) -> Pred:
 def compile_request(portal: Portal, t: ObjectType, body: dict[str, Any]) -> tuple[Pred | None, int, int, Any]:
     """Validate the request; returns (predicate, after, limit, sort key fn or None)."""
     opts = portal.options
-    groups = body.get("filterGroups") or []
+    groups = bodies.objects(body, "filterGroups")
     if body.get("filters"):
-        groups = list(groups) + [{"filters": body["filters"]}]
-    if not isinstance(groups, list):
-        raise errors.validation("Invalid input JSON: filterGroups must be a list.")
-    total = sum(len(g.get("filters") or []) for g in groups)
+        groups = groups + [{"filters": body["filters"]}]
+    groups = [{"filters": bodies.objects(g, "filters", f"filterGroups[{i}].")} for i, g in enumerate(groups)]
+    total = sum(len(g["filters"]) for g in groups)
     if len(groups) > opts.search_max_groups or total > opts.search_max_filters or any(
             len(g.get("filters") or []) > opts.search_max_filters_per_group for g in groups):
         raise errors.validation(
             f"Too many filters: at most {opts.search_max_groups} filterGroups with at most "
             f"{opts.search_max_filters_per_group} filters each and {opts.search_max_filters} filters "
             f"in total are allowed (got {len(groups)} groups, {total} filters).")
-    compiled = [[_filter_pred(portal, t, f) for f in g.get("filters") or []] for g in groups]
+    compiled = [[_filter_pred(portal, t, f) for f in g["filters"]] for g in groups]
     preds: list[Pred] = []
     if compiled:
         preds.append(lambda r: any(all(p(r) for p in g) for g in compiled))
@@ -190,8 +191,8 @@ def compile_request(portal: Portal, t: ObjectType, body: dict[str, Any]) -> tupl
         preds.append(_query_pred(t, str(query)))
     try:
         limit = int(body.get("limit") if body.get("limit") is not None else 10)
-        after = int(body.get("after") or 0)
-    except (TypeError, ValueError):
+        after = bodies.as_int(body.get("after") or 0, "after")
+    except (TypeError, ValueError, OverflowError, errors.ApiError):
         raise errors.validation("limit and after must be integers.")
     if limit < 1 or limit > MAX_LIMIT:
         raise errors.validation(f"limit must be between 1 and {MAX_LIMIT} (got {limit}).")
@@ -201,7 +202,7 @@ def compile_request(portal: Portal, t: ObjectType, body: dict[str, Any]) -> tupl
         raise errors.validation(
             f"The search API returns at most {MAX_RESULTS} results per query; "
             f"after={after} is beyond that. Narrow the query (e.g. by last-modified date) instead.")
-    sort = _sort_key(portal, t, body.get("sorts") or [])
+    sort = _sort_key(portal, t, bodies.opt_list(body, "sorts"))
     pred = None
     if preds:
         pred = preds[0] if len(preds) == 1 else (lambda r: all(p(r) for p in preds))
@@ -217,7 +218,8 @@ def _sort_key(portal: Portal, t: ObjectType, sorts: list[Any]) -> Any:
     if isinstance(s, str):
         name, desc = s.lstrip("-"), s.startswith("-")
     else:
-        name = s.get("propertyName")
+        s = bodies.obj(s, "sorts[0]")
+        name = bodies.opt_str(s, "propertyName", "sorts[0].")
         desc = str(s.get("direction", "ASCENDING")).upper() == "DESCENDING"
     prop = portal.catalog.get(t.type_id, name or "")
     if prop is None:

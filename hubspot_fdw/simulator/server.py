@@ -27,19 +27,26 @@ from hubspot_fdw.simulator.serialize import json_bytes
 
 log = logging.getLogger("hubspot_fdw.simulator.server")
 
+URI_TOO_LONG_HTML = (b"<html><head><title>414 Request-URI Too Large</title></head><body><center>"
+                     b"<h1>414 Request-URI Too Large</h1></center></body></html>")
 GATEWAY_HTML = {502: b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>",
                 504: b"<html><head><title>504 Gateway Time-out</title></head><body><h1>504 Gateway Time-out</h1></body></html>"}
 
 
 def build_router() -> Router:
-    from hubspot_fdw.simulator import (routes_admin, routes_associations, routes_batch,
-                                       routes_meta, routes_objects)
+    from hubspot_fdw.simulator import (routes_admin, routes_assoc_config, routes_associations,
+                                       routes_batch, routes_groups, routes_meta, routes_objects,
+                                       routes_pipelines, routes_schemas)
     router = Router()
     routes_admin.register(router)
     routes_batch.register(router)
     routes_objects.register(router)
     routes_associations.register(router)
     routes_meta.register(router)
+    routes_groups.register(router)
+    routes_schemas.register(router)
+    routes_pipelines.register(router)
+    routes_assoc_config.register(router)
     return router
 
 
@@ -79,11 +86,25 @@ class Handler(BaseHTTPRequestHandler):
 
     def _handle(self) -> None:
         started = time.monotonic()
-        length = int(self.headers.get("Content-Length") or 0)
+        sim = self.sim
+        if len(self.path) > sim.options.max_url_length:
+            # HubSpot's edge refuses long request lines before any API logic (HTML, no auth)
+            self.close_connection = True
+            cid = errors.correlation_id()
+            req = Request.parse(self.command, self.path, {}, b"")
+            sim.log.add(req.method, req.path, req.query, b"", 414, None, started, cid)
+            self._send(Response(414, raw=URI_TOO_LONG_HTML, content_type="text/html"), cid, None)
+            return
+        raw_length = self.headers.get("Content-Length") or "0"
+        if not (raw_length.isascii() and raw_length.isdigit()):
+            self.close_connection = True
+            self._send(Response(400, errors.validation("Invalid Content-Length header.").render(
+                errors.correlation_id())), errors.correlation_id(), None)
+            return
+        length = int(raw_length)
         body = self.rfile.read(length) if length else b""
         headers = {k.lower(): v for k, v in self.headers.items()}
         req = Request.parse(self.command, self.path, headers, body)
-        sim = self.sim
         if req.path.startswith("/_sim"):
             self._admin(req)
             return
@@ -143,6 +164,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, resp: Response, cid: str, fault: str | None) -> None:
         payload = resp.raw if resp.raw is not None else (b"" if resp.body is None else _json_bytes(resp.body))
+        if self.command == "HEAD":
+            payload = b""                  # HEAD: the GET answer's status and headers only
         full = len(payload)
         if fault == "truncate" and payload:
             payload = payload[: max(1, full // 2)]
@@ -167,7 +190,13 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.wfile.write(head + payload)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = _handle
+
+    def __getattr__(self, name: str) -> Any:
+        # any other method (CONNECT, PROPFIND, …) gets a JSON 405/404, not http.server's HTML 501
+        if name.startswith("do_"):
+            return self._handle
+        raise AttributeError(name)
 
 
 class SimulatorServer(ThreadingHTTPServer):

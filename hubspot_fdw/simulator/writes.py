@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hubspot_fdw.simulator import errors
+from hubspot_fdw.simulator import bodies, errors
 from hubspot_fdw.simulator.clock import iso_ms
 from hubspot_fdw.simulator.objecttypes import ObjectType
 from hubspot_fdw.simulator.portal import Portal
@@ -114,12 +114,14 @@ def resolve_associations(portal: Portal, t: ObjectType, associations: Any) -> li
     if not isinstance(associations, list):
         raise errors.validation("Invalid input JSON: associations must be a list.")
     out = []
-    for a in associations:
-        to_id = str(((a or {}).get("to") or {}).get("id", ""))
-        types = (a or {}).get("types") or []
+    for i, a in enumerate(associations):
+        a = bodies.obj(a, f"associations[{i}]")
+        to_id = bodies.id_text(bodies.opt_obj(a, "to", f"associations[{i}].").get("id", ""),
+                               f"associations[{i}].to.id")
+        types = bodies.objects(a, "types", f"associations[{i}].")
         targets: dict[str, set[int]] = {}
-        for spec in types:
-            tid = int(spec.get("associationTypeId", -1))
+        for j, spec in enumerate(types):
+            tid = bodies.opt_int(spec, "associationTypeId", f"associations[{i}].types[{j}].", -1)
             hit = next(((b, d) for (x, b), defs in portal.registry.by_pair.items() if x == t.type_id
                         for d in defs if d.type_id == tid), None)
             if hit is None:
@@ -127,7 +129,7 @@ def resolve_associations(portal: Portal, t: ObjectType, associations: Any) -> li
             targets.setdefault(hit[0], set()).add(tid)
         for b, tids in targets.items():
             u = portal.types.by_id(b)
-            if not to_id.isdigit() or not portal.store(u).is_live(int(to_id)):
+            if not bodies.is_id(to_id) or not portal.store(u).is_live(int(to_id)):
                 raise errors.validation(f"One or more associations are invalid: {u.singular} {to_id} "
                                         f"does not exist.", context={"ids": [to_id]})
             unl = portal.registry.unlabeled(t.type_id, b)

@@ -15,6 +15,7 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw._import_comments()
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw._import_comments() FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE EVENT TRIGGER hubspot_fdw_import_comments ON ddl_command_end
+--   hubspot_fdw--0.1.0--0.2.0.sql: ALTER FUNCTION hubspot_fdw._sync_target(regclass)
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.python_started()
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.python_started() IS
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw._sync_state_mode_changed()
@@ -204,3 +205,43 @@ CREATE TABLE IF NOT EXISTS hubspot_fdw.cache_portals (
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 COMMENT ON TABLE hubspot_fdw.cache_portals IS
   'the server and HubSpot portal each cache schema belongs to; a mismatch is refused';
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+GRANT USAGE ON SCHEMA hubspot_fdw TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._synced_through(server_name text, table_name text)
+RETURNS timestamptz
+LANGUAGE sql STABLE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT st.synced_through FROM hubspot_fdw.sync_state st
+   WHERE st.server_name = $1 AND st.table_name = $2
+$$;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.wait_for_sync(rel regclass, timeout interval DEFAULT '30 seconds')
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  target record;
+  started timestamptz := clock_timestamp();
+  done timestamptz;
+BEGIN
+  IF rel IS NULL OR timeout IS NULL THEN
+    RAISE EXCEPTION 'wait_for_sync needs a table and a timeout' USING ERRCODE = '22004';
+  END IF;
+  IF NOT has_table_privilege(rel, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', rel USING ERRCODE = '42501',
+      HINT = 'wait_for_sync needs SELECT on the table.';
+  END IF;
+  SELECT * INTO target FROM hubspot_fdw._sync_target(rel);
+  LOOP
+    done := hubspot_fdw._synced_through(target.server_name, target.table_name);
+    IF done IS NOT NULL AND done >= started THEN
+      RETURN true;
+    END IF;
+    IF clock_timestamp() - started >= timeout THEN
+      RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_sleep(0.1);
+  END LOOP;
+END $$;

@@ -19,7 +19,7 @@ def local_tables(host_db):
                   "SERVER local OPTIONS (table 'items', schema 'cache')")
         run(conn, "CREATE TABLE written (id int PRIMARY KEY, note text)")
         run(conn, "CREATE SERVER sqlw FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (wrapper 'host_test_wrappers.SqlWriter')")
-        run(conn, "CREATE FOREIGN TABLE writer (id int, note text) SERVER sqlw OPTIONS (table 'written')")
+        run(conn, "CREATE FOREIGN TABLE writer (id int, note text) SERVER sqlw OPTIONS (table 'public.written')")
         run(conn, "CREATE ROLE reader LOGIN")
         run(conn, "GRANT USAGE ON SCHEMA hubspot_fdw TO reader")
         run(conn, "GRANT SELECT ON items TO reader")

@@ -222,3 +222,19 @@ def test_association_does_not_bump_updated_at(api, fresh):
     r = api.put(f"/crm/v4/objects/contacts/{c['id']}/associations/default/tickets/{t['id']}")
     assert r.status_code == 200
     assert api.get(f"/crm/v3/objects/contacts/{c['id']}").json()["updatedAt"] == c["updatedAt"]
+
+
+def test_gdpr_purge_of_an_archived_contact(api, fresh):
+    cid = api.get("/crm/v3/objects/contacts", params={"limit": 1}).json()["results"][0]["id"]
+    assert api.delete(f"/crm/v3/objects/contacts/{cid}").status_code == 204
+    assert api.get(f"/crm/v3/objects/contacts/{cid}", params={"archived": "true"}).status_code == 200
+    assert api.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": cid}).status_code == 204
+    assert api.get(f"/crm/v3/objects/contacts/{cid}", params={"archived": "true"}).status_code == 404
+    assert api.post("/crm/v3/objects/contacts/gdpr-delete", json={"objectId": cid}).status_code == 404
+
+
+def test_custom_object_merge(api, fresh):
+    a, b = [r["id"] for r in api.get("/crm/v3/objects/2-3465404", params={"limit": 2}).json()["results"]]
+    r = api.post("/crm/v3/objects/2-3465404/merge", json={"primaryObjectId": a, "objectIdToMerge": b})
+    assert r.status_code == 200 and b in r.json()["properties"]["hs_merged_object_ids"]
+    assert api.get(f"/crm/v3/objects/2-3465404/{b}").status_code == 404

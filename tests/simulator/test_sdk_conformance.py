@@ -134,3 +134,66 @@ def test_associations_v4(client):
     v4.basic_api.archive("contacts", contact, "companies", company)
     types = client.crm.associations.schema.types_api.get_all("contacts", "companies")
     assert any(t.name == "contact_to_company" for t in types.results)
+
+
+def test_pipeline_and_stage_writes_and_audits(client):
+    from hubspot.crm.pipelines import PipelineInput, PipelinePatchInput, PipelineStageInput, PipelineStagePatchInput
+    api, stages = client.crm.pipelines.pipelines_api, client.crm.pipelines.pipeline_stages_api
+    made = api.create("deals", pipeline_input=PipelineInput(label="SDK pipeline", display_order=7, stages=[
+        PipelineStageInput(label="Open", display_order=0, metadata={"probability": "0.2"}),
+        PipelineStageInput(label="Won", display_order=1, metadata={"probability": "1.0"})]))
+    assert made.id and len(made.stages) == 2 and made.created_at.year >= 2025
+    patched = api.update("deals", made.id, pipeline_patch_input=PipelinePatchInput(label="SDK pipeline 2"))
+    assert patched.label == "SDK pipeline 2" and patched.updated_at >= made.updated_at
+    stage = stages.create("deals", made.id, pipeline_stage_input=PipelineStageInput(
+        label="Lost", display_order=2, metadata={"probability": "0.0"}))
+    assert stages.update("deals", made.id, stage.id, pipeline_stage_patch_input=PipelineStagePatchInput(
+        label="Lost!", metadata={"probability": "0.0"})).label == "Lost!"
+    # (PipelineStageAuditsApi.get_audit in SDK 12.0.0 takes no pipelineId, so it cannot fill its
+    # own path; the conformance test calls that operation directly)
+    assert [a.action for a in client.crm.pipelines.pipeline_audits_api.get_audit("deals", made.id).results] == \
+        ["UPDATE", "CREATE"]
+    assert any(o.value == stage.id for o in client.crm.properties.core_api.get_by_name("deals", "dealstage").options)
+    stages.archive("deals", made.id, stage.id)
+    api.archive("deals", made.id)
+    assert made.id not in {p.id for p in api.get_all("deals").results}
+
+
+def test_property_groups_and_property_batches(client):
+    from hubspot.crm.properties import (BatchInputPropertyCreate, BatchInputPropertyName, PropertyGroupCreate,
+                                        PropertyGroupUpdate)
+    groups, batch = client.crm.properties.groups_api, client.crm.properties.batch_api
+    g = groups.create("contacts", property_group_create=PropertyGroupCreate(name="sdk_group", label="SDK", display_order=2))
+    assert g.name == "sdk_group" and groups.get_by_name("contacts", "sdk_group").label == "SDK"
+    assert groups.update("contacts", "sdk_group", property_group_update=PropertyGroupUpdate(label="SDK 2")).label == "SDK 2"
+    made = batch.create("contacts", batch_input_property_create=BatchInputPropertyCreate(inputs=[
+        {"name": "sdk_one", "label": "One", "type": "string", "fieldType": "text", "groupName": "sdk_group"},
+        {"name": "sdk_two", "label": "Two", "type": "number", "fieldType": "number", "groupName": "sdk_group"}]))
+    assert {p.name for p in made.results} == {"sdk_one", "sdk_two"} and made.completed_at >= made.started_at
+    batch.archive("contacts", batch_input_property_name=BatchInputPropertyName(inputs=[{"name": "sdk_one"},
+                                                                                      {"name": "sdk_two"}]))
+    groups.archive("contacts", "sdk_group")
+    assert "sdk_group" not in {x.name for x in groups.get_all("contacts").results}
+
+
+def test_schema_associations_and_definition_configurations(client):
+    from hubspot.crm.associations.v4.schema import (BatchInputPublicAssociationDefinitionConfigurationCreateRequest,
+                                                    BatchInputPublicAssociationSpec)
+    from hubspot.crm.schemas import AssociationDefinitionEgg
+    core = client.crm.schemas.core_api
+    car = next(s for s in core.get_all().results if s.name == "cars")
+    a = core.create_association(car.object_type_id, association_definition_egg=AssociationDefinitionEgg(
+        from_object_type_id=car.object_type_id, to_object_type_id="0-5", name="car_to_ticket"))
+    assert a.id and a.created_at.year >= 2025
+    core.archive_association(car.object_type_id, a.id)
+    conf = client.crm.associations.v4.schema.definition_configurations_api
+    made = conf.batch_create("contacts", "companies",
+                             batch_input_public_association_definition_configuration_create_request=
+                             BatchInputPublicAssociationDefinitionConfigurationCreateRequest(inputs=[
+                                 {"category": "HUBSPOT_DEFINED", "typeId": 279, "maxToObjectIds": 3}]))
+    assert made.results[0].user_enforced_max_to_object_ids == 3
+    assert any(c.type_id == 279 for c in conf.get_all().results)
+    assert conf.get_all_between_two_object_types("contacts", "companies").results
+    conf.batch_remove("contacts", "companies", batch_input_public_association_spec=BatchInputPublicAssociationSpec(
+        inputs=[{"category": "HUBSPOT_DEFINED", "typeId": 279}]))
+    assert not conf.get_all().results

@@ -321,7 +321,8 @@ class Local(ForeignDataWrapper):
 
 
 class SqlWriter(ForeignDataWrapper):
-    """insert() writes the row to a local table with execute_sql, in the user's transaction."""
+    """insert() writes the row to a local table with execute_sql, in the user's transaction
+    (option ``table`` schema-qualified: execute_sql runs with search_path pg_catalog, pg_temp)."""
 
     @property
     def rowid_column(self):
