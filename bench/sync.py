@@ -242,7 +242,7 @@ def main() -> None:
     skip = set(a.skip.split(","))
     extra = a.sync_args.split()
     with ThrowawayPostgres() as pg, tempfile.TemporaryDirectory(prefix="bench-budget-") as budget_dir:
-        os.chmod(budget_dir, 0o1777)
+        os.chmod(budget_dir, 0o700)
         if "throughput" not in skip:
             print(f"(a) backfill throughput (time scale {a.time_scale:g})")
             throughput(pg, a, budget_dir, extra)

@@ -70,6 +70,7 @@ _PG_init(void)
 							 NULL, host_read_mode_assign, NULL);
 	MarkGUCPrefixReserved("hubspot_fdw");
 	host_xact_init();
+	host_modify_init();
 	host_substitute_init();
 }
 

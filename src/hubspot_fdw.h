@@ -93,6 +93,7 @@ extern PyObject *host_kwargs(const char *first,...);
 /* interrupts.c: cancel and statement_timeout reach Python */
 extern void host_install_interrupt_handlers(void);
 extern bool host_cancel_pending(void);
+extern int	host_interrupts_held;
 
 /* convert.c: Datum <-> Python */
 extern HostColumns *host_columns_build(TupleDesc tupdesc);
@@ -133,6 +134,7 @@ extern PyObject *host_quals_to_py(List *quals, List *exprs, List *exprstates,
 /* scan.c, modify.c, import.c: the FDW callbacks */
 extern void host_scan_routines(FdwRoutine *routine);
 extern void host_modify_routines(FdwRoutine *routine);
+extern void host_modify_init(void);
 extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
 
 /* delegated.c: local scans the host runs in C on the wrapper's behalf */

@@ -311,6 +311,7 @@ host_xact_callback(XactEvent event, void *arg)
 			break;
 		case XACT_EVENT_ABORT:
 		case XACT_EVENT_PARALLEL_ABORT:
+			host_interrupts_held = 0;	/* no Python frame survives an abort */
 			foreach(lc, used)
 				call_hook(lfirst(lc), "rollback", NULL, WARNING);
 			break;

@@ -18,6 +18,13 @@
  * The signal also interrupts poll()/select(), which Linux never restarts, so
  * a blocking socket wait with a timeout returns to Python at once.
  *
+ * A wrapper may hold interrupts (hold_interrupts / resume_interrupts in
+ * pymodule.c) around a request that changes something remote: while held,
+ * a cancel is only recorded (PostgreSQL's flags stay set, Python is not
+ * interrupted and HOLD_INTERRUPTS keeps CHECK_FOR_INTERRUPTS quiet), so the
+ * request runs to its answer or its own timeout; the wrapper then asks
+ * cancel_pending() and reports what the remote side did.
+ *
  *-------------------------------------------------------------------------
  */
 #include "hubspot_fdw.h"
@@ -29,6 +36,9 @@
 static pqsigfunc pg_sigint_handler = NULL;
 static pqsigfunc pg_sigterm_handler = NULL;
 
+/* hold_interrupts() depth; reset when a transaction aborts */
+int			host_interrupts_held = 0;
+
 bool
 host_cancel_pending(void)
 {
@@ -38,7 +48,7 @@ host_cancel_pending(void)
 static void
 interrupt_python_if_running(void)
 {
-	if (host_python_depth > 0 && host_cancel_pending())
+	if (host_python_depth > 0 && host_interrupts_held == 0 && host_cancel_pending())
 		PyErr_SetInterruptEx(SIGINT);
 }
 

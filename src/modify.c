@@ -13,7 +13,13 @@
  * tuple routing into a foreign partition work (upstream crashes there).
  * Rows are sent one at a time: there is no batch insert, so RETURNING is
  * always exact.  Beyond Multicorn, a wrapper may define expect_rows(rows)
- * to learn before the first row how many rows an INSERT will send.
+ * to learn before the first row how many rows an INSERT will send, and
+ * modify_context(operation, returning, on_conflict) to learn whether the
+ * statement has RETURNING and, for INSERT ... ON CONFLICT DO NOTHING,
+ * on_conflict = "nothing"; insert() may then return False: the row was not
+ * inserted (the statement reports INSERT 0 0 for it).  ON CONFLICT with a
+ * conflict target, or DO UPDATE, is refused at parse analysis with 0A000:
+ * a foreign table has no unique index to infer it from.
  *
  *-------------------------------------------------------------------------
  */
@@ -25,6 +31,11 @@
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "optimizer/appendinfo.h"
+#include "parser/analyze.h"
+#include "parser/parsetree.h"
+#include "utils/syscache.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_proc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 
@@ -38,6 +49,8 @@ typedef struct HostModifyState
 	Oid			rowid_type;
 	AttrNumber	wholerow_junk;	/* DELETE ... RETURNING only */
 } HostModifyState;
+
+static post_parse_analyze_hook_type prev_post_parse_analyze = NULL;
 
 /* The attnum of the wrapper's rowid_column, with a clear error if unusable. */
 static AttrNumber
@@ -128,6 +141,34 @@ announce_insert_rows(HostModifyState *state, int rows)
 	Py_XDECREF(result);
 }
 
+/*
+ * Tell a wrapper that defines modify_context(operation, returning,
+ * on_conflict) what kind of statement starts.  Not in Multicorn.
+ */
+static void
+announce_modify_context(HostModifyState *state, ModifyTableState *mtstate, ResultRelInfo *rinfo,
+						CmdType operation)
+{
+	const char *name = operation == CMD_UPDATE ? "update" :
+		operation == CMD_DELETE ? "delete" : "insert";
+	ModifyTable *plan = mtstate ? (ModifyTable *) mtstate->ps.plan : NULL;
+	bool		nothing = plan && IsA(plan, ModifyTable) && operation == CMD_INSERT &&
+		plan->onConflictAction == ONCONFLICT_NOTHING;
+
+	/* RETURNING projections are built after BeginForeignModify: ask the plan */
+	bool		returning = plan && IsA(plan, ModifyTable) ? plan->returningLists != NIL
+		: rinfo->ri_projectReturning != NULL;
+	PyObject   *result;
+	bool		missing;
+
+	result = host_call_method_opt(state->instance, "modify_context",
+								  Py_BuildValue("(sNN)", name,
+												PyBool_FromLong(returning),
+												nothing ? host_py_str("nothing") : (Py_INCREF(Py_None), Py_None)),
+								  NULL, &missing);
+	Py_XDECREF(result);
+}
+
 static void
 hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fdw_private,
 					   int subplan_index, int eflags)
@@ -138,6 +179,7 @@ hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fd
 	if (eflags & EXEC_FLAG_EXPLAIN_ONLY)
 		return;
 	state = modify_state(rinfo);
+	announce_modify_context(state, mtstate, rinfo, mtstate->operation);
 	subplan = outerPlanState(mtstate)->plan;
 	if (mtstate->operation == CMD_INSERT)
 	{
@@ -155,7 +197,10 @@ hostBeginForeignModify(ModifyTableState *mtstate, ResultRelInfo *rinfo, List *fd
 static void
 hostBeginForeignInsert(ModifyTableState *mtstate, ResultRelInfo *rinfo)
 {
-	announce_insert_rows(modify_state(rinfo), -1);	/* COPY, partition routing */
+	HostModifyState *state = modify_state(rinfo);
+
+	announce_modify_context(state, mtstate, rinfo, CMD_INSERT);
+	announce_insert_rows(state, -1);	/* COPY, partition routing */
 }
 
 /* Let a returned row replace the slot's content; None keeps it. */
@@ -186,6 +231,12 @@ hostExecForeignInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot
 
 	result = host_call_method(state->instance, "insert",
 							  Py_BuildValue("(N)", host_slot_to_dict(slot, state->cols)), NULL);
+	if (result == Py_False)
+	{
+		/* ON CONFLICT DO NOTHING: the remote side already has this row */
+		Py_DECREF(result);
+		return NULL;
+	}
 	return returned_row(state, result, slot);
 }
 
@@ -270,6 +321,57 @@ static int
 hostIsForeignRelUpdatable(Relation rel)
 {
 	return (1 << CMD_INSERT) | (1 << CMD_UPDATE) | (1 << CMD_DELETE);
+}
+
+/* Is relid a foreign table served by this host's handler? */
+static bool
+is_host_foreign_table(Oid relid)
+{
+	ForeignTable *table;
+	ForeignServer *server;
+	ForeignDataWrapper *fdw;
+	char	   *handler;
+
+	if (get_rel_relkind(relid) != RELKIND_FOREIGN_TABLE)
+		return false;
+	table = GetForeignTable(relid);
+	server = GetForeignServer(table->serverid);
+	fdw = GetForeignDataWrapper(server->fdwid);
+	if (!OidIsValid(fdw->fdwhandler))
+		return false;
+	handler = get_func_name(fdw->fdwhandler);
+	return handler != NULL && strcmp(handler, "hubspot_fdw_handler") == 0;
+}
+
+/* Refuse the ON CONFLICT forms a foreign table cannot honour, before planning. */
+static void
+host_post_parse_analyze(ParseState *pstate, Query *query, JumbleState *jstate)
+{
+	if (prev_post_parse_analyze)
+		prev_post_parse_analyze(pstate, query, jstate);
+	if (query->commandType == CMD_INSERT && query->onConflict != NULL &&
+		query->resultRelation > 0 &&
+		(query->onConflict->action != ONCONFLICT_NOTHING ||
+		 query->onConflict->arbiterElems != NIL ||
+		 OidIsValid(query->onConflict->constraint)))
+	{
+		RangeTblEntry *rte = rt_fetch(query->resultRelation, query->rtable);
+
+		if (is_host_foreign_table(rte->relid))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("ON CONFLICT with a conflict target or DO UPDATE is not supported on foreign table \"%s\"",
+							get_rel_name(rte->relid)),
+					 errdetail("Nothing was sent to HubSpot."),
+					 errhint("Use ON CONFLICT DO NOTHING without a target: a duplicate HubSpot rejects then inserts nothing.")));
+	}
+}
+
+void
+host_modify_init(void)
+{
+	prev_post_parse_analyze = post_parse_analyze_hook;
+	post_parse_analyze_hook = host_post_parse_analyze;
 }
 
 void

@@ -6,6 +6,8 @@
  *
  * log(message, level, hint, detail)  ereport below ERROR
  * cancel_pending()                   a cancel or termination is pending
+ * hold_interrupts(), resume_interrupts()
+ *                                    while held, a cancel waits (interrupts.c)
  * on_cancel_signal(signum, frame)    the Python SIGINT handler (interrupts.c)
  * execute_sql(query, params, limit)  SQL in the current transaction, as the
  *                                    acting owner (access.c) if there is one
@@ -107,11 +109,38 @@ host_cancel_pending_py(PyObject *self, PyObject *args)
 	return PyBool_FromLong(host_cancel_pending());
 }
 
+/*
+ * Hold cancels and statement_timeout: the backend keeps them pending until
+ * the matching resume_interrupts(); the caller checks cancel_pending() then.
+ */
+static PyObject *
+host_hold_interrupts(PyObject *self, PyObject *args)
+{
+	HOLD_INTERRUPTS();
+	host_interrupts_held++;
+	Py_RETURN_NONE;
+}
+
+static PyObject *
+host_resume_interrupts(PyObject *self, PyObject *args)
+{
+	if (host_interrupts_held > 0)
+	{
+		host_interrupts_held--;
+		if (InterruptHoldoffCount > 0)
+			RESUME_INTERRUPTS();
+	}
+	Py_RETURN_NONE;
+}
+
 static PyObject *
 host_on_cancel_signal(PyObject *self, PyObject *args)
 {
-	/* Spurious trips (the cancel was already handled in C) are ignored. */
-	if (host_cancel_pending())
+	/*
+	 * Spurious trips (the cancel was already handled in C) are ignored, and
+	 * so is a trip while interrupts are held: the cancel stays pending.
+	 */
+	if (host_interrupts_held == 0 && host_cancel_pending())
 	{
 		PyErr_SetString(host_api_object("QueryCanceled"), "canceling statement");
 		return NULL;
@@ -305,6 +334,8 @@ host_execute_sql(PyObject *self, PyObject *args)
 static PyMethodDef host_methods[] = {
 	{"log", host_log, METH_VARARGS, "ereport a message below ERROR."},
 	{"cancel_pending", host_cancel_pending_py, METH_NOARGS, "Is a cancel pending?"},
+	{"hold_interrupts", host_hold_interrupts, METH_NOARGS, "Let a cancel wait."},
+	{"resume_interrupts", host_resume_interrupts, METH_NOARGS, "Deliver cancels again."},
 	{"on_cancel_signal", host_on_cancel_signal, METH_VARARGS, "Python SIGINT handler."},
 	{"execute_sql", host_execute_sql, METH_VARARGS, "Run SQL in the current transaction."},
 	{NULL, NULL, 0, NULL}

@@ -13,6 +13,12 @@
  * accepted; PostgreSQL keeps its own Limit node, so the wrapper is asked
  * for limit+offset rows with offset 0, which is correct whatever it does.
  *
+ * Before each execute() the host sets the instance attribute row_lock:
+ * "modify" when the scan feeds an UPDATE or DELETE of this table, "update"
+ * or "share" for SELECT ... FOR UPDATE / FOR SHARE (and their NO KEY / KEY
+ * variants), else None; row_lock_wait is "wait", "nowait" or "skip".  Not
+ * in Multicorn: a wrapper that locks must fall back without them.
+ *
  *-------------------------------------------------------------------------
  */
 #include "hubspot_fdw.h"
@@ -30,6 +36,7 @@
 #include "optimizer/pathnode.h"
 #include "optimizer/paths.h"
 #include "optimizer/planmain.h"
+#include "optimizer/prep.h"
 #include "optimizer/restrictinfo.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -48,7 +55,8 @@ enum
 	PRIV_QUALS,
 	PRIV_ATTNUMS,
 	PRIV_SORTKEYS,
-	PRIV_LIMIT
+	PRIV_LIMIT,
+	PRIV_ROW_LOCK				/* list (lock name, wait policy name) or NIL */
 };
 
 typedef struct HostScanState
@@ -63,6 +71,7 @@ typedef struct HostScanState
 	List	   *exprstates;
 	PyObject   *sortkeys;		/* Python list, or NULL */
 	int			limit;			/* rows asked for, or -1 */
+	List	   *row_lock;		/* PRIV_ROW_LOCK */
 	PyObject   *iterator;
 	PyObject   *row;			/* last row, released on the next */
 	DelegatedScan *delegated;
@@ -441,6 +450,32 @@ hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	table_close(rel, NoLock);
 }
 
+/* How the scan must lock what it returns (see the file header), or NIL. */
+static List *
+scan_row_lock(PlannerInfo *root, RelOptInfo *baserel)
+{
+	PlanRowMark *mark;
+	const char *lock = NULL;
+	const char *wait = "wait";
+
+	if ((root->parse->commandType == CMD_UPDATE || root->parse->commandType == CMD_DELETE) &&
+		(baserel->relid == root->parse->resultRelation ||
+		 bms_is_member(baserel->relid, root->all_result_relids)))
+		lock = "modify";
+	else if ((mark = get_plan_rowmark(root->rowMarks, baserel->relid)) != NULL &&
+			 mark->strength != LCS_NONE)
+	{
+		lock = mark->strength >= LCS_FORNOKEYUPDATE ? "update" : "share";
+		if (mark->waitPolicy == LockWaitError)
+			wait = "nowait";
+		else if (mark->waitPolicy == LockWaitSkip)
+			wait = "skip";
+	}
+	if (lock == NULL)
+		return NIL;
+	return list_make2(makeString(pstrdup(lock)), makeString(pstrdup(wait)));
+}
+
 static ForeignScan *
 hostGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				   ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan)
@@ -450,10 +485,11 @@ hostGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 	List	   *path_private = best_path->fdw_private;
 	List	   *private;
 
-	private = list_make4(quals,
+	private = list_make5(quals,
 						 attrs_to_list(attrs_used(baserel, scan_clauses)),
 						 linitial(path_private),
-						 lsecond(path_private));
+						 lsecond(path_private),
+						 scan_row_lock(root, baserel));
 	/* PostgreSQL rechecks every clause: quals are advisory */
 	return make_foreignscan(tlist, extract_actual_clauses(scan_clauses, false),
 							baserel->relid, exprs, private, NIL, NIL, outer_plan);
@@ -515,6 +551,7 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	state->exprstates = ExecInitExprList(plan->fdw_exprs, (PlanState *) node);
 	state->sortkeys = sortkeys != NIL ? sortkeys_to_py(sortkeys, tupdesc) : NULL;
 	state->limit = intVal(list_nth(plan->fdw_private, PRIV_LIMIT));
+	state->row_lock = list_nth(plan->fdw_private, PRIV_ROW_LOCK);
 	node->fdw_state = state;
 }
 
@@ -548,6 +585,30 @@ local_scan_type(void)
 	return local_scan_class;
 }
 
+/* Set row_lock / row_lock_wait on the instance (a wrapper without them is fine). */
+static void
+announce_row_lock(HostScanState *state)
+{
+	PyObject   *lock = Py_None;
+	PyObject   *wait = Py_None;
+
+	if (state->row_lock != NIL)
+	{
+		lock = host_py_str(strVal(linitial(state->row_lock)));
+		wait = host_py_str(strVal(lsecond(state->row_lock)));
+	}
+	else
+	{
+		Py_INCREF(lock);
+		Py_INCREF(wait);
+	}
+	if (PyObject_SetAttrString(state->instance, "row_lock", lock) < 0 ||
+		PyObject_SetAttrString(state->instance, "row_lock_wait", wait) < 0)
+		PyErr_Clear();
+	Py_DECREF(lock);
+	Py_DECREF(wait);
+}
+
 static void
 start_scan(ForeignScanState *node, HostScanState *state)
 {
@@ -558,6 +619,7 @@ start_scan(ForeignScanState *node, HostScanState *state)
 
 	quals = host_quals_to_py(state->quals, state->exprs, state->exprstates,
 							 node->ss.ps.ps_ExprContext, RelationGetDescr(rel), QUALS_EVALUATE);
+	announce_row_lock(state);
 	Py_INCREF(state->columns);
 	result = host_call_method(state->instance, "execute",
 							  Py_BuildValue("(NN)", quals, state->columns), scan_kwargs(state));

@@ -96,7 +96,7 @@ def create(t: Transport, from_type: str, from_id: str, to_type: str, to_id: str,
     these types (HubSpot replaces the labels between the pair with this set)."""
     base = f"/crm/v4/objects/{path_segment(from_type)}/{path_segment(from_id)}/associations"
     if not types:
-        body = t.request("PUT", f"{base}/default/{path_segment(to_type)}/{path_segment(to_id)}").body or {}
+        body = t.request("PUT", f"{base}/default/{path_segment(to_type)}/{path_segment(to_id)}", write=True).body or {}
         found = [AssociationType(category=str((r.get("associationSpec") or {}).get("associationCategory",
                                                                                      "HUBSPOT_DEFINED")),
                                  type_id=int((r.get("associationSpec") or {}).get("associationTypeId", 0)))
@@ -104,14 +104,14 @@ def create(t: Transport, from_type: str, from_id: str, to_type: str, to_id: str,
                  if str((r.get("from") or {}).get("id")) == str(from_id)]
         return Association(str(from_id), str(to_id), tuple(found))
     t.request("PUT", f"{base}/{path_segment(to_type)}/{path_segment(to_id)}",
-              json_body=[ty.to_spec() for ty in types])
+              json_body=[ty.to_spec() for ty in types], write=True)
     return Association(str(from_id), str(to_id), tuple(types))
 
 
 def archive(t: Transport, from_type: str, from_id: str, to_type: str, to_id: str) -> None:
     """Remove every association (all labels) between two records."""
     t.request("DELETE", f"/crm/v4/objects/{path_segment(from_type)}/{path_segment(from_id)}/associations/"
-                        f"{path_segment(to_type)}/{path_segment(to_id)}")
+                        f"{path_segment(to_type)}/{path_segment(to_id)}", write=True)
 
 
 def batch_create(t: Transport, from_type: str, to_type: str,
@@ -121,7 +121,7 @@ def batch_create(t: Transport, from_type: str, to_type: str,
     payload = {"inputs": [{"from": {"id": str(f)}, "to": {"id": str(to)}, "types": [ty.to_spec() for ty in types]}
                           for f, to, types in inputs]}
     body = t.request("POST", f"{_pair(from_type, to_type)}/batch/create", json_body=payload,
-                     idempotent=True).body or {}
+                     idempotent=True, write=True).body or {}
     return [error_from_body(400, e) for e in body.get("errors") or []]
 
 
@@ -133,7 +133,7 @@ def batch_archive(t: Transport, from_type: str, to_type: str, pairs: Sequence[tu
         grouped.setdefault(str(f), []).append({"id": str(to)})
     t.request("POST", f"{_pair(from_type, to_type)}/batch/archive",
               json_body={"inputs": [{"from": {"id": f}, "to": tos} for f, tos in grouped.items()]},
-              idempotent=True)
+              idempotent=True, write=True)
 
 
 def archive_labels(t: Transport, from_type: str, to_type: str,
@@ -142,7 +142,8 @@ def archive_labels(t: Transport, from_type: str, to_type: str,
     _check(inputs)
     payload = {"inputs": [{"from": {"id": str(f)}, "to": {"id": str(to)}, "types": [ty.to_spec() for ty in types]}
                           for f, to, types in inputs]}
-    t.request("POST", f"{_pair(from_type, to_type)}/batch/labels/archive", json_body=payload, idempotent=True)
+    t.request("POST", f"{_pair(from_type, to_type)}/batch/labels/archive", json_body=payload, idempotent=True,
+              write=True)
 
 
 def _check(inputs: Sequence[Any]) -> None:

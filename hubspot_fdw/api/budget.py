@@ -16,19 +16,26 @@ re-calibrate it (``observe``): ``Max``/``Interval`` set the pool size, and
 ``Remaining`` adds phantom entries when HubSpot counted more than we did (other
 clients on the same app). A 429 blocks the pool for everyone (``penalize``).
 
-Priorities: interactive (FDW statements) may use the whole usable capacity,
-incremental sync ``shares[1]`` of it, backfill ``shares[2]``; while a higher priority is
-waiting, lower ones do not take new slots. ``headroom`` keeps a fraction of HubSpot's
-limit unused for clients outside this budget.
+Priorities: interactive (FDW statements) may use the whole usable capacity except the
+sync's reserved slice, incremental sync ``shares[1]`` of it, backfill ``shares[2]``; while
+a higher priority is waiting, lower ones do not take new slots, except that the sync
+(incremental) always gets ``reserve`` of each window: interactive load can slow the
+sync down, never stop it. ``headroom`` keeps a fraction of HubSpot's limit unused for
+clients outside this budget. HubSpot's daily headers are recorded in the state
+(``daily``: limit, remaining, when seen) for the sync's daily plan.
 
-Files: directory mode 1777 (sticky, world-writable, like /tmp) and file mode 0666 by
-default so backends and a materializer owned by different OS users share them;
-an administrator can choose a group instead (``dir_mode``/``file_mode``). Anyone who
-can write the file can slow the clients down (never speed them past HubSpot's 429s).
-State from a previous boot, a corrupt file or timestamps from the future are reset.
-If the file cannot be used the budget falls back to a process-local one (with a
-warning) and tries the file again later; it never fails a query by itself, except
-by waiting longer than ``max_wait`` (``HubSpotRateLimitError``).
+Files: one directory only the owning OS user can enter (mode 0700, checked: a
+directory owned by someone else or open to group/others is refused) and files mode
+0600. Backends use ``hubspot_fdw_budget`` under the data directory (their working
+directory); other processes use ``$HUBSPOT_FDW_BUDGET_DIR`` or a per-user state
+directory (``$XDG_STATE_HOME/hubspot_fdw/budget``, else ``~/.local/state/...``); the
+sync CLI running as the database's OS user shares the backends' directory. The lock
+is taken without blocking (retried for at most ``lock_timeout`` seconds, checking
+for cancellation), so nobody can hang a query by holding it. State from a previous
+boot, a corrupt file or timestamps from the future are reset. If the file cannot be
+used the budget falls back to a process-local one (with a warning) and tries the file
+again later; it never fails a query by itself, except by waiting longer than
+``max_wait`` (``HubSpotRateLimitError``).
 
 Deliberately not here: sending requests or retrying them (transport.py, retry.py).
 """
@@ -44,6 +51,7 @@ import logging
 import math
 import os
 import random
+import stat
 import time
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
@@ -53,7 +61,7 @@ from hubspot_fdw.api.errors import HubSpotRateLimitError
 
 log = logging.getLogger("hubspot_fdw.api.budget")
 
-DEFAULT_DIRECTORY = "/tmp/hubspot_fdw-budget"
+BACKEND_DIRECTORY = "hubspot_fdw_budget"  # under the data directory
 _VERSION = 1
 _WAIT_LEASE = 0.5  # seconds a waiting caller blocks lower priorities
 
@@ -74,7 +82,7 @@ class BudgetConfig:
     """How the budget paces. Windows in seconds. ``standard_max`` is used until
     HubSpot's headers report the real limit (when ``learn_from_headers``)."""
 
-    directory: str | None = None  # None: $HUBSPOT_FDW_BUDGET_DIR or DEFAULT_DIRECTORY
+    directory: str | None = None  # None: see default_directory()
     headroom: float = 0.05
     standard_max: int = 100
     standard_window: float = 10.0
@@ -83,12 +91,39 @@ class BudgetConfig:
     shares: tuple[float, float, float] = (1.0, 0.75, 0.5)
     max_wait: float = 120.0
     learn_from_headers: bool = True
-    dir_mode: int = 0o1777
-    file_mode: int = 0o666
+    reserve: float = 0.1          # share of each window kept for the sync (INCREMENTAL)
+    lock_timeout: float = 2.0     # give up on a held lock (use a local budget) after this
     key: str | None = None  # override the portal key (default: hash of base URL + token)
 
     def resolved_directory(self) -> str:
-        return self.directory or os.environ.get("HUBSPOT_FDW_BUDGET_DIR") or DEFAULT_DIRECTORY
+        return self.directory or default_directory()
+
+
+def in_backend_data_directory() -> bool:
+    """True in a PostgreSQL backend (its working directory is the data directory)."""
+    return os.path.isfile("PG_VERSION") and os.path.isdir("base") and os.path.isdir("global")
+
+
+def default_directory() -> str:
+    """Where this process keeps the budget state (see the module header)."""
+    explicit = os.environ.get("HUBSPOT_FDW_BUDGET_DIR")
+    if explicit:
+        return explicit
+    if in_backend_data_directory():
+        return os.path.join(os.getcwd(), BACKEND_DIRECTORY)
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return os.path.join(base, "hubspot_fdw", "budget")
+
+
+def _check_private_directory(directory: str) -> None:
+    """Refuse a directory another OS user could write or that someone else owns."""
+    info = os.lstat(directory)
+    if not stat.S_ISDIR(info.st_mode):
+        raise OSError(errno.ENOTDIR, "not a directory", directory)
+    if info.st_uid != os.geteuid():
+        raise OSError(errno.EPERM, "owned by another user", directory)
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        raise OSError(errno.EPERM, "open to other users (mode must be 0700)", directory)
 
 
 def portal_key(base_url: str, access_token: str) -> str:
@@ -103,6 +138,42 @@ def _boot_id() -> str:
             return handle.read().strip()
     except OSError:
         return "unknown"
+
+
+def _check_interrupts() -> None:
+    """Raise the host's QueryCanceled when running in a backend whose statement was
+    cancelled (or timed out); nothing elsewhere."""
+    import sys
+    host_log = sys.modules.get("hubspot_fdw.host.log")
+    if host_log is not None:
+        host_log.check_interrupts()
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _well_formed(state: dict[str, Any]) -> bool:
+    """The state has the shape this module writes (anything else is reset, never fatal)."""
+    pools, waiting = state.get("pools", {}), state.get("waiting", {})
+    if not isinstance(pools, dict) or not isinstance(waiting, dict):
+        return False
+    for entry in pools.values():
+        if not isinstance(entry, dict) or not isinstance(entry.get("log", []), list):
+            return False
+        if not isinstance(entry.get("sync_log", []), list):
+            return False
+        if not all(_number(t) for t in [*entry.get("log", []), *entry.get("sync_log", [])]):
+            return False
+        if not all(_number(entry.get(k, 1)) and entry.get(k, 1) > 0 for k in ("max", "window")):
+            return False
+        if not _number(entry.get("blocked_until", 0.0)):
+            return False
+    if not all(isinstance(k, str) and ":" in k and k.split(":")[1].isdigit() and _number(v)
+               for k, v in waiting.items()):
+        return False
+    daily = state.get("daily")
+    return daily is None or (isinstance(daily, dict) and all(v is None or _number(v) for v in daily.values()))
 
 
 class _MemoryStore:
@@ -127,36 +198,47 @@ class _FileStore:
 
     def _open(self) -> int:
         directory = os.path.dirname(self.path)
-        try:
+        os.makedirs(os.path.dirname(directory) or ".", mode=0o700, exist_ok=True)
+        with contextlib.suppress(FileExistsError):
             os.mkdir(directory, 0o700)
-        except FileExistsError:
-            pass
-        else:
-            os.chmod(directory, self.config.dir_mode)
+        _check_private_directory(directory)
         flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC
-        for _ in range(5):
-            try:
-                return os.open(self.path, flags)
-            except FileNotFoundError:
-                pass
-            try:
-                fd = os.open(self.path, flags | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                continue
-            os.fchmod(fd, self.config.file_mode)
-            return fd
-        raise OSError(errno.EAGAIN, "could not open the budget file", self.path)
+        fd = os.open(self.path, flags | os.O_CREAT, 0o600)
+        info = os.fstat(fd)
+        if info.st_uid != os.geteuid() or not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise OSError(errno.EPERM, "budget file owned by another user", self.path)
+        if stat.S_IMODE(info.st_mode) & 0o077:
+            os.fchmod(fd, 0o600)
+        return fd
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             os.close(self.fd)
+
+    def _lock(self) -> None:
+        """Take the flock without ever blocking: retry for ``lock_timeout`` seconds,
+        checking for cancellation; then raise OSError (the caller goes process-local)."""
+        deadline = time.monotonic() + self.config.lock_timeout
+        delay = 0.001
+        while True:
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                pass
+            if time.monotonic() >= deadline:
+                raise OSError(errno.EWOULDBLOCK, "the budget lock is held too long", self.path)
+            _check_interrupts()
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[dict[str, Any]]:
         if os.getpid() != self.pid:  # after fork: never share a lock description
             self.fd = self._open()
             self.pid = os.getpid()
-        fcntl.flock(self.fd, fcntl.LOCK_EX)
+        self._lock()
         try:
             raw = b""
             while True:
@@ -222,10 +304,27 @@ class RateBudget:
         return self._store
 
     @contextlib.contextmanager
+    def _locked(self) -> Iterator[dict[str, Any]]:
+        with contextlib.ExitStack() as stack:
+            store = self._storage()
+            try:
+                state = stack.enter_context(store.locked())
+            except OSError as exc:  # lock held too long, file gone: go process-local
+                log.warning("rate budget file %s unusable (%s); using a process-local budget",
+                            self.path, exc.strerror or exc)
+                store_close = getattr(store, "close", None)
+                if store_close:
+                    store_close()
+                self._store = None
+                self._retry_file_at = self.clock() + 30.0
+                state = stack.enter_context(self._storage().locked())
+            yield state
+
+    @contextlib.contextmanager
     def _state(self) -> Iterator[dict[str, Any]]:
-        with self._storage().locked() as state:
+        with self._locked() as state:
             now = self.clock()
-            if state.get("v") != _VERSION or state.get("boot") != self._boot:
+            if state.get("v") != _VERSION or state.get("boot") != self._boot or not _well_formed(state):
                 state.clear()
                 state.update({"v": _VERSION, "boot": self._boot, "pools": {}, "waiting": {}})
             yield state
@@ -242,6 +341,7 @@ class RateBudget:
             pools[pool.value] = entry
         horizon = now - float(entry["window"])
         entry["log"] = [t for t in entry["log"] if t > horizon]
+        entry["sync_log"] = [t for t in entry.get("sync_log", []) if horizon < t <= now + 1.0]
         if entry.get("blocked_until", 0.0) > now + 10 * float(entry["window"]) + 600:
             entry["blocked_until"] = 0.0  # stale or tampered
         return entry
@@ -264,15 +364,26 @@ class RateBudget:
                     float(until) > now for prio, until in waiting.items()
                     if prio.startswith(pool.value + ":") and int(prio.split(":")[1]) < int(priority)
                 )
+                full = self.usable(int(entry["max"]), Priority.INTERACTIVE)
+                reserved = max(1, math.floor(full * self.config.reserve)) if self.config.reserve > 0 else 0
+                sync_used = len(entry["sync_log"])
+                sync_waiting = float(waiting.get(f"{pool.value}:{int(Priority.INCREMENTAL)}", 0.0)) > now
                 cap = self.usable(int(entry["max"]), priority)
                 used = len(entry["log"])
                 blocked = float(entry.get("blocked_until", 0.0))
+                if priority is Priority.INCREMENTAL and sync_used < reserved:
+                    cap, higher_waiting = full, False  # the sync's reserved slice
+                elif priority is Priority.INTERACTIVE and sync_waiting and sync_used < reserved:
+                    higher_waiting = True  # let the waiting sync have its slice first
                 if now >= blocked and used < cap and not higher_waiting:
                     ticket = now
                     while ticket in entry["log"]:
                         ticket = math.nextafter(ticket, math.inf)
                     entry["log"].append(ticket)
                     entry["log"].sort()
+                    if priority is Priority.INCREMENTAL:
+                        entry["sync_log"].append(now)
+                        waiting.pop(f"{pool.value}:{int(priority)}", None)
                     return ticket
                 waiting[f"{pool.value}:{int(priority)}"] = now + _WAIT_LEASE
                 if now < blocked:
@@ -286,6 +397,7 @@ class RateBudget:
                     f"the {pool.value} rate budget had no free slot within {self.config.max_wait:g} s",
                     detail=f"Priority {priority.name.lower()}; the shared budget is exhausted.",
                 )
+            _check_interrupts()
             self.sleep(min(max(wait, 0.002), 0.25) + random.uniform(0, 0.002))
 
     def complete(self, pool: Pool, ticket: float) -> None:
@@ -328,7 +440,7 @@ class RateBudget:
                     entry["log"].extend([now] * missing)
                     entry["log"].sort()
             if daily_remaining is not None:
-                state["daily"] = {"limit": daily, "remaining": daily_remaining}
+                state["daily"] = {"limit": daily, "remaining": daily_remaining, "seen": time.time()}
 
     def penalize(self, pool: Pool, seconds: float | None = None) -> None:
         """HubSpot said 429: nobody starts a request in this pool for ``seconds``."""
@@ -337,6 +449,12 @@ class RateBudget:
             entry = self._pool(state, pool, now)
             delay = seconds if seconds is not None else float(entry["window"])
             entry["blocked_until"] = max(float(entry.get("blocked_until", 0.0)), now + delay)
+
+    def daily(self) -> dict[str, float] | None:
+        """HubSpot's last daily figures: {limit, remaining, seen (epoch s)}, None before any."""
+        with self._state() as state:
+            daily = state.get("daily")
+            return dict(daily) if isinstance(daily, dict) and daily.get("limit") else None
 
     def snapshot(self) -> dict[str, Any]:
         """A copy of the state (for tests, EXPLAIN and the sync status)."""

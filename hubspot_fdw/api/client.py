@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
+from hubspot_fdw.api import account as _account
 from hubspot_fdw.api import associations as _assoc
 from hubspot_fdw.api import objects as _objects
 from hubspot_fdw.api import owners as _owners
@@ -75,6 +76,11 @@ class HubSpotClient:
     def with_priority(self, priority: Priority) -> "HubSpotClient":
         """The same client (session, budget) drawing from the budget at ``priority``."""
         return HubSpotClient(transport=self.transport.with_priority(priority), max_url_length=self.max_url_length)
+
+    # -- account ---------------------------------------------------------------
+    def account_details(self) -> _account.AccountDetails:
+        """The portal id (``GET /account-info/v3/details``)."""
+        return _account.details(self.transport)
 
     # -- objects ---------------------------------------------------------------
     def get_object(self, object_type: str, object_id: str, *, properties: Sequence[str] | None = None,

@@ -170,7 +170,7 @@ def create(t: Transport, object_type: str, properties: Mapping[str, str],
     payload: dict[str, Any] = {"properties": dict(properties)}
     if associations:
         payload["associations"] = list(associations)
-    response = t.request("POST", _base(object_type), json_body=payload, idempotent=False)
+    response = t.request("POST", _base(object_type), json_body=payload, idempotent=False, write=True)
     return HubSpotObject.from_json(response.body)
 
 
@@ -196,7 +196,7 @@ def update(t: Transport, object_type: str, object_id: str, properties: Mapping[s
     params = {"idProperty": id_property} if id_property else None
     response = t.request("PATCH", f"{_base(object_type)}/{path_segment(object_id)}", params=params,
                          json_body={"properties": dict(properties)},
-                         idempotent=_idempotent_values(properties))
+                         idempotent=_idempotent_values(properties), write=True)
     return HubSpotObject.from_json(response.body)
 
 
@@ -207,7 +207,7 @@ def batch_update(t: Transport, object_type: str, inputs: Sequence[tuple[str, Map
         return BatchResult([])
     payload = {"inputs": [{"id": str(i), "properties": dict(p)} for i, p in inputs]}
     response = t.request("POST", f"{_base(object_type)}/batch/update", json_body=payload,
-                         idempotent=all(_idempotent_values(p) for _, p in inputs))
+                         idempotent=all(_idempotent_values(p) for _, p in inputs), write=True)
     body = response.body or {}
     return BatchResult([HubSpotObject.from_json(r) for r in body.get("results") or []],
                        _batch_errors(body, response.status))
@@ -215,7 +215,7 @@ def batch_update(t: Transport, object_type: str, inputs: Sequence[tuple[str, Map
 
 def archive(t: Transport, object_type: str, object_id: str) -> None:
     """Move one record to the recycle bin."""
-    t.request("DELETE", f"{_base(object_type)}/{path_segment(object_id)}")
+    t.request("DELETE", f"{_base(object_type)}/{path_segment(object_id)}", write=True)
 
 
 def batch_archive(t: Transport, object_type: str, ids: Sequence[str]) -> None:
@@ -224,4 +224,4 @@ def batch_archive(t: Transport, object_type: str, ids: Sequence[str]) -> None:
     if not ids:
         return
     t.request("POST", f"{_base(object_type)}/batch/archive",
-              json_body={"inputs": [{"id": str(i)} for i in ids]}, idempotent=True)
+              json_body={"inputs": [{"id": str(i)} for i in ids]}, idempotent=True, write=True)

@@ -127,11 +127,15 @@ class Transport:
         pool: Pool = Pool.STANDARD,
         idempotent: bool | None = None,
         priority: Priority | None = None,
+        write: bool = False,
     ) -> Response:
         """Send one logical request (retrying per the one rule) and return the answer.
 
         ``idempotent`` defaults to True for everything but POST; pass True for POSTs that
-        only read (search, batch read) or set values (batch update, archive)."""
+        only read (search, batch read) or set values (batch update, archive). ``write``
+        marks a request that changes HubSpot: when its last attempt ends without an
+        answer (or with a 5xx other than 503) the failure is ``HubSpotWriteUncertainError``,
+        because the change may have been applied."""
         method = method.upper()
         if idempotent is None:
             idempotent = method != "POST"
@@ -162,7 +166,7 @@ class Transport:
                 # references the prepared request and its headers) is not chained.
                 if ticket is not None:
                     self.budget.complete(pool, ticket)
-                self._handle_transport_failure(failure, method, path, idempotent, last)
+                self._handle_transport_failure(failure, method, path, idempotent and not (write and last), last)
                 name, failure = type(failure).__name__, None
                 delay = self.retry.backoff(attempt)
                 log.info("%s %s failed (%s); retry %d in %.2f s", method, path, name, attempt, delay)
@@ -197,7 +201,7 @@ class Transport:
                 self.budget.penalize(pool, parse_retry_after(raw.headers.get("Retry-After")))
             daily = status == 429 and (error.policy_name or "").upper() == "DAILY"
             if last or daily or not status_is_retryable(status, idempotent=idempotent):
-                if not idempotent and status >= 500 and status not in (503,):
+                if (not idempotent or write) and status >= 500 and status not in (503,):
                     raise self._fail(HubSpotWriteUncertainError(
                         f"HubSpot answered {method} {path} with HTTP {status}; the write may have been applied",
                         status=status, category=error.category, correlation_id=error.correlation_id,

@@ -1,5 +1,10 @@
 """Cache names: the cache schema of a server and quoted, qualified cache table names.
 
+One cache per server: option ``cache_schema`` if set, else ``<server>_cache``. A cache
+schema may never be a system schema (``pg_catalog``, ``information_schema``, ``pg_toast``,
+any ``pg_*``) nor ``public`` (where users keep their own tables: a cache there would mix
+with them and be dropped with them).
+
 Deliberately not here: DDL (ddl.py), reading options from the catalogs (callers pass
 the server options they already have).
 """
@@ -11,14 +16,38 @@ from typing import Mapping
 
 from hubspot_fdw.catalog.sql import quote_ident
 
-DEFAULT_CACHE_SCHEMA = "hubspot_cache"
+DEFAULT_CACHE_SCHEMA = "hubspot_cache"  # the default of a server named "hubspot"
+CACHE_SUFFIX = "_cache"
 MAX_IDENTIFIER = 63  # NAMEDATALEN - 1
+FORBIDDEN_SCHEMAS = ("pg_catalog", "information_schema", "pg_toast", "public", "hubspot_fdw")
 
 
-def cache_schema(server_options: Mapping[str, str] | None = None) -> str:
-    """The cache schema of a server: option ``cache_schema``, default ``hubspot_cache``."""
+def default_cache_schema(server_name: str) -> str:
+    """``<server>_cache`` (cut to 63 bytes with a short hash when the name is long)."""
+    name = f"{server_name}{CACHE_SUFFIX}"
+    if len(name.encode()) <= MAX_IDENTIFIER:
+        return name
+    digest = hashlib.sha1(server_name.encode()).hexdigest()[:8]
+    head = server_name.encode()[:MAX_IDENTIFIER - len(CACHE_SUFFIX) - 9].decode(errors="ignore")
+    return f"{head}_{digest}{CACHE_SUFFIX}"
+
+
+def forbidden_schema(name: str) -> str | None:
+    """Why ``name`` cannot be a cache schema, or None when it can."""
+    if name in FORBIDDEN_SCHEMAS or name.startswith("pg_"):
+        return f'"{name}" is a system schema' if name != "public" else '"public" holds users\' own tables'
+    if not name or len(name.encode()) > MAX_IDENTIFIER:
+        return "a schema name has 1 to 63 bytes"
+    return None
+
+
+def cache_schema(server_options: Mapping[str, str] | None = None, server_name: str | None = None) -> str:
+    """The cache schema of a server: option ``cache_schema``, else ``<server>_cache``
+    (``hubspot_cache`` when the server name is unknown)."""
     value = (server_options or {}).get("cache_schema")
-    return value if value else DEFAULT_CACHE_SCHEMA
+    if value:
+        return value
+    return default_cache_schema(server_name) if server_name else DEFAULT_CACHE_SCHEMA
 
 
 def qualified_table(schema: str, table: str) -> str:

@@ -156,13 +156,26 @@ def to_hubspot(value: Any, hubspot_type: str | None, field_type: str | None = No
             return "true" if value.strip().lower() in ("true", "t") else "false"
         raise ConversionError(f"invalid boolean {value!r}")
     if hubspot_type == "enumeration" and field_type == "checkbox":
-        items = [value] if isinstance(value, str) else list(value)
-        for item in items:
-            if ";" in str(item):
-                raise ConversionError(f"option value {item!r} contains ';'", sqlstate="22023",
-                                      hint="Multi-select values are joined with ';', so an option cannot contain it.")
-        return ";".join(str(item) for item in items)
+        return _multi_select(value)
     return value if isinstance(value, str) else str(value)
+
+
+def _multi_select(value: Any) -> str:
+    """The exact set of options, ';'-joined: empty strings dropped, duplicates once, so the
+    text never starts with ';' (which HubSpot would treat as "append to the current set")."""
+    items = [value] if isinstance(value, str) else list(value)
+    chosen: list[str] = []
+    for item in items:
+        if item is None:
+            raise ConversionError("a multi-select value cannot contain NULL", sqlstate="22004",
+                                  hint="Remove the NULL element (array_remove(value, NULL)).")
+        text = str(item)
+        if ";" in text:
+            raise ConversionError(f"option value {item!r} contains ';'", sqlstate="22023",
+                                  hint="Multi-select values are joined with ';', so an option cannot contain it.")
+        if text != "" and text not in chosen:
+            chosen.append(text)
+    return ";".join(chosen)
 
 
 def column_value(column: ColumnSpec, record: HubSpotObject) -> Any:

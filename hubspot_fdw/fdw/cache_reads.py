@@ -6,6 +6,10 @@ On the hubspot_fdw host the SELECT is returned as a ``LocalScan`` and streamed i
 psycopg2 server-side cursor (option ``cache_dsn``), guarded against lock waits
 (cache_connection.py), and rows go through Python.
 
+A column the foreign table declares but the cache table lacks yet (a property just
+imported, not yet synced) reads as NULL instead of failing. A cache schema stamped for
+another server (``hubspot_fdw.cache_portals``) is never read.
+
 Deliberately not here: deciding to use the cache (readmode.py), writing it (cache_writes.py).
 """
 
@@ -18,7 +22,7 @@ from hubspot_fdw.catalog import TableSpec
 from hubspot_fdw.fdw.errors import FdwError
 from hubspot_fdw.fdw.options import FdwOptions
 from hubspot_fdw.fdw.cache_connection import guarded, scan_connection
-from hubspot_fdw.fdw.sql import table_exists
+from hubspot_fdw.fdw.sql import run, table_exists
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE, SCAN_OPERATORS, LocalScan
 
 
@@ -27,12 +31,23 @@ def _pushable(operator: Any) -> bool:
     return name in SCAN_OPERATORS
 
 
+def _present_columns(schema: str, table: str) -> set[str] | None:
+    """The cache table's columns (None when unknown: not on our host)."""
+    if not HOST_AVAILABLE:
+        return None
+    from hubspot_fdw.cache import existing_columns_sql
+    from hubspot_fdw.host.capabilities import execute_sql
+    return {r["column_name"] for r in execute_sql(existing_columns_sql(), [schema, table])}
+
+
 def build(table: TableSpec, column_types: dict[str, str], quals: Sequence[Any], columns: set[str],
           sortkeys: Sequence[Any], limit: int | None, schema: str) -> LocalScan:
-    wanted = [c for c in table.column_names if c in columns] or [table.column_names[0]]
+    present = _present_columns(schema, table.name)
+    usable = (lambda c: True) if not present else (lambda c: c in present)
+    wanted = [c for c in table.column_names if c in columns and usable(c)] or [table.column_names[0]]
     conditions = [(q.field_name, q.operator, q.value) for q in quals
-                  if q.field_name in column_types and _pushable(q.operator)]
-    order = [(k.attname, k.is_reversed, k.nulls_first) for k in sortkeys]
+                  if q.field_name in column_types and _pushable(q.operator) and usable(q.field_name)]
+    order = [(k.attname, k.is_reversed, k.nulls_first) for k in sortkeys if usable(k.attname)]
     return LocalScan.build(table.name, wanted, column_types, conditions, order, limit, schema=schema)
 
 
@@ -56,6 +71,21 @@ def check_table(options: FdwOptions, table: TableSpec) -> None:
     if not table_exists(options, target):
         raise FdwError(f"cache table {target} does not exist", sqlstate="55000",
                        hint="Run the materializer (hubspot-fdw sync), or " + live_hint() + ".")
+    check_stamp(options)
+
+
+def check_stamp(options: FdwOptions) -> None:
+    """Refuse a cache schema stamped for another server."""
+    if not options.server or not table_exists(options, "hubspot_fdw.cache_portals"):
+        return
+    rows = run(options, "SELECT server_name FROM hubspot_fdw.cache_portals WHERE cache_schema = $1",
+               [options.cache_schema])
+    if rows and rows[0]["server_name"] != options.server:
+        raise FdwError(f'cache schema "{options.cache_schema}" belongs to server "{rows[0]["server_name"]}", '
+                       f'not "{options.server}"', sqlstate="55000",
+                       detail="Each server keeps its own cache; this one would show another portal's records.",
+                       hint=f"ALTER SERVER {options.server} OPTIONS (SET cache_schema '{options.server}_cache') "
+                            "(or drop the option for the default), then sync that server.")
 
 
 def execute(options: FdwOptions, scan: LocalScan) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from hubspot_fdw.api.errors import HubSpotFdwError
+from hubspot_fdw.cache.on_import import add_declared_columns
 from hubspot_fdw.catalog import Catalog, ColumnSpec, ObjectType, Registry, TableSpec, build_catalog
 from hubspot_fdw.fdw import comments
 from hubspot_fdw.fdw.client import client_for
@@ -28,8 +29,13 @@ REMOTE_SCHEMAS = ("hubspot",)
 class ImportedTable(TableDefinition):
     """A TableDefinition that records the server's name as a table option."""
 
+    spec: TableSpec | None = None
+    server_options: Mapping[str, str] = {}
+
     def to_statement(self, schema_name: str, server_name: str) -> str:
         self.options = {**self.options, "server": server_name}
+        if self.spec is not None:  # the cache table gets the declared columns in this transaction
+            add_declared_columns(server_name, self.server_options, self.spec)
         return super().to_statement(schema_name, server_name)
 
 
@@ -107,4 +113,7 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
         raise adapt(error, fdw_options.access_token) from None
     tables = selected(catalog, restriction_type, restricts)
     comments.stash(tables, client)
-    return [definition(t) for t in tables]
+    definitions = [definition(t) for t in tables]
+    for table, spec in zip(definitions, tables):  # IMPORT also adds the cache columns (cache/on_import.py)
+        table.spec, table.server_options = spec, srv_options
+    return definitions

@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Mapping
 
+from hubspot_fdw.cache.names import cache_schema, forbidden_schema
 from hubspot_fdw.fdw.errors import FdwError
 
 READ_MODES = ("auto", "cache", "live")
@@ -36,7 +37,7 @@ def _spec(name: str, where: str, default: str | None = None, **kw: object) -> Op
 OPTIONS: tuple[OptionSpec, ...] = (
     _spec("api_url", "server", DEFAULT_API_URL, kind="url", help="HubSpot API base URL"),
     _spec("read_mode", "server,table", "auto", choices=READ_MODES, help="auto, cache or live"),
-    _spec("cache_schema", "server", "hubspot_cache", help="schema of the cache tables"),
+    _spec("cache_schema", "server", help="schema of the cache tables (default <server>_cache)"),
     _spec("cache_dsn", "user_mapping,server", secret=True,
           help="Multicorn2 only: libpq DSN for cache reads and writes (user mapping; on the server every role reads it)"),
     _spec("timeout", "server", "30", kind="int", help="read timeout in seconds"),
@@ -75,6 +76,10 @@ def _check_value(spec: OptionSpec, value: str) -> None:
     if spec.kind == "url" and not value.startswith(("http://", "https://")):
         raise FdwError(f'option "{spec.name}" must be an http(s) URL', sqlstate="HV00D",
                        hint=f"For example {spec.name} '{spec.default}'.")
+    if spec.name == "cache_schema" and forbidden_schema(value):
+        raise FdwError(f'invalid value for option "cache_schema": {forbidden_schema(value)}', sqlstate="HV00D",
+                       hint="Choose a schema of its own for each server, or leave the option unset "
+                            "(default <server>_cache).")
 
 
 def validate_options(kind: str, options: Mapping[str, str]) -> None:
@@ -134,7 +139,8 @@ class FdwOptions:
             return merged.get(name, BY_NAME[name].default)
 
         return cls(api_url=str(get("api_url")).rstrip("/"), access_token=merged.get("access_token", ""),
-                   read_mode=str(get("read_mode")), cache_schema=str(get("cache_schema")),
+                   read_mode=str(get("read_mode")),
+                   cache_schema=cache_schema(merged, merged.get("server")),
                    cache_dsn=merged.get("cache_dsn"),
                    timeout=int(str(get("timeout"))), max_retries=int(str(get("max_retries"))),
                    use_budget=_bool(str(get("use_budget"))), table=get("table"),

@@ -2,9 +2,11 @@
 
 It wires the parts: options (options.py), the table's spec (tables.py), the read
 path per scan (readmode.py → live.py or cache_reads.py), the write rules
-(writes.py) and IMPORT FOREIGN SCHEMA (importer.py). One instance per foreign
-table per backend, shared by every scan of that table: per-scan state lives in
-the generators, per-statement write state in ``Writer``.
+(writes.py, with row locks from locks.py and the rollback rules of rollback.py) and
+IMPORT FOREIGN SCHEMA (importer.py). One instance per foreign table per backend,
+shared by every scan of that table: per-scan state lives in the generators,
+per-statement write state in ``Writer``, per-transaction HubSpot effects in the
+``Journal``.
 
 Deliberately not here: any HubSpot request detail, SQL text or write rule.
 """
@@ -23,11 +25,14 @@ from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.comments import label_hint
 from hubspot_fdw.fdw.errors import adapt, report, reported
 from hubspot_fdw.fdw.importer import import_schema as _import_schema
+from hubspot_fdw.fdw.journal import Journal
 from hubspot_fdw.fdw.live_scans import Replays, RequestCounter
+from hubspot_fdw.fdw.locks import RowLock, lock_records
 from hubspot_fdw.fdw.options import FdwOptions
 from hubspot_fdw.fdw.options import validate_options as _validate_options
 from hubspot_fdw.fdw.readmode import ReadMode, resolve
 from hubspot_fdw.fdw import placement
+from hubspot_fdw.fdw.rollback import undo
 from hubspot_fdw.fdw.sql import local_runner, run
 from hubspot_fdw.fdw.tables import table_spec
 from hubspot_fdw.fdw.writes import Writer
@@ -57,7 +62,9 @@ class HubSpotFdw(ForeignDataWrapper):
             placement.check_catalog(self.options, local_runner(self.options))
         self.table = table_spec(self.options, fdw_columns)
         self.column_types = {name: getattr(c, "type_name", "text") for name, c in fdw_columns.items()}
-        self.writer = Writer(self.table, self._client, CacheWriter(self.options, self.table), self._adapt)
+        self.journal = Journal()
+        self.writer = Writer(self.table, self._client, CacheWriter(self.options, self.table), self._adapt,
+                             self.journal)
         self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._modifying = False
         self._total: tuple[float, int] | None = None
@@ -73,10 +80,10 @@ class HubSpotFdw(ForeignDataWrapper):
     def _adapt(self, error: HubSpotFdwError) -> HubSpotFdwError:
         return label_hint(adapt(error, self.options.access_token), self.options, self.table)
 
-    def _guarded(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    def _guarded(self, rows: Iterable[dict[str, Any]], remember: bool = False) -> Iterator[dict[str, Any]]:
         try:
             for row in rows:
-                if self._modifying:
+                if remember:
                     self._remember(row)
                 yield row
         except HubSpotFdwError as error:
@@ -157,32 +164,77 @@ class HubSpotFdw(ForeignDataWrapper):
         return True
 
     # -- scans -----------------------------------------------------------------------------------
+    # Set by the hubspot_fdw host before each execute (scan.c): "modify" when the scan feeds
+    # an UPDATE/DELETE of this table, "update"/"share" for FOR UPDATE/SHARE; None otherwise.
+    row_lock: str | None = None
+    row_lock_wait: str | None = None
+
+    def _scan_lock(self) -> tuple[bool, RowLock | None]:
+        """(feeds a write, lock to take). Under Multicorn2 the host says nothing: the
+        rowid_column read at planning marks a write, and no lock can be taken."""
+        if not HOST_AVAILABLE:
+            return self._modifying, None
+        lock = RowLock.of(self.row_lock, self.row_lock_wait)
+        return self.row_lock == "modify", lock if self.table.kind == "object" else None
+
     @reported
     def execute(self, quals: list, columns: set, sortkeys: list | None = None,
                 limit: int | None = None, offset: int | None = None) -> Any:
         sortkeys = list(sortkeys or [])
-        wanted = set(self.table.column_names) if self._modifying else set(columns)
+        modifying, lock = self._scan_lock()
+        wanted = set(self.table.column_names) if modifying else set(columns)
         fetch = None if limit is None else limit + (offset or 0)
         mode = self._mode()
         if mode.mode == "cache":
             cache_reads.check_table(self.options, self.table)
             scan = cache_reads.build(self.table, self.column_types, quals, wanted, sortkeys, fetch,
                                      self.options.cache_schema)
-            if HOST_AVAILABLE and not self._modifying and not offset:
+            if HOST_AVAILABLE and not modifying and lock is None and not offset:
                 return scan
-            rows: Iterable[dict[str, Any]] = (run(self.options, scan.sql, scan.params) if HOST_AVAILABLE
-                                              else cache_reads.execute(self.options, scan))
-            return self._guarded(live.window(rows, limit, offset))
+            if lock is not None:
+                rows: Iterable[dict[str, Any]] = run(self.options, scan.sql + lock.clause(), scan.params)
+            else:
+                rows = (run(self.options, scan.sql, scan.params) if HOST_AVAILABLE
+                        else cache_reads.execute(self.options, scan))
+            if modifying and isinstance(rows, list):
+                self.writer.expect_candidates(len(rows))
+            return self._guarded(live.window(rows, limit, offset), modifying)
         plan = live.plan(self.table, quals, wanted, sortkeys, fetch)
         RequestCounter.watch(self.options.api_url)
-        source = self._live_rows(plan)
-        rows = self._guarded(source if self._modifying else self._replays.rows(plan, source))
+        if lock is not None:
+            rows = self._guarded(self._locked_rows(plan, lock), modifying)
+        else:
+            source = self._live_rows(plan)
+            rows = self._guarded(source if modifying else self._replays.rows(plan, source), modifying)
         if sortkeys and (plan.sort is None or len(sortkeys) > 1):
             rows = iter(live.sort_rows(rows, sortkeys))
         return live.window(rows, limit, offset)
 
     def _live_rows(self, plan: live.LivePlan) -> Iterator[dict[str, Any]]:
         yield from plan.rows(self._client())
+
+    def _locked_rows(self, plan: live.LivePlan, lock: RowLock) -> Iterator[dict[str, Any]]:
+        """Live rows read after their records were locked (locks.py): ids first, then the
+        lock, then the records as HubSpot has them now."""
+        client = self._client()
+        if plan.kind == "batch_read":
+            if self.row_lock == "modify":
+                self.writer.expect_candidates(len(plan.ids or []))
+            plan.ids = lock_records(self.options, self.table, plan.ids or [], lock)
+            yield from plan.rows(client)
+            return
+        if plan.kind == "empty":
+            return
+        found = [str(row["id"]) for row in plan.rows(client)]
+        if self.row_lock == "modify":
+            self.writer.expect_candidates(len(set(found)))
+        locked = set(lock_records(self.options, self.table, found, lock))
+        ids = [i for i in dict.fromkeys(found) if i in locked]
+        fresh = live.LivePlan(self.table, "batch_read", plan.columns, plan.properties, ids=ids)
+        by_id = {str(row["id"]): row for row in fresh.rows(client)} if ids else {}
+        for i in ids:
+            if i in by_id:
+                yield by_id[i]
 
     @reported
     def explain(self, quals: list, columns: set, sortkeys: list | None = None, verbose: bool = False,
@@ -229,20 +281,44 @@ class HubSpotFdw(ForeignDataWrapper):
         return self.writer.delete(oldvalues, self._recent.get(str(oldvalues)))
 
     @reported
+    def modify_context(self, operation: str, returning: bool, on_conflict: str | None) -> None:
+        """Host-only hook (not in Multicorn): the statement has RETURNING / ON CONFLICT DO NOTHING."""
+        self.writer.context(operation, returning, on_conflict)
+
+    @reported
     def end_modify(self) -> None:
         try:
             self.writer.end_modify()
         finally:
             self._recent.clear()
+            self._modifying = False
+
+    # -- transactions: what HubSpot accepted (journal.py, rollback.py) ----------------------------
+    def begin(self, serializable: int) -> None:
+        self.journal.begin()
+
+    def sub_begin(self, level: int) -> None:
+        self.journal.sub_begin(level)
+
+    def sub_commit(self, level: int) -> None:
+        self.journal.sub_commit(level)
+
+    def commit(self) -> None:
+        self.journal.clear()
 
     def rollback(self) -> None:
         self.writer.reset()
         self._recent.clear()
         self._modifying = False
         self._replays.forget()
+        undo(self.journal.take(1), self._client, "transaction")
 
     def sub_rollback(self, level: int) -> None:
-        self.rollback()
+        self.writer.reset()
+        self._recent.clear()
+        self._modifying = False
+        self._replays.forget()
+        undo(self.journal.take(level), self._client, "savepoint")
 
     # -- DDL ---------------------------------------------------------------------------------------
     @classmethod

@@ -1,4 +1,5 @@
-"""What only this host offers: SQL in the current transaction and delegated scans.
+"""What only this host offers: SQL in the current transaction, delegated scans, and
+holding cancels while a remote change is in flight.
 
 ``HOST_AVAILABLE`` tells a wrapper whether it runs inside the hubspot_fdw C host
 (under upstream Multicorn2 it is False and the wrapper must fall back).
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import decimal
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from hubspot_fdw.host.definitions import quote_identifier
 
@@ -40,6 +42,29 @@ def execute_sql(query: str, params: Sequence[Any] = (), limit: int = 0) -> list[
     if _host is None:
         raise RuntimeError("execute_sql needs the hubspot_fdw host (not available under Multicorn2)")
     return _host.execute_sql(query, [_param_text(p) for p in params], limit)
+
+
+@contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Let a cancel or statement_timeout wait until the block ends (no-op off the host).
+
+    Inside, a cancel interrupts neither Python nor PostgreSQL; it stays pending, and
+    ``cancel_pending()`` tells afterwards. Keep the block to one request whose own
+    timeout bounds the wait.
+    """
+    if _host is None:
+        yield
+        return
+    _host.hold_interrupts()
+    try:
+        yield
+    finally:
+        _host.resume_interrupts()
+
+
+def cancel_pending() -> bool:
+    """True when a cancel or termination waits (always False off the host)."""
+    return bool(_host is not None and _host.cancel_pending())
 
 
 def _param_text(value: Any) -> str | None:

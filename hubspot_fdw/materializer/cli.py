@@ -24,6 +24,7 @@ from hubspot_fdw.cache.runner import PsycopgRunner
 from hubspot_fdw.clierrors import connect_error, fail
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
+from hubspot_fdw.materializer.imported import budget_directory
 from hubspot_fdw.materializer.progress import Progress
 from hubspot_fdw.materializer.serverconf import read_server
 
@@ -41,17 +42,22 @@ def _lock_key(server: str) -> int:
                    "PGDATABASE, PGUSER, ... variables)")
 @click.option("--server", default="hubspot", show_default=True, help="foreign server name")
 @click.option("--once", is_flag=True, help="one pass over every table, then exit")
-@click.option("--tables", default=None, help="comma-separated tables (default: all)")
+@click.option("--tables", default=None,
+              help="comma-separated tables (default: the foreign tables imported for the server)")
 @click.option("--poll-interval", type=float, default=SyncConfig.poll_interval, show_default=True,
-              help="seconds between incremental polls")
+              help="seconds between polls of a table that is changing")
+@click.option("--max-poll-interval", type=float, default=SyncConfig.max_poll_interval, show_default=True,
+              help="seconds between polls of an idle table (intervals grow from --poll-interval)")
+@click.option("--daily-share", type=float, default=SyncConfig.daily_share, show_default=True,
+              help="share of the portal's daily API limit the sync may spend")
 @click.option("--lookback-ms", type=int, default=SyncConfig.lookback_ms, show_default=True,
               help="milliseconds each poll looks back before the previous one (HubSpot's index lag)")
 @click.option("--index-lag-ms", type=int, default=SyncConfig.index_lag_allowance_ms, show_default=True,
               help="milliseconds allowed for HubSpot's search index lag (synced_through = poll start - this)")
 @click.option("--sweep-interval", type=float, default=SyncConfig.sweep_interval, show_default=True,
-              help="seconds between deletion and association sweeps")
+              help="seconds between association sweeps (a safety net; stretched to fit the daily share)")
 @click.option("--reconcile-interval", type=float, default=SyncConfig.reconcile_interval, show_default=True,
-              help="seconds between full id reconciliations (merges, GDPR deletions)")
+              help="seconds between full id diffs (a safety net; a drop in HubSpot's record count triggers one at once)")
 @click.option("--metadata-interval", type=float, default=SyncConfig.metadata_interval, show_default=True,
               help="seconds between property, owner and pipeline refreshes")
 @click.option("--no-budget", is_flag=True, help="do not pace with the shared rate budget (tests)")
@@ -63,7 +69,8 @@ def _lock_key(server: str) -> int:
 @click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), default="auto", show_default=True)
 @click.option("--max-seconds", type=float, default=None, help="stop the daemon after this many seconds")
 @click.option("-v", "--verbose", count=True)
-def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: float, lookback_ms: int,
+def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: float, max_poll_interval: float,
+         daily_share: float, lookback_ms: int,
          index_lag_ms: int, sweep_interval: float, reconcile_interval: float, metadata_interval: float,
          no_budget: bool, budget_window_scale: float, backfill_share: float, progress: str, max_seconds: float | None,
          verbose: int) -> None:
@@ -95,13 +102,16 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
         defaults = BudgetConfig()
         shares = (defaults.shares[0], defaults.shares[1], min(1.0, max(0.05, backfill_share)))
         budget = BudgetConfig(standard_window=10.0 * budget_window_scale,
-                              search_window=1.0 * budget_window_scale, shares=shares)
+                              search_window=1.0 * budget_window_scale, shares=shares,
+                              directory=budget_directory(runner))
+        conn.commit()
         client = HubSpotClient(conf.api_url, conf.access_token, use_budget=not no_budget, budget=budget)
-        config = SyncConfig(poll_interval=poll_interval, lookback_ms=lookback_ms,
+        config = SyncConfig(poll_interval=poll_interval, max_poll_interval=max(poll_interval, max_poll_interval),
+                            daily_share=min(1.0, max(0.001, daily_share)), lookback_ms=lookback_ms,
                             index_lag_allowance_ms=index_lag_ms, sweep_interval=sweep_interval,
                             reconcile_interval=reconcile_interval, metadata_interval=metadata_interval,
                             use_budget=not no_budget, backfill_share=backfill_share)
-        names = [t for t in tables.split(",") if t.strip()] if tables else None
+        names = [t for t in tables.split(",") if t.strip()] if tables else None  # None: the imported tables
         try:
             materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
                                         progress=Progress(progress), stop=stop)

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 
 @dataclass
 class SyncConfig:
-    poll_interval: float = 2.0            # seconds between incremental polls (daemon)
+    poll_interval: float = 2.0            # seconds between polls of a table that is changing
+    max_poll_interval: float = 60.0       # ... of an idle table
+    quiet_factor: float = 0.1             # interval = this x seconds since the table last changed
+    daily_share: float = 0.10             # share of the portal's daily API limit the sync may spend
+    assumed_daily_limit: int = 250_000    # until HubSpot's X-HubSpot-RateLimit-Daily is seen
     lookback_ms: int = 30_000             # search window overlap for HubSpot's index lag
     index_lag_allowance_ms: int = 1_000   # synced_through = poll start minus this
-    sweep_interval: float = 60.0          # archived listing (deletes) and association sweep
-    reconcile_interval: float = 6 * 3600  # full id reconciliation (merges, GDPR deletes)
-    metadata_interval: float = 300.0      # properties (new columns), owners, pipelines
+    sweep_interval: float = 3600.0        # association sweep (a safety net: changes bump both records)
+    reconcile_interval: float = 24 * 3600  # full id diff (safety net: counts trigger it when needed)
+    metadata_interval: float = 3600.0     # properties, owners, pipelines (IMPORT adds new columns)
     page_size: int = 100                  # list page size (HubSpot max 100)
     assoc_ids_per_step: int = 1_000       # ids per association batch read step
     write_batch: int = 100                # records per incremental checkpoint

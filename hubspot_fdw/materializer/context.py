@@ -8,9 +8,8 @@ Deliberately not here: the sync logic (objects.py, associations.py, metadata.py)
 from __future__ import annotations
 
 import threading
-import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from hubspot_fdw.api.client import HubSpotClient
@@ -18,21 +17,31 @@ from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog
 from hubspot_fdw.catalog.columns import TableSpec
 from hubspot_fdw.catalog.registry import ObjectType
+from hubspot_fdw.materializer import clock
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.progress import Progress
-from hubspot_fdw.materializer.state import SyncState, load_state, save_state
+from hubspot_fdw.materializer.state import SyncState, load_state, record_server_calls, save_state
 from hubspot_fdw.materializer.store import CacheStore
 
 
 class CallCounter:
-    """Counts HTTP responses of a client's session (retries included)."""
+    """Counts HTTP responses of a client's session (retries included) and keeps the last
+    daily figures HubSpot sent (``X-HubSpot-RateLimit-Daily`` / ``-Daily-Remaining``)."""
 
     def __init__(self) -> None:
         self.total = 0
         self._taken = 0
+        self.daily_limit: int | None = None
+        self.daily_remaining: int | None = None
 
     def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
         self.total += 1
+        headers = getattr(response, "headers", None) or {}
+        limit, remaining = headers.get("X-HubSpot-RateLimit-Daily"), headers.get("X-HubSpot-RateLimit-Daily-Remaining")
+        if limit and str(limit).isdigit():
+            self.daily_limit = int(limit)
+        if remaining and str(remaining).isdigit():
+            self.daily_remaining = int(remaining)
         return response
 
     def take(self) -> int:
@@ -41,11 +50,11 @@ class CallCounter:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
+    return clock.CLOCK.now()
 
 
 def now_ms() -> int:
-    return int(time.time() * 1000)
+    return int(clock.CLOCK.now().timestamp() * 1000)
 
 
 @dataclass
@@ -62,14 +71,22 @@ class Context:
     progress: Progress
     calls: CallCounter
     stop: threading.Event = field(default_factory=threading.Event)
+    calls_pending: int = 0
 
     def state(self, table: str) -> SyncState:
         return load_state(self.runner, self.server, table, self.schema)
 
     def checkpoint(self, state: SyncState) -> None:
         """Save the state with the data written since the last checkpoint, atomically."""
-        state.add_calls(self.calls.take(), date.today())
+        calls = self.calls.take()
+        today = now_utc().date()
+        state.add_calls(calls, today)
+        self.calls_pending += calls
         save_state(self.runner, state)
+        if self.calls_pending:
+            record_server_calls(self.runner, self.server, self.calls_pending, today, self.calls.daily_limit,
+                                self.calls.daily_remaining, self.config.daily_share)
+            self.calls_pending = 0
         self.runner.commit()
 
     def association_specs(self, object_type: ObjectType) -> list[tuple[TableSpec, str]]:

@@ -1,9 +1,13 @@
 """The materializer: choose tables, create/evolve cache tables, run passes.
 
 A pass over one table = finish its backfill (checkpointed per page), then one live step
-(objects: incremental poll, plus archived sweep / reconciliation when due; associations:
-a sweep when due; owners/pipelines: a full re-read when due). A failing table is
-recorded in sync_state (phase ``failing``, last_error) and the others go on.
+(objects: incremental poll, deletions when HubSpot's count says so, the id diff when its
+safety interval is due; associations: a sweep when due, paced by its cost;
+owners/pipelines: a full re-read when due). A failing table is recorded in sync_state
+(phase ``failing``, last_error) and the others go on. The daemon (``run_step`` /
+``run_forever``) polls each object table when the planner says it is due and the daily
+share affords it; ``run_once`` runs every table once. Before any pass the cache
+schema's portal stamp is checked (portal.py).
 
 Deliberately not here: the command line (cli.py), SQL entry points (sql_api.py).
 """
@@ -11,8 +15,8 @@ Deliberately not here: the command line (cli.py), SQL entry points (sql_api.py).
 from __future__ import annotations
 
 import logging
+import math
 import threading
-import time
 from datetime import timedelta
 from typing import Iterable
 
@@ -22,11 +26,13 @@ from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec, object_table
-from hubspot_fdw.materializer import associations, metadata, objects
+from hubspot_fdw.materializer import associations, clock, deletions, metadata, objects, portal
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
+from hubspot_fdw.materializer.imported import imported_tables
+from hubspot_fdw.materializer.planner import DAY, Planner
 from hubspot_fdw.materializer.progress import Progress
-from hubspot_fdw.materializer.state import SyncState
+from hubspot_fdw.materializer.state import SyncState, record_plan, server_budget
 from hubspot_fdw.materializer.store import CacheStore
 
 log = logging.getLogger("hubspot_fdw.materializer.engine")
@@ -71,7 +77,8 @@ class Materializer:
                  catalog: Catalog | None = None, progress: Progress | None = None,
                  stop: threading.Event | None = None, reraise: bool = False) -> None:
         self.config = config or SyncConfig()
-        names = list(tables) if tables is not None else None
+        # default: exactly the foreign tables imported for the server (imported.py)
+        names = list(tables) if tables is not None else imported_tables(runner, server)
         calls = CallCounter()
         client.transport.session.hooks.setdefault("response", []).append(calls.hook)
         if catalog is None:
@@ -84,16 +91,34 @@ class Materializer:
             config=self.config, catalog=catalog, specs=select_tables(catalog, names),
             progress=progress or Progress("off"), calls=calls, stop=stop or threading.Event())
         self._metadata_at: float | None = None
+        self._portal_checked = False
+        self.planner: Planner | None = None
+        self._last_poll: dict[str, object] = {}
 
     @property
     def specs(self) -> dict[str, TableSpec]:
         return self.ctx.specs
 
     def prepare(self) -> None:
-        """Create or evolve every synced cache table."""
+        """Check the cache's portal stamp (once), create or evolve every synced cache table."""
+        if not self._portal_checked:
+            portal.check(self.ctx.runner, self.ctx.server, self.ctx.schema, self.ctx.client_live)
+            self._portal_checked = True
         for spec in self.specs.values():
             self.ctx.store.ensure(spec)
         self.ctx.runner.commit()
+
+    def _drifted(self) -> bool:
+        """True when a cache table has columns its spec lacks (IMPORT added a property)."""
+        from hubspot_fdw.cache import existing_columns_sql
+        for spec in self.specs.values():
+            if spec.kind != "object":
+                continue
+            have = {r["column_name"] for r in self.ctx.runner.execute(existing_columns_sql(),
+                                                                         [self.ctx.schema, spec.name])}
+            if have - set(spec.column_names) - {"_sync_hash", "_sync_inserted_at", "_sync_updated_at"}:
+                return True
+        return False
 
     def refresh_properties(self) -> None:
         """New HubSpot properties become new columns (no resync: values arrive as records change)."""
@@ -153,19 +178,18 @@ class Materializer:
         if spec.kind == "object":
             if not state.backfill_done and not objects.backfill(ctx, spec, state):
                 return False
-            if not objects.poll(ctx, spec, state):
+            result = objects.poll(ctx, spec, state)
+            if result is None:
                 return False
-            if due(state.last_sweep_at, self.config.sweep_interval):
-                sweep_started = now_utc()
-                objects.sweep_archived(ctx, spec, state)
-                state.last_sweep_at = sweep_started
+            self._last_poll[spec.name] = result
+            deletions.check(ctx, spec, state, result.total, result.seen)
             if due(state.cursors.get("reconciled_at"), self.config.reconcile_interval):
-                objects.reconcile(ctx, spec, state)
+                deletions.reconcile(ctx, spec, state)
             return True
         if spec.kind == "association":
             if not state.backfill_done:
                 return associations.backfill(ctx, spec, state)
-            if due(state.last_sweep_at, self.config.sweep_interval) or "sweep" in state.cursors:
+            if due(state.last_sweep_at, self._sweep_interval(spec)) or "sweep" in state.cursors:
                 sweep_started = now_utc()
                 if not associations.sweep(ctx, spec, state, "sweep"):
                     return False
@@ -179,15 +203,52 @@ class Materializer:
             state.last_sweep_at = sweep_started
         return True
 
+    # -- costs ---------------------------------------------------------------------------
+    def _first_count(self, spec: TableSpec) -> int:
+        assert spec.pair is not None
+        first = self.specs.get(spec.pair.first.table)
+        return self.ctx.state(first.name).records_stored if first is not None else 10_000
+
+    def _sweep_cost(self, spec: TableSpec) -> int:
+        """Calls of one association sweep: one batch read per 1,000 first-type ids."""
+        return max(1, math.ceil(self._first_count(spec) / self.config.assoc_ids_per_step))
+
+    def _sweep_interval(self, spec: TableSpec) -> float:
+        """The configured interval, stretched so sweeps stay within a tenth of the daily share."""
+        planner = self.planner
+        if planner is None:
+            return self.config.sweep_interval
+        return max(self.config.sweep_interval, self._sweep_cost(spec) * DAY / (0.1 * planner.allowed_per_day))
+
+    def _fixed_costs(self) -> dict[str, float]:
+        costs: dict[str, float] = {}
+        n_objects = 0
+        for spec in self.specs.values():
+            if spec.kind == "association":
+                costs[spec.name] = self._sweep_cost(spec) * DAY / max(1.0, self._sweep_interval(spec))
+            elif spec.kind == "object":
+                n_objects += 1
+                stored = self.ctx.state(spec.name).records_stored
+                costs[spec.name] = math.ceil(max(stored, 1) / self.config.page_size) * DAY / max(1.0, self.config.reconcile_interval)
+            else:
+                costs[spec.name] = DAY / max(1.0, self.config.metadata_interval)
+        costs["(properties)"] = n_objects * DAY / max(1.0, self.config.metadata_interval)
+        return costs
+
     # -- many tables --------------------------------------------------------------------
-    def run_once(self) -> dict[str, SyncState]:
-        self.prepare()
-        if self._metadata_at is None or time.monotonic() - self._metadata_at >= self.config.metadata_interval:
-            self._metadata_at = time.monotonic()
+    def _refresh_properties_if_due(self) -> None:
+        now = clock.CLOCK.monotonic()
+        if (self._metadata_at is None or now - self._metadata_at >= self.config.metadata_interval
+                or self._drifted()):
+            self._metadata_at = now
             try:
                 self.refresh_properties()
             except HubSpotFdwError as exc:
                 log.warning("property refresh failed: %s", exc)
+
+    def run_once(self) -> dict[str, SyncState]:
+        self.prepare()
+        self._refresh_properties_if_due()
         results = {}
         for name in list(self.specs):
             if self.ctx.stop.is_set():
@@ -195,10 +256,69 @@ class Materializer:
             results[name] = self.run_table(name)
         return results
 
+    def _plan(self) -> Planner:
+        if self.planner is None:
+            spent, limit = server_budget(self.ctx.runner, self.ctx.server, now_utc().date())
+            self.ctx.runner.commit()
+            self.planner = Planner(self.config, clock.CLOCK.monotonic(), daily_limit=limit, spent_today=spent)
+            self._day = now_utc().date()
+        return self.planner
+
+    def run_step(self) -> float:
+        """Run every table that is due (and affordable); returns seconds until the next is due."""
+        self.prepare()
+        self._refresh_properties_if_due()
+        planner = self._plan()
+        ctx = self.ctx
+        if now_utc().date() != self._day:
+            self._day = now_utc().date()
+            planner.new_day()
+        for name in list(self.specs):
+            if ctx.stop.is_set():
+                break
+            spec = self.specs[name]
+            now = clock.CLOCK.monotonic()
+            state = ctx.state(name)
+            polling = spec.kind == "object" and state.backfill_done
+            if polling:
+                plan = planner.table(name, now)
+                if plan.next_at > now or not planner.affordable(now, plan.calls_per_poll):
+                    continue
+            before = ctx.calls.total
+            self._last_poll.pop(name, None)
+            state = self.run_table(name)
+            calls = ctx.calls.total - before
+            if ctx.calls.daily_limit:
+                planner.daily_limit = float(ctx.calls.daily_limit)
+            if polling:
+                planner.spend(calls)
+                result = self._last_poll.get(name)
+                plan = planner.polled(name, clock.CLOCK.monotonic(), getattr(result, "changed", 0), calls)
+                log.debug("%s: polled, %d changed, %d call(s); next in %.1f s (tokens %.0f)", name,
+                          getattr(result, "changed", 0), calls, plan.interval, planner.tokens)
+                ctx.runner.execute("UPDATE hubspot_fdw.sync_state SET poll_interval = $3, projected_per_day = $4 "
+                                   "WHERE server_name = $1 AND table_name = $2",
+                                   [ctx.server, name, plan.interval, int(plan.per_day())])
+            else:
+                planner.spent_today += calls  # backfills and sweeps: counted, not paced by the bucket
+        planner.fixed_per_day = self._fixed_costs()
+        record_plan(ctx.runner, ctx.server, planner.projected_per_day(), int(planner.allowed_per_day))
+        ctx.runner.commit()
+        now = clock.CLOCK.monotonic()
+        waits = [self.config.max_poll_interval]
+        for name, plan in planner.tables.items():
+            wait = plan.next_at - now
+            if planner.tokens < plan.calls_per_poll:
+                wait = max(wait, planner.wait_for_tokens(now, plan.calls_per_poll))
+            waits.append(wait)
+        if any(not ctx.state(n).backfill_done for n in self.specs):
+            waits.append(0.0)
+        return max(0.0, min(waits))
+
     def run_forever(self, max_seconds: float | None = None) -> None:
-        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        deadline = None if max_seconds is None else clock.CLOCK.monotonic() + max_seconds
         while not self.ctx.stop.is_set():
-            self.run_once()
-            if deadline is not None and time.monotonic() >= deadline:
+            wait = self.run_step()
+            if deadline is not None and clock.CLOCK.monotonic() >= deadline:
                 return
-            self.ctx.stop.wait(self.config.poll_interval)
+            clock.CLOCK.sleep(min(wait, self.config.max_poll_interval), self.ctx.stop)

@@ -3,20 +3,21 @@ merges and id reconciliation. Every step writes rows and the checkpoint in one c
 
 - backfill: list pages of 100 (cursor ``backfill_after``), the incremental high-water
   mark starts at the backfill's start time;
-- poll: search last-modified >= high-water − lookback, ascending (the client re-windows
-  past 10,000), checkpoint every ``write_batch`` records; merged-away ids
-  (``hs_merged_object_ids``) are deleted; associations of changed records refreshed;
-- sweep: the archived listing deletes archived records (and their associations);
-- reconcile: list every id, delete cached ids HubSpot no longer has (GDPR deletes,
-  missed merges), fetch ids the cache lacks.
+- poll: one search sorted by last-modified descending (its ``total`` is HubSpot's record
+  count, which reveals deletions); when every change since high-water − lookback fits
+  in that page, that one call is the whole poll; otherwise search last-modified >= that
+  mark, ascending (the client re-windows past 10,000), checkpoint every ``write_batch``
+  records. Merged-away ids (``hs_merged_object_ids``) leave; associations of changed
+  records are re-read (HubSpot bumps both records when an association changes).
 
-Deliberately not here: association tables (associations.py), scheduling (engine.py).
+Deliberately not here: association tables (associations.py), finding and recording
+deletions (deletions.py), scheduling (engine.py).
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import Sequence
 
 from hubspot_fdw.api.errors import HubSpotFdwError
@@ -24,13 +25,21 @@ from hubspot_fdw.api.models import HubSpotObject
 from hubspot_fdw.cache import object_row
 from hubspot_fdw.catalog.columns import TableSpec
 from hubspot_fdw.catalog.convert import ConversionError, parse_datetime
-from hubspot_fdw.materializer import associations
+from hubspot_fdw.materializer import associations, deletions
 from hubspot_fdw.materializer.context import Context, now_ms, now_utc
 from hubspot_fdw.materializer.state import SyncState
 
 log = logging.getLogger("hubspot_fdw.materializer.objects")
 
 MERGED = "hs_merged_object_ids"
+PROBE = 100  # records in the descending probe (one search page)
+
+
+@dataclass
+class PollResult:
+    changed: int = 0                   # rows whose content changed
+    total: int | None = None           # HubSpot's record count (search total)
+    seen: set[str] = field(default_factory=set)
 
 
 def properties_of(spec: TableSpec) -> list[str]:
@@ -63,13 +72,12 @@ def store_records(ctx: Context, spec: TableSpec, state: SyncState, records: Sequ
     result = ctx.store.write(spec, rows)
     state.rows_written += result.written
     state.records_stored += result.inserted
-    merged = {m for r in records for m in (r.properties.get(MERGED) or "").split(";") if m}
-    merged -= {r.id for r in records}
+    merged = {(m, r.id) for r in records for m in (r.properties.get(MERGED) or "").split(";") if m}
+    merged = {(m, into) for m, into in merged if m not in {r.id for r in records}}
     if merged:
-        gone = ctx.store.delete_ids(spec, merged)
-        ctx.drop_associations(spec.object_type, sorted(merged))
-        state.rows_deleted += len(gone)
-        state.records_stored -= len(gone)
+        deletions.remove(ctx, spec, state, [deletions.Removal(m, "merged", into) for m, into in sorted(merged)])
+    if result.inserted:
+        deletions.restored(ctx, spec, [r.key[0] for r in rows])
     if changed:
         associations.refresh_for(ctx, spec.object_type, sorted(changed))
     return result.written
@@ -110,72 +118,39 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
         ctx.progress.close()
 
 
-def poll(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
-    """One incremental poll; True when it ran to the end."""
+def poll(ctx: Context, spec: TableSpec, state: SyncState) -> PollResult | None:
+    """One incremental poll; None when stopped before the end."""
     assert spec.object_type is not None
     otype = spec.object_type
+    lm = otype.last_modified_property
     since = max(0, (state.high_water_ms or 0) - ctx.config.lookback_ms)
+    result = PollResult()
     buffer: list[HubSpotObject] = []
 
     def flush() -> None:
         if not buffer:
             return
-        store_records(ctx, spec, state, buffer, refresh_associations=True)
+        result.changed += store_records(ctx, spec, state, buffer, refresh_associations=True)
         top = max((m for m in (modified_ms(spec, r) for r in buffer) if m is not None), default=None)
         if top is not None and top > (state.high_water_ms or 0):
             state.high_water_ms = top
         ctx.checkpoint(state)
         buffer.clear()
 
-    for record in ctx.client_live.search_modified_since(otype.api_path, otype.last_modified_property, since,
-                                                        properties=properties_of(spec)):
+    page, result.total = ctx.client_live.search_page(otype.api_path, sorts=[(lm, "DESCENDING")],
+                                                     properties=properties_of(spec), limit=PROBE)
+    result.seen = {r.id for r in page.results}
+    oldest = modified_ms(spec, page.results[-1]) if page.results else None
+    if page.after is None or (oldest is not None and oldest < since):
+        buffer.extend(reversed([r for r in page.results if (modified_ms(spec, r) or 0) >= since]))
+        flush()
+        return result
+    for record in ctx.client_live.search_modified_since(otype.api_path, lm, since, properties=properties_of(spec)):
         buffer.append(record)
+        result.seen.add(record.id)
         if len(buffer) >= ctx.config.write_batch:
             flush()
             if ctx.stop.is_set():
-                return False
+                return None
     flush()
-    return True
-
-
-def sweep_archived(ctx: Context, spec: TableSpec, state: SyncState) -> None:
-    """Delete records HubSpot lists as archived."""
-    assert spec.object_type is not None
-    otype = spec.object_type
-    for page in ctx.client_live.iter_pages(otype.api_path, properties=["hs_object_id"], archived=True,
-                                           limit=ctx.config.page_size):
-        ids = [r.id for r in page.results]
-        gone = ctx.store.delete_ids(spec, ids)
-        if gone:
-            ctx.drop_associations(otype, gone)
-            state.rows_deleted += len(gone)
-            state.records_stored -= len(gone)
-            log.info("%s: %d archived record(s) removed", spec.name, len(gone))
-        ctx.checkpoint(state)
-
-
-def reconcile(ctx: Context, spec: TableSpec, state: SyncState) -> None:
-    """Diff every id HubSpot lists with the cache's ids."""
-    assert spec.object_type is not None
-    otype = spec.object_type
-    started = now_utc() - timedelta(seconds=1)
-    live: set[str] = set()
-    for page in ctx.client_live.iter_pages(otype.api_path, properties=["hs_object_id"],
-                                           limit=ctx.config.page_size):
-        live.update(r.id for r in page.results)
-        if ctx.stop.is_set():
-            return
-    cached = ctx.store.all_ids(spec)
-    gone = ctx.store.delete_ids(spec, cached - live, written_before=started)
-    if gone:
-        ctx.drop_associations(otype, gone)
-        state.rows_deleted += len(gone)
-        log.info("%s: reconciliation removed %d record(s)", spec.name, len(gone))
-    missing = sorted(live - cached)
-    for i in range(0, len(missing), 100):
-        records = list(ctx.client_live.batch_read(otype.api_path, missing[i:i + 100], properties=properties_of(spec)))
-        store_records(ctx, spec, state, records, refresh_associations=True)
-    if missing:
-        log.info("%s: reconciliation fetched %d missing record(s)", spec.name, len(missing))
-    state.cursors["reconciled_at"] = now_utc().isoformat()
-    ctx.checkpoint(state)
+    return result

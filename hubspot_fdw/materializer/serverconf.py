@@ -46,7 +46,7 @@ def read_server(runner: SqlRunner, server: str) -> ServerConfig:
     if not token:
         raise HubSpotFdwError(f'no access_token for server "{server}"', sqlstate="28000",
                               hint="CREATE USER MAPPING FOR CURRENT_USER SERVER … OPTIONS (access_token '…').")
-    return ServerConfig(server, options.get("api_url") or DEFAULT_BASE_URL, token, cache_schema(options), options)
+    return ServerConfig(server, options.get("api_url") or DEFAULT_BASE_URL, token, cache_schema(options, server), options)
 
 
 def relation_target(runner: SqlRunner, relid: int) -> tuple[str, str]:

@@ -1,11 +1,14 @@
 """``hubspot_fdw.sync_state`` rows as a dataclass: load (creating the row) and save.
 
+A row recorded for another cache schema (the server's ``cache_schema`` changed) is reset:
+the new schema is backfilled afresh. Also the server's daily counters (``sync_budget``).
 Deliberately not here: deciding phases (engine.py), committing (the runner's owner).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from typing import Any
@@ -13,6 +16,7 @@ from typing import Any
 from hubspot_fdw.cache.runner import SqlRunner
 
 STATE_TABLE = "hubspot_fdw.sync_state"
+log = logging.getLogger("hubspot_fdw.materializer.state")
 
 
 @dataclass
@@ -40,6 +44,8 @@ class SyncState:
     consecutive_failures: int = 0
     last_error: str | None = None
     last_error_at: datetime | None = None
+    poll_interval: float | None = None
+    projected_per_day: int | None = None
 
     def add_calls(self, n: int, today: date) -> None:
         if self.api_calls_day != today:
@@ -60,9 +66,14 @@ def load_state(runner: SqlRunner, server: str, table: str, cache_schema: str) ->
     if isinstance(row.get("cursors"), str):
         row["cursors"] = json.loads(row["cursors"])
     row["cursors"] = dict(row.get("cursors") or {})
-    state = SyncState(**row)
-    state.cache_schema = cache_schema
-    return state
+    if row.get("cache_schema") != cache_schema:
+        # the server's cache schema changed (option, or the 0.2 per-server default): the
+        # progress recorded belongs to the old schema; start over in the new one
+        log.warning("%s: cache schema changed from %s to %s; backfilling it afresh", table,
+                    row.get("cache_schema"), cache_schema)
+        runner.execute(f"DELETE FROM {STATE_TABLE} WHERE server_name = $1 AND table_name = $2", [server, table])
+        return load_state(runner, server, table, cache_schema)
+    return SyncState(**row)
 
 
 def save_state(runner: SqlRunner, state: SyncState) -> None:
@@ -73,3 +84,34 @@ def save_state(runner: SqlRunner, state: SyncState) -> None:
     runner.execute(f"UPDATE {STATE_TABLE} SET {sets}, updated_at = now() "
                    f"WHERE server_name = ${n + 1} AND table_name = ${n + 2}",
                    params + [state.server_name, state.table_name])
+
+
+def record_server_calls(runner: SqlRunner, server: str, calls: int, today: date, daily_limit: int | None,
+                        daily_remaining: int | None, share: float) -> None:
+    """Add ``calls`` to the server's calls today (``hubspot_fdw.sync_budget``) and keep
+    HubSpot's daily figures."""
+    runner.execute(
+        "INSERT INTO hubspot_fdw.sync_budget AS b (server_name, daily_limit, daily_remaining, daily_share, "
+        "calls_day, calls_today) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (server_name) DO UPDATE SET "
+        "daily_limit = coalesce(EXCLUDED.daily_limit, b.daily_limit), "
+        "daily_remaining = coalesce(EXCLUDED.daily_remaining, b.daily_remaining), "
+        "daily_share = EXCLUDED.daily_share, calls_day = EXCLUDED.calls_day, "
+        "calls_today = CASE WHEN b.calls_day = EXCLUDED.calls_day THEN b.calls_today ELSE 0 END "
+        "+ EXCLUDED.calls_today, updated_at = now()",
+        [server, daily_limit, daily_remaining, share, today, calls])
+
+
+def server_budget(runner: SqlRunner, server: str, today: date) -> tuple[int, int | None]:
+    """(calls spent today, daily limit last seen) of a server."""
+    rows = runner.execute("SELECT calls_day, calls_today, daily_limit FROM hubspot_fdw.sync_budget "
+                          "WHERE server_name = $1", [server])
+    if not rows:
+        return 0, None
+    row = rows[0]
+    spent = int(row["calls_today"]) if row["calls_day"] == today else 0
+    return spent, (int(row["daily_limit"]) if row["daily_limit"] is not None else None)
+
+
+def record_plan(runner: SqlRunner, server: str, projected: int, allowed: int) -> None:
+    runner.execute("UPDATE hubspot_fdw.sync_budget SET projected_per_day = $2, allowed_per_day = $3, "
+                   "updated_at = now() WHERE server_name = $1", [server, projected, allowed])

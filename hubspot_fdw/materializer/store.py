@@ -145,6 +145,18 @@ class CacheStore:
             f"DELETE FROM {qualified_table(self.schema, spec.name)} WHERE ({names}) NOT IN "
             f"(SELECT * FROM unnest({arrays})) RETURNING 1 AS x", [[k[i] for k in keys] for i in range(len(cols))]))
 
+    def table(self, spec: TableSpec) -> str:
+        return qualified_table(self.schema, spec.name)
+
+    def ids_written_before(self, spec: TableSpec, ids: Iterable[str], before: object) -> set[str]:
+        ids = sorted(set(ids))
+        if not ids:
+            return set()
+        rows = self.runner.execute(
+            f"SELECT id FROM {qualified_table(self.schema, spec.name)} WHERE id = ANY($1::text[]) "
+            f"AND {quote_ident('_sync_updated_at')} < $2::timestamptz", [ids, before])
+        return {r["id"] for r in rows}
+
     def ids_after(self, spec: TableSpec, after: str, limit: int) -> list[str]:
         rows = self.runner.execute(f"SELECT id FROM {qualified_table(self.schema, spec.name)} WHERE id COLLATE \"C\" > $1 "
                                    f"ORDER BY id COLLATE \"C\" LIMIT {int(limit)}", [after])

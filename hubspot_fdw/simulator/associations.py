@@ -139,6 +139,9 @@ class AssociationStore:
     def __init__(self, registry: AssociationRegistry) -> None:
         self.registry = registry
         self.out: dict[tuple[str, str], dict[int, dict[int, tuple[int, ...]]]] = {}
+        # called as on_change(a, x, b, y) when the types between x and y changed (the
+        # portal bumps both records' last-modified, as HubSpot's association counts do)
+        self.on_change = None
 
     def _side(self, a: str, b: str) -> dict[int, dict[int, tuple[int, ...]]]:
         side = self.out.get((a, b))
@@ -151,6 +154,7 @@ class AssociationStore:
 
     def set_types(self, a: str, x: int, b: str, y: int, types: set[int]) -> None:
         """Replace the typeIds between x and y (direction a→b); mirrors the inverse."""
+        before = self.types_between(a, x, b, y)
         inverse = set()
         for t in types:
             d = self.registry.get(a, b, t)
@@ -165,6 +169,8 @@ class AssociationStore:
                     row.pop(did, None)
                     if not row:
                         del side[sid]
+        if self.on_change is not None and tuple(sorted(types)) != tuple(sorted(before)):
+            self.on_change(a, x, b, y)
 
     def add_types(self, a: str, x: int, b: str, y: int, types: set[int]) -> None:
         self.set_types(a, x, b, y, set(self.types_between(a, x, b, y)) | types)

@@ -80,6 +80,7 @@ class Portal:
         self._seed_edges(by_name)
         if realistic:
             profiles.seed_label_edges(self)
+        self.edges.on_change = self._association_changed
 
     # -- construction --------------------------------------------------------------------
     def _build_types(self) -> None:
@@ -156,6 +157,19 @@ class Portal:
             row[y] = tuple(sorted(set(row[y]) | set(fwd))) if y in row else fwd
             row = out[(tb, ta)].setdefault(y, {})
             row[x] = tuple(sorted(set(row[x]) | set(inv))) if x in row else inv
+
+    def _association_changed(self, a: str, x: int, b: str, y: int) -> None:
+        """An association was added, relabelled or removed: HubSpot updates both records'
+        association counts (num_associated_*), which bumps their last-modified."""
+        from hubspot_fdw.simulator.writes import touch
+        now = self.clock.now_ms()
+        for type_id, rid in ((a, x), (b, y)):
+            t = self.types.by_id(type_id)
+            store = self.stores[type_id]
+            rec = store.get(rid)
+            if rec is not None:
+                store.before_write(rec, rid, now, self.search_lag())
+                touch(t, rec, now)
 
     def _seed_lookup(self, t: ObjectType):
         seeder = self.seeder

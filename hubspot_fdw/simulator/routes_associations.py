@@ -2,8 +2,9 @@
 batch, default and labelled, per-record paging, NO_ASSOCIATIONS_FOUND 207s), and the
 v3 batch read/create/archive and types (hubspot-api.md §7).
 
-Adding or removing an association does not change either record's last-modified
-timestamp. Does not hold edges (associations.py).
+Adding, relabelling or removing an association bumps both records' last-modified
+timestamp (HubSpot recalculates their association counts; the portal does it on
+every edge change). Does not hold edges (associations.py).
 """
 
 from __future__ import annotations

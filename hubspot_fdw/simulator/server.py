@@ -47,6 +47,8 @@ def build_router() -> Router:
     routes_schemas.register(router)
     routes_pipelines.register(router)
     routes_assoc_config.register(router)
+    from hubspot_fdw.simulator import routes_account
+    routes_account.register(router)
     return router
 
 

@@ -75,7 +75,8 @@ def test_headers_recalibrate(tmp_path) -> None:
     snap = budget.snapshot()
     pool = snap["pools"]["standard"]
     assert pool["max"] == 190 and pool["window"] == 1.0 and len(pool["log"]) == 40
-    assert snap["daily"] == {"limit": 625000.0, "remaining": 9.0}
+    assert {k: v for k, v in snap["daily"].items() if k != "seen"} == {"limit": 625000.0, "remaining": 9.0}
+    assert budget.daily()["limit"] == 625000.0
     budget.observe(Pool.SEARCH, {})  # search answers carry no headers: nothing changes
     assert budget.snapshot()["pools"]["search"]["max"] == 5
 
@@ -112,8 +113,8 @@ def test_file_modes_and_corrupt_or_stale_state(tmp_path) -> None:
     budget = make(tmp_path, clock)
     budget.acquire()
     directory = tmp_path / "budget"
-    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o1777
-    assert stat.S_IMODE(os.stat(budget.path).st_mode) == 0o666
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(budget.path).st_mode) == 0o600
     with open(budget.path, "w") as handle:
         handle.write("{not json")
     budget.acquire()
@@ -163,3 +164,83 @@ def test_processes_share_one_budget(tmp_path) -> None:
     worst = max(sum(1 for t in grants if g <= t < g + 0.5) for g in grants)
     assert worst <= 20
     assert len(grants) >= 60  # and the budget was actually used (about 20 per 0.5 s)
+
+
+@pytest.mark.parametrize("garbage", [
+    '{"v": 1, "pools": "x"}', '{"v": 1, "pools": {"standard": {"log": ["a"], "max": 10, "window": 10}}}',
+    '{"v": 1, "pools": {"standard": {"log": [], "max": -5, "window": 0}}}', '{"v": 1, "waiting": {"x": "y"}}',
+    '[1, 2]', '\x00\xff', '{"v": 1, "daily": "lots"}'])
+def test_any_corrupt_state_is_reset_never_fatal(tmp_path, garbage) -> None:
+    clock = FakeClock()
+    budget = make(tmp_path, clock)
+    budget.acquire()
+    boot = json.loads(open(budget.path).read())["boot"]
+    text = garbage.replace('"v": 1', f'"v": 1, "boot": "{boot}"')
+    with open(budget.path, "w", encoding="latin-1") as handle:
+        handle.write(text)
+    budget.acquire()  # no exception
+    assert len(budget.snapshot()["pools"]["standard"]["log"]) == 1
+
+
+def test_a_world_writable_or_foreign_directory_is_refused(tmp_path, caplog) -> None:
+    directory = tmp_path / "budget"
+    directory.mkdir(mode=0o700)
+    os.chmod(directory, 0o1777)  # as another user would have left it in /tmp
+    budget = RateBudget("k", BudgetConfig(directory=str(directory)))
+    budget.acquire()  # works, process-local
+    assert not os.path.exists(budget.path)
+    assert "open to other users" in caplog.text
+
+
+def _hold_lock(path: str, ready, seconds: float) -> None:
+    import fcntl
+    fd = os.open(path, os.O_RDWR)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    ready.set()
+    time.sleep(seconds)
+
+
+def test_a_held_lock_never_blocks_a_caller(tmp_path) -> None:
+    budget = make(tmp_path, lock_timeout=0.5)
+    budget.acquire()
+    ctx = multiprocessing.get_context("fork")
+    ready = ctx.Event()
+    holder = ctx.Process(target=_hold_lock, args=(budget.path, ready, 30))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        started = time.monotonic()
+        budget.acquire()  # falls back to a process-local budget after lock_timeout
+        assert time.monotonic() - started < 5
+    finally:
+        holder.kill()
+        holder.join(5)
+
+
+def test_the_sync_gets_its_reserved_slice_under_interactive_load(tmp_path) -> None:
+    """Interactive callers always waiting (a saturating load) cannot keep the sync out:
+    it gets a slot within one window."""
+    clock = FakeClock()
+    budget = make(tmp_path, clock, standard_max=20, standard_window=10.0, headroom=0.0, reserve=0.1)
+    for _ in range(20):
+        budget.acquire(priority=Priority.INTERACTIVE)
+    sync_started = clock.now
+
+    def interactive_sleep(seconds: float) -> None:
+        # while the sync waits, an interactive caller grabs every slot it is allowed
+        clock.sleep(seconds)
+        other = RateBudget("k", budget.config, clock=clock, sleep=lambda s: (_ for _ in ()).throw(TimeoutError()))
+        try:
+            while True:
+                other.acquire(priority=Priority.INTERACTIVE)
+        except TimeoutError:
+            pass
+
+    budget.sleep = interactive_sleep
+    budget.config = BudgetConfig(**{**budget.config.__dict__, "max_wait": 30.0})
+    budget.acquire(priority=Priority.INCREMENTAL)
+    assert clock.now - sync_started <= 10.0 + 0.5
+    # and with no sync waiting, interactive callers may use every slot again
+    clock.now += 20
+    for _ in range(20):
+        budget.acquire(priority=Priority.INTERACTIVE)

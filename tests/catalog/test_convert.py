@@ -117,7 +117,17 @@ def test_date_round_trip(value: date) -> None:
 @given(st.lists(st.text(alphabet=st.characters(blacklist_characters=";", blacklist_categories=("Cs",)), min_size=1),
                 min_size=1))
 def test_multiselect_round_trip(items: list[str]) -> None:
-    assert to_python(to_hubspot(items, "enumeration", "checkbox"), "enumeration", "checkbox") == items
+    # a multi-select holds a set: each option once, in first-seen order
+    assert to_python(to_hubspot(items, "enumeration", "checkbox"), "enumeration", "checkbox") == \
+        list(dict.fromkeys(items))
+
+
+def test_multiselect_is_the_exact_set_never_an_append() -> None:
+    assert to_hubspot(["", "navigation", "navigation"], "enumeration", "checkbox") == "navigation"
+    assert to_hubspot([], "enumeration", "checkbox") == ""
+    with pytest.raises(ConversionError) as info:
+        to_hubspot(["awd", None], "enumeration", "checkbox")
+    assert info.value.sqlstate == "22004"
 
 
 @given(st.booleans())

@@ -72,13 +72,32 @@ def test_insert_select_of_two_rows_fails_too(conn, client):
 def test_update_is_one_batch_call_with_only_changed_properties(conn, sim, client):
     ids = [r[0] for r in query(conn, "SELECT id FROM hubspot.contacts ORDER BY id LIMIT 3")]
     sim.clear_requests()
-    rows = query(conn, "UPDATE hubspot.contacts SET firstname = 'Leto' WHERE id IN %s RETURNING id, firstname",
-                 (tuple(ids),))
-    assert sorted(rows) == sorted((i, "Leto") for i in ids)
+    with conn.cursor() as cur:
+        cur.execute("UPDATE hubspot.contacts SET firstname = 'Leto' WHERE id IN %s", (tuple(ids),))
+        assert cur.rowcount == 3
     updates = [r for r in sim.requests() if r["path"].endswith("/batch/update")]
     assert len(updates) == 1
     assert all(i["properties"] == {"firstname": "Leto"} for i in updates[0]["body"]["inputs"])
     assert {r.properties["firstname"] for r in client.batch_read("contacts", ids, properties=["firstname"])} == {"Leto"}
+
+
+def test_update_returning_sends_each_row_as_it_comes(conn, sim, client):
+    ids = [r[0] for r in query(conn, "SELECT id FROM hubspot.contacts ORDER BY id LIMIT 3")]
+    sim.clear_requests()
+    rows = query(conn, "UPDATE hubspot.contacts SET firstname = 'Paulus' WHERE id IN %s RETURNING id, firstname",
+                 (tuple(ids),))
+    assert sorted(rows) == sorted((i, "Paulus") for i in ids)
+    updates = [r for r in sim.requests() if r["path"].endswith("/batch/update")]
+    assert sorted(u["body"]["inputs"][0]["id"] for u in updates) == sorted(ids)   # one call per row
+    assert {r.properties["firstname"] for r in client.batch_read("contacts", ids, properties=["firstname"])} == {
+        "Paulus"}
+
+
+def test_update_returning_of_more_than_100_rows_fails_before_any_call(conn, sim):
+    sim.clear_requests()
+    error = error_of(conn, "UPDATE hubspot.contacts SET jobtitle = 'Fremen' RETURNING id")
+    assert error.pgcode == "54000"
+    assert not [r for r in sim.requests() if r["path"].endswith("/batch/update")]
 
 
 def test_more_than_100_rows_fail_before_any_api_call(conn, sim):

@@ -39,14 +39,19 @@ def start_sim(**extra: Any):
     return start_simulator(**options)
 
 
-def setup_server(db: Database, sim, schema: str = "hubspot_cache") -> None:
+def setup_server(db: Database, sim, schema: str = "hubspot_cache", imported=TABLES) -> None:
     with db.connect() as conn, conn.cursor() as cur:
         cur.execute("DROP SERVER IF EXISTS hubspot CASCADE")
         cur.execute("CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw "
                     "OPTIONS (api_url %s, cache_schema %s, use_budget 'false')", (sim.base_url, schema))
         cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
         cur.execute(f"DROP SCHEMA IF EXISTS {quote_ident(schema)} CASCADE")
-        cur.execute("DELETE FROM hubspot_fdw.sync_state; DELETE FROM hubspot_fdw.sync_errors")
+        cur.execute("DELETE FROM hubspot_fdw.sync_state; DELETE FROM hubspot_fdw.sync_errors; "
+                    "DELETE FROM hubspot_fdw.cache_portals; DELETE FROM hubspot_fdw.deleted_records; "
+                    "DELETE FROM hubspot_fdw.sync_budget")
+        if imported:
+            cur.execute("DROP SCHEMA IF EXISTS hubspot CASCADE; CREATE SCHEMA hubspot")
+            cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(imported)}) FROM SERVER hubspot INTO hubspot")
 
 
 def client_for(sim) -> HubSpotClient:

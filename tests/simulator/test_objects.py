@@ -216,12 +216,22 @@ def test_embedded_associations(api, fresh):
     assert any("line items" in d.get("associations", {}) for d in deals)
 
 
-def test_association_does_not_bump_updated_at(api, fresh):
+def test_association_change_bumps_both_records(api, fresh):
+    """HubSpot recalculates both records' association counts, which bumps last-modified."""
     c = api.get("/crm/v3/objects/contacts", params={"limit": 1}).json()["results"][0]
     t = api.get("/crm/v3/objects/tickets", params={"limit": 1}).json()["results"][0]
     r = api.put(f"/crm/v4/objects/contacts/{c['id']}/associations/default/tickets/{t['id']}")
     assert r.status_code == 200
-    assert api.get(f"/crm/v3/objects/contacts/{c['id']}").json()["updatedAt"] == c["updatedAt"]
+    after_c = api.get(f"/crm/v3/objects/contacts/{c['id']}").json()
+    after_t = api.get(f"/crm/v3/objects/tickets/{t['id']}").json()
+    assert after_c["updatedAt"] > c["updatedAt"] and after_t["updatedAt"] > t["updatedAt"]
+    assert after_c["properties"]["lastmodifieddate"] == after_c["updatedAt"]
+    again = api.put(f"/crm/v4/objects/contacts/{c['id']}/associations/default/tickets/{t['id']}")
+    assert again.status_code == 200  # no change: no bump
+    assert api.get(f"/crm/v3/objects/contacts/{c['id']}").json()["updatedAt"] == after_c["updatedAt"]
+    r = api.delete(f"/crm/v4/objects/contacts/{c['id']}/associations/tickets/{t['id']}")
+    assert r.status_code == 204
+    assert api.get(f"/crm/v3/objects/contacts/{c['id']}").json()["updatedAt"] > after_c["updatedAt"]
 
 
 def test_gdpr_purge_of_an_archived_contact(api, fresh):

@@ -1,0 +1,134 @@
+"""The sync's plan: when each table is polled, and what the plan costs per day.
+
+- Adaptive intervals: a table is polled again after ``quiet_factor`` times the time
+  since its last change, within [``poll_interval``, ``max_poll_interval``]: a table that
+  changed a minute ago is polled every few seconds, one quiet for ten minutes or more
+  every ``max_poll_interval`` (idle tables cost ~86,400 / max_poll_interval calls a
+  day each).
+- The daily share: the sync may spend ``daily_share`` of the portal's daily limit
+  (HubSpot's ``X-HubSpot-RateLimit-Daily``; ``assumed_daily_limit`` until it is seen).
+  A token bucket refills at that share spread over the day (capacity: an hour of it,
+  so bursts of activity are served fast and paid back by quiet time); when it is
+  half empty, intervals are stretched to what the share sustains, and a poll that
+  would overdraw it waits. Calls already spent today (from ``sync_budget``) count, and
+  never exceed the share.
+- Projection: calls per day at the current intervals, per table and in total.
+
+Deliberately not here: running polls (engine.py, objects.py), counting HTTP calls
+(context.CallCounter), the per-10 s budget (api/budget.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from hubspot_fdw.materializer.config import SyncConfig
+
+DAY = 86_400.0
+BUCKET_SECONDS = 3600.0
+
+
+@dataclass
+class TablePlan:
+    interval: float
+    next_at: float
+    calls_per_poll: float = 1.0
+    last_changed: int = 0
+    changed_at: float | None = None
+
+    def per_day(self) -> float:
+        return DAY / max(self.interval, 1e-3) * self.calls_per_poll
+
+
+@dataclass
+class Planner:
+    config: SyncConfig
+    now: float
+    daily_limit: float | None = None
+    spent_today: int = 0
+    tables: dict[str, TablePlan] = field(default_factory=dict)
+    fixed_per_day: dict[str, float] = field(default_factory=dict)  # sweeps, reconciliations
+
+    def __post_init__(self) -> None:
+        self.tokens = min(self.capacity, max(0.0, self.allowed_per_day - self.spent_today))
+        self._filled_at = self.now
+
+    # -- the daily share ---------------------------------------------------------------
+    @property
+    def limit(self) -> float:
+        return self.daily_limit or float(self.config.assumed_daily_limit)
+
+    @property
+    def allowed_per_day(self) -> float:
+        return self.limit * self.config.daily_share
+
+    @property
+    def capacity(self) -> float:
+        return max(10.0, self.allowed_per_day * BUCKET_SECONDS / DAY)
+
+    @property
+    def rate(self) -> float:
+        """Calls per second the bucket refills (the share, less the capacity, over a day)."""
+        return max(self.allowed_per_day - self.capacity, self.allowed_per_day * 0.5) / DAY
+
+    def refill(self, now: float) -> None:
+        self.tokens = min(self.capacity, self.tokens + max(0.0, now - self._filled_at) * self.rate)
+        self._filled_at = now
+
+    def spend(self, calls: int) -> None:
+        self.tokens -= calls
+        self.spent_today += calls
+
+    def new_day(self) -> None:
+        self.spent_today = 0
+
+    def affordable(self, now: float, cost: float = 1.0) -> bool:
+        self.refill(now)
+        return self.tokens >= cost and self.spent_today + cost <= self.allowed_per_day
+
+    def wait_for_tokens(self, now: float, cost: float = 1.0) -> float:
+        """Seconds until the bucket holds ``cost`` calls."""
+        self.refill(now)
+        return max(0.0, (cost - self.tokens) / self.rate) if self.rate > 0 else DAY
+
+    # -- intervals ----------------------------------------------------------------------
+    def table(self, name: str, now: float) -> TablePlan:
+        plan = self.tables.get(name)
+        if plan is None:
+            plan = self.tables[name] = TablePlan(self.config.poll_interval, now)
+        return plan
+
+    def due(self, now: float) -> list[str]:
+        """Tables whose poll is due, most overdue first."""
+        return sorted((n for n, p in self.tables.items() if p.next_at <= now),
+                      key=lambda n: self.tables[n].next_at)
+
+    def next_due(self) -> float | None:
+        return min((p.next_at for p in self.tables.values()), default=None)
+
+    def polled(self, name: str, now: float, changed: int, calls: int) -> TablePlan:
+        """Record one poll: shrink the interval on changes, stretch it when quiet."""
+        plan = self.table(name, now)
+        plan.calls_per_poll = 0.8 * plan.calls_per_poll + 0.2 * max(1, calls)
+        plan.last_changed = changed
+        if changed or plan.changed_at is None:
+            plan.changed_at = now
+        quiet = now - plan.changed_at
+        plan.interval = min(self.config.max_poll_interval,
+                            max(self.config.poll_interval, quiet * self.config.quiet_factor))
+        if self.tokens < self.capacity / 2:  # the burst allowance is spent: pace to the share
+            plan.interval = max(plan.interval, self._floor())
+        plan.next_at = now + plan.interval
+        return plan
+
+    def _floor(self) -> float:
+        """The shortest interval the daily share sustains for every polled table at once."""
+        n = max(1, len(self.tables))
+        per_poll = sum(p.calls_per_poll for p in self.tables.values()) / n if self.tables else 1.0
+        budget = self.rate * DAY - sum(self.fixed_per_day.values())
+        if budget <= 0:
+            return self.config.max_poll_interval
+        return min(self.config.max_poll_interval, DAY * n * per_poll / budget)
+
+    def projected_per_day(self) -> int:
+        return int(round(sum(p.per_day() for p in self.tables.values()) + sum(self.fixed_per_day.values())))
