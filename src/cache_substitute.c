@@ -211,19 +211,8 @@ check_cache_portal(const char *schema, const char *server)
 static void
 require_user_mapping(Oid userid, ForeignServer *server)
 {
-	char	   *username;
-
-	if (host_user_mapping_exists(server->serverid, userid))
-		return;
-	username = GetUserNameFromId(userid, false);
-	ereport(ERROR,
-			(errcode(ERRCODE_UNDEFINED_OBJECT),
-			 errmsg("user mapping not found for \"%s\"", username),
-			 errdetail("Every access to a foreign table of server \"%s\" needs a user mapping "
-					   "for the current user or for PUBLIC, whatever the read mode.",
-					   server->servername),
-			 errhint("Create one with CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token '...').",
-					 quote_identifier(username), quote_identifier(server->servername))));
+	if (!host_user_mapping_exists(server->serverid, userid))
+		host_report_missing_user_mapping(server, userid);
 }
 
 static bool

@@ -171,6 +171,7 @@ extern void host_as_owner_begin(Oid owner, HostRoleSave *save);
 extern void host_as_owner_end(HostRoleSave *save);
 extern bool host_user_mapping_exists(Oid serverid, Oid userid);
 extern void host_require_user_mapping(PyObject *cls, ForeignServer *server);
+extern void host_report_missing_user_mapping(ForeignServer *server, Oid userid);
 extern void host_check_wrapper_option(const char *wrapper, const char *current);
 extern Oid	host_instance_owner(PyObject *instance);
 
