@@ -125,12 +125,17 @@ class_requires_mapping(PyObject *cls)
 void
 host_require_user_mapping(PyObject *cls, ForeignServer *server)
 {
-	Oid			userid = GetUserId();
-	char	   *username;
-
-	if (!class_requires_mapping(cls) || host_user_mapping_exists(server->serverid, userid))
+	if (!class_requires_mapping(cls) || host_user_mapping_exists(server->serverid, GetUserId()))
 		return;
-	username = GetUserNameFromId(userid, false);
+	host_report_missing_user_mapping(server, GetUserId());
+}
+
+/* 42704, as postgres_fdw: no mapping for this user (nor PUBLIC) on the server. */
+void
+host_report_missing_user_mapping(ForeignServer *server, Oid userid)
+{
+	char	   *username = GetUserNameFromId(userid, false);
+
 	ereport(ERROR,
 			(errcode(ERRCODE_UNDEFINED_OBJECT),
 			 errmsg("user mapping not found for \"%s\"", username),

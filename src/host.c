@@ -67,11 +67,12 @@ _PG_init(void)
 							 &host_read_mode,
 							 0, read_mode_options,
 							 PGC_USERSET, 0,
-							 NULL, NULL, NULL);
+							 NULL, host_read_mode_assign, NULL);
 	host_worker_init();			/* sync GUCs; the launcher when preloaded */
 	MarkGUCPrefixReserved("hubspot_fdw");
 	host_xact_init();
 	host_modify_init();
+	host_substitute_init();
 }
 
 /* Import one module and return a new reference, or report the error. */
@@ -180,6 +181,13 @@ host_python_ensure(void)
 	install_multicorn_compat();
 	host_install_interrupt_handlers();
 	python_ready = true;
+}
+
+/* Whether this backend started the host's Python (hubspot_fdw.python_started()). */
+bool
+host_python_started(void)
+{
+	return python_ready;
 }
 
 /* A borrowed reference to a name exported by hubspot_fdw.host. */

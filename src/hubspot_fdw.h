@@ -69,7 +69,12 @@ typedef struct HostInstance
 
 /* host.c: interpreter, GUCs, handler and validator */
 extern char *host_python_path;
-extern int	host_read_mode;
+extern int	host_read_mode;		/* HOST_READ_MODE_* */
+#define HOST_READ_MODE_DEFAULT 0
+#define HOST_READ_MODE_AUTO 1
+#define HOST_READ_MODE_CACHE 2
+#define HOST_READ_MODE_LIVE 3
+extern bool host_python_started(void);
 extern void host_python_ensure(void);
 extern PyObject *host_api_object(const char *name);
 extern int	host_python_depth;
@@ -150,6 +155,10 @@ extern void delegated_scan_end(DelegatedScan *scan);
 /* worker.c: the materializer's background workers (GUCs, launcher) */
 extern void host_worker_init(void);
 
+/* cache_substitute.c: the cache table planned in a cached foreign table's place */
+extern void host_substitute_init(void);
+extern void host_read_mode_assign(int newval, void *extra);
+
 /* access.c: whose rights local SQL runs with, user mappings, the wrapper option */
 typedef struct HostRoleSave
 {
@@ -165,6 +174,7 @@ extern void host_as_owner_begin(Oid owner, HostRoleSave *save);
 extern void host_as_owner_end(HostRoleSave *save);
 extern bool host_user_mapping_exists(Oid serverid, Oid userid);
 extern void host_require_user_mapping(PyObject *cls, ForeignServer *server);
+extern void host_report_missing_user_mapping(ForeignServer *server, Oid userid);
 extern void host_check_wrapper_option(const char *wrapper, const char *current);
 extern Oid	host_instance_owner(PyObject *instance);
 

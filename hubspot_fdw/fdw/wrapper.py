@@ -26,6 +26,7 @@ from hubspot_fdw.fdw.comments import label_hint
 from hubspot_fdw.fdw.errors import adapt, report, reported
 from hubspot_fdw.fdw.importer import import_schema as _import_schema
 from hubspot_fdw.fdw.journal import Journal
+from hubspot_fdw.fdw.live_scans import Replays, RequestCounter
 from hubspot_fdw.fdw.locks import RowLock, lock_records
 from hubspot_fdw.fdw.options import FdwOptions
 from hubspot_fdw.fdw.options import validate_options as _validate_options
@@ -67,6 +68,7 @@ class HubSpotFdw(ForeignDataWrapper):
         self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._modifying = False
         self._total: tuple[float, int] | None = None
+        self._replays = Replays()
 
     def __repr__(self) -> str:
         return f"HubSpotFdw(table={self.table.name!r}, options={self.options!r})"
@@ -198,13 +200,18 @@ class HubSpotFdw(ForeignDataWrapper):
                 self.writer.expect_candidates(len(rows))
             return self._guarded(live.window(rows, limit, offset), modifying)
         plan = live.plan(self.table, quals, wanted, sortkeys, fetch)
+        RequestCounter.watch(self.options.api_url)
         if lock is not None:
             rows = self._guarded(self._locked_rows(plan, lock), modifying)
         else:
-            rows = self._guarded(plan.rows(self._client()), modifying)
+            source = self._live_rows(plan)
+            rows = self._guarded(source if modifying else self._replays.rows(plan, source), modifying)
         if sortkeys and (plan.sort is None or len(sortkeys) > 1):
             rows = iter(live.sort_rows(rows, sortkeys))
         return live.window(rows, limit, offset)
+
+    def _live_rows(self, plan: live.LivePlan) -> Iterator[dict[str, Any]]:
+        yield from plan.rows(self._client())
 
     def _locked_rows(self, plan: live.LivePlan, lock: RowLock) -> Iterator[dict[str, Any]]:
         """Live rows read after their records were locked (locks.py): ids first, then the
@@ -240,10 +247,11 @@ class HubSpotFdw(ForeignDataWrapper):
                                      fetch, self.options.cache_schema)
             return lines + cache_reads.describe(scan)
         plan = live.plan(self.table, quals, set(columns), list(sortkeys or []), fetch)
-        return lines + plan.describe()
+        return lines + plan.describe() + self._replays.stats.describe()
 
     def end_scan(self) -> None:
         self._modifying = False
+        self._replays.forget()
 
     # -- writes ----------------------------------------------------------------------------------
     def _rowid(self) -> str:
@@ -302,12 +310,14 @@ class HubSpotFdw(ForeignDataWrapper):
         self.writer.reset()
         self._recent.clear()
         self._modifying = False
+        self._replays.forget()
         undo(self.journal.take(1), self._client, "transaction")
 
     def sub_rollback(self, level: int) -> None:
         self.writer.reset()
         self._recent.clear()
         self._modifying = False
+        self._replays.forget()
         undo(self.journal.take(level), self._client, "savepoint")
 
     # -- DDL ---------------------------------------------------------------------------------------

@@ -16,6 +16,13 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw._import_comments() FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE EVENT TRIGGER hubspot_fdw_import_comments ON ddl_command_end
 --   hubspot_fdw--0.1.0--0.2.0.sql: ALTER FUNCTION hubspot_fdw._sync_target(regclass)
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.python_started()
+--   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.python_started() IS
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw._sync_state_mode_changed()
+--   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw._sync_state_mode_changed() FROM PUBLIC;
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE TRIGGER mode_changed_insert AFTER INSERT ON hubspot_fdw.sync_state
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE TRIGGER mode_changed_update AFTER UPDATE ON hubspot_fdw.sync_state
+--   hubspot_fdw--0.1.0--0.2.0.sql: CREATE TRIGGER mode_changed_delete AFTER DELETE ON hubspot_fdw.sync_state
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.start_sync(server text)
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS

@@ -57,10 +57,8 @@ def test_portal_is_realistic_and_long_get_is_414(sim) -> None:
 
 
 def test_import_live_read_and_sync(db, sim) -> None:
-    setup_server(db, sim)
+    setup_server(db, sim)   # imports TABLES (deals and contacts among them) into schema hubspot
     with db.connect() as conn, conn.cursor() as cur:
-        cur.execute("CREATE SCHEMA IF NOT EXISTS hubspot")
-        cur.execute("IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deals, contacts) FROM SERVER hubspot INTO hubspot")
         cur.execute("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'hubspot' "
                     "AND table_name = 'deals'")
         assert cur.fetchone()[0] >= 850
