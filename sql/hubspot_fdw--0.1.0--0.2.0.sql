@@ -306,6 +306,209 @@ CREATE TRIGGER mode_changed_delete AFTER DELETE ON hubspot_fdw.sync_state
 -- Background worker (issue 15).
 -- =====================================================================================
 
+-- Servers marked for syncing by a background worker (start_sync / stop_sync). The mark
+-- survives restarts: with shared_preload_libraries the launcher starts a worker for every
+-- row. run_as: the role that called start_sync; the worker connects as it and reads the
+-- token from its user mapping (or PUBLIC's). The worker_* / last_* columns are the
+-- worker's own report (_sync_worker_report).
+CREATE TABLE hubspot_fdw.sync_servers (
+  server_name   text        PRIMARY KEY,
+  run_as        oid         NOT NULL,
+  requested_at  timestamptz NOT NULL DEFAULT now(),
+  worker_pid    integer,
+  worker_started_at timestamptz,
+  last_pass_at  timestamptz,
+  last_error    text,
+  last_error_at timestamptz
+);
+COMMENT ON TABLE hubspot_fdw.sync_servers IS
+  'servers whose sync runs as a background worker (hubspot_fdw.start_sync); survives restarts';
+
+-- Who syncs a server right now: one lease per server, held by a live session (a worker or
+-- a "hubspot-fdw sync" daemon). A lease whose (pid, backend_start) is no longer in
+-- pg_stat_activity is free. Only _claim_sync (SECURITY DEFINER) writes it; roles without
+-- privileges on the table cannot LOCK it, so they cannot block a sync.
+CREATE TABLE hubspot_fdw.sync_leases (
+  server_name   text        PRIMARY KEY,
+  holder        text        NOT NULL CHECK (holder IN ('worker', 'cli')),
+  pid           integer     NOT NULL,
+  backend_start timestamptz NOT NULL,
+  claimed_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE hubspot_fdw.sync_leases IS
+  'which session (background worker or CLI daemon) syncs each server; free once that session ended';
+
+-- The live holder of a server's lease other than this session, if any.
+CREATE FUNCTION hubspot_fdw._sync_holder(server text, OUT holder text, OUT pid integer,
+                                         OUT since timestamptz, OUT description text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT l.holder, l.pid, l.claimed_at,
+         CASE l.holder WHEN 'worker' THEN 'the background worker' ELSE '"hubspot-fdw sync"' END
+           || format(' (pid %s, since %s)', l.pid, to_char(l.claimed_at, 'YYYY-MM-DD HH24:MI:SS TZ'))
+    FROM hubspot_fdw.sync_leases l
+    JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid AND a.backend_start = l.backend_start
+   WHERE l.server_name = server AND l.pid <> pg_catalog.pg_backend_pid()
+$$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._sync_holder(text) FROM PUBLIC;
+
+-- Claim the sync of a server for this session. Returns NULLs when this session holds the
+-- lease now, else who holds it. A background worker claims as 'worker' (recognized by its
+-- backend type, which no client can choose); any other caller claims as 'cli' and must be
+-- allowed to write the sync state (superuser, or UPDATE on hubspot_fdw.sync_state).
+CREATE FUNCTION hubspot_fdw._claim_sync(server text, OUT holder text, OUT pid integer,
+                                        OUT since timestamptz, OUT description text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  me record;
+  kind text;
+BEGIN
+  SELECT a.backend_type, a.backend_start INTO me
+    FROM pg_catalog.pg_stat_activity a WHERE a.pid = pg_catalog.pg_backend_pid();
+  kind := CASE WHEN me.backend_type = 'hubspot_fdw sync' THEN 'worker' ELSE 'cli' END;
+  IF kind = 'cli' AND NOT pg_catalog.has_table_privilege(session_user, 'hubspot_fdw.sync_state', 'UPDATE') THEN
+    RAISE EXCEPTION 'permission denied to sync server "%"', server
+      USING ERRCODE = '42501',
+            HINT = 'The role needs UPDATE on hubspot_fdw.sync_state (and rights on the cache schema).';
+  END IF;
+  LOCK TABLE hubspot_fdw.sync_leases IN EXCLUSIVE MODE;
+  SELECT h.holder, h.pid, h.since, h.description INTO holder, pid, since, description
+    FROM hubspot_fdw._sync_holder(server) h WHERE h.holder IS NOT NULL;
+  IF holder IS NOT NULL THEN
+    RETURN;
+  END IF;
+  INSERT INTO hubspot_fdw.sync_leases AS l (server_name, holder, pid, backend_start)
+  VALUES (server, kind, pg_catalog.pg_backend_pid(), me.backend_start)
+  ON CONFLICT (server_name) DO UPDATE
+    SET holder = excluded.holder, pid = excluded.pid, backend_start = excluded.backend_start,
+        claimed_at = CASE WHEN l.pid = excluded.pid AND l.backend_start = excluded.backend_start
+                          THEN l.claimed_at ELSE now() END;
+END $$;
+-- EXECUTE stays granted to PUBLIC: the function checks its caller itself.
+
+-- Called by start_sync (C, as the owner of these tables): check the server and the role's
+-- user mapping, mark the server. action: 'start' (start a worker), 'running' (detail: the
+-- running worker's pid), 'cli' (detail: which daemon syncs it; start_sync refuses).
+CREATE FUNCTION hubspot_fdw._mark_sync(server text, role oid, OUT action text, OUT detail text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  srv oid;
+  h record;
+BEGIN
+  SELECT s.oid INTO srv FROM pg_catalog.pg_foreign_server s
+    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw AND w.fdwname = 'hubspot_fdw'
+   WHERE s.srvname = server;
+  IF srv IS NULL THEN
+    RAISE EXCEPTION 'server "%" does not exist', server
+      USING ERRCODE = '42704', HINT = 'CREATE SERVER ... FOREIGN DATA WRAPPER hubspot_fdw first.';
+  END IF;
+  IF NOT (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.oid = role) THEN
+    RAISE EXCEPTION 'role "%" cannot log in, so no sync worker can run as it', pg_catalog.pg_get_userbyid(role)
+      USING ERRCODE = '28000',
+            HINT = 'The sync worker runs as the role that calls start_sync: call it as a role with LOGIN (not after SET ROLE to a group).';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_user_mapping m
+                  WHERE m.umserver = srv AND m.umuser IN (role, 0)) THEN
+    RAISE EXCEPTION 'user mapping not found for "%"', pg_catalog.pg_get_userbyid(role)
+      USING ERRCODE = '42704',
+            HINT = format('The sync worker runs as the role that calls start_sync: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token ''...'').',
+                          quote_ident(pg_catalog.pg_get_userbyid(role)), quote_ident(server));
+  END IF;
+  SELECT * INTO h FROM hubspot_fdw._sync_holder(server) x WHERE x.holder IS NOT NULL;
+  IF h.holder = 'cli' THEN
+    action := 'cli'; detail := h.description;
+    RETURN;
+  END IF;
+  INSERT INTO hubspot_fdw.sync_servers AS s (server_name, run_as) VALUES (server, role)
+  ON CONFLICT (server_name) DO UPDATE SET run_as = excluded.run_as, requested_at = now();
+  IF h.holder = 'worker' THEN
+    action := 'running'; detail := h.pid::text;
+  ELSE
+    action := 'start';
+  END IF;
+END $$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._mark_sync(text, oid) FROM PUBLIC;
+
+CREATE FUNCTION hubspot_fdw.start_sync(server text)
+RETURNS integer
+AS 'MODULE_PATHNAME', 'hubspot_fdw_start_sync'
+LANGUAGE C STRICT VOLATILE;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) FROM PUBLIC;
+COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS
+  'sync a server in a background worker running as the calling role (marked: restarts with the server); returns its pid';
+
+CREATE FUNCTION hubspot_fdw.stop_sync(server text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  marked boolean;
+  stopped boolean := false;
+  worker integer;
+BEGIN
+  DELETE FROM hubspot_fdw.sync_servers s WHERE s.server_name = server RETURNING true INTO marked;
+  -- the lease holder, and a worker of this server that has not claimed the lease yet
+  -- (its activity names the server); a restarted one sees no mark and exits for good
+  FOR worker IN
+    SELECT a.pid FROM pg_catalog.pg_stat_activity a
+     WHERE a.backend_type = 'hubspot_fdw sync' AND a.datid = (SELECT d.oid FROM pg_catalog.pg_database d
+                                                              WHERE d.datname = pg_catalog.current_database())
+       AND (a.query = format('hubspot_fdw sync of server "%s"', server)
+            OR a.pid IN (SELECT h.pid FROM hubspot_fdw._sync_holder(server) h WHERE h.holder = 'worker'))
+  LOOP
+    PERFORM pg_catalog.pg_terminate_backend(worker, 5000);  -- waits until it exited
+    stopped := true;
+  END LOOP;
+  RETURN coalesce(marked, false) OR stopped;
+END $$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw.stop_sync(text) FROM PUBLIC;
+COMMENT ON FUNCTION hubspot_fdw.stop_sync(text) IS
+  'stop the background sync of a server and forget its mark; false if it was not marked';
+
+-- The sync worker's report: who it is, that a pass ended (passed) and its last error.
+-- Returns whether the server is still marked (false: the worker exits). Only a sync
+-- worker may call it.
+CREATE FUNCTION hubspot_fdw._sync_worker_report(server text, passed boolean, error text)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  me record;
+  found_row boolean;
+BEGIN
+  SELECT a.backend_type, a.backend_start INTO me
+    FROM pg_catalog.pg_stat_activity a WHERE a.pid = pg_catalog.pg_backend_pid();
+  IF me.backend_type IS DISTINCT FROM 'hubspot_fdw sync' THEN
+    RAISE EXCEPTION 'only a hubspot_fdw sync worker may report' USING ERRCODE = '42501';
+  END IF;
+  UPDATE hubspot_fdw.sync_servers s
+     SET worker_pid = pg_catalog.pg_backend_pid(),
+         worker_started_at = me.backend_start,
+         last_pass_at = CASE WHEN passed THEN now() ELSE s.last_pass_at END,
+         last_error = coalesce(error, s.last_error),
+         last_error_at = CASE WHEN error IS NOT NULL THEN now() ELSE s.last_error_at END
+   WHERE s.server_name = server
+  RETURNING true INTO found_row;
+  RETURN coalesce(found_row, false);
+END $$;
+
+-- Which servers are synced by a background worker, whether it runs, since when, its pid
+-- and its last error; also servers a CLI daemon syncs right now.
+CREATE VIEW hubspot_fdw.sync_workers AS
+SELECT coalesce(s.server_name, l.server_name) AS server_name,
+       s.server_name IS NOT NULL AS marked,
+       pg_catalog.pg_get_userbyid(s.run_as) AS run_as,
+       s.requested_at,
+       CASE WHEN a.pid IS NOT NULL THEN l.holder END AS running,
+       CASE WHEN a.pid IS NOT NULL THEN l.pid END AS pid,
+       CASE WHEN a.pid IS NOT NULL THEN l.claimed_at END AS running_since,
+       s.last_pass_at,
+       s.last_error,
+       s.last_error_at
+  FROM hubspot_fdw.sync_servers s
+  FULL JOIN hubspot_fdw.sync_leases l ON l.server_name = s.server_name
+  LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid AND a.backend_start = l.backend_start
+ WHERE s.server_name IS NOT NULL OR a.pid IS NOT NULL;
+COMMENT ON VIEW hubspot_fdw.sync_workers IS
+  'per server: marked for a background worker, who syncs it now (worker/cli), pid, since when, last pass, last error';
+
 -- =====================================================================================
 -- Upstream Multicorn2 (issue 16).
 -- =====================================================================================

@@ -68,6 +68,7 @@ _PG_init(void)
 							 0, read_mode_options,
 							 PGC_USERSET, 0,
 							 NULL, host_read_mode_assign, NULL);
+	host_worker_init();			/* sync GUCs; the launcher when preloaded */
 	MarkGUCPrefixReserved("hubspot_fdw");
 	host_xact_init();
 	host_modify_init();

@@ -152,6 +152,9 @@ extern DelegatedScan *delegated_scan_begin(PyObject *spec, Relation foreignrel,
 extern TupleTableSlot *delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
 extern void delegated_scan_end(DelegatedScan *scan);
 
+/* worker.c: the materializer's background workers (GUCs, launcher) */
+extern void host_worker_init(void);
+
 /* cache_substitute.c: the cache table planned in a cached foreign table's place */
 extern void host_substitute_init(void);
 extern void host_read_mode_assign(int newval, void *extra);

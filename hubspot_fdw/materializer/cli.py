@@ -25,15 +25,11 @@ from hubspot_fdw.clierrors import connect_error, fail
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
 from hubspot_fdw.materializer.imported import budget_directory
+from hubspot_fdw.materializer.lease import claim
 from hubspot_fdw.materializer.progress import Progress
 from hubspot_fdw.materializer.serverconf import read_server
 
 log = logging.getLogger("hubspot_fdw.materializer.cli")
-
-
-def _lock_key(server: str) -> int:
-    import zlib
-    return zlib.crc32(f"hubspot_fdw.sync:{server}".encode()) & 0x7FFFFFFF
 
 
 @click.command("sync")
@@ -95,10 +91,10 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
     try:
         conf = read_server(runner, server)
         conn.commit()
-        lock = runner.execute("SELECT pg_try_advisory_lock($1) AS ok", [_lock_key(server)])[0]["ok"]
+        holder = claim(runner, server)  # one sync per server: worker or daemon (lease.py)
         conn.commit()
-        if not lock:
-            raise click.ClickException(f'another "hubspot-fdw sync" is running for server "{server}"')
+        if holder is not None:
+            raise click.ClickException(f'server "{server}" is being synced by {holder.description}')
         defaults = BudgetConfig()
         shares = (defaults.shares[0], defaults.shares[1], min(1.0, max(0.05, backfill_share)))
         budget = BudgetConfig(standard_window=10.0 * budget_window_scale,

@@ -1,0 +1,39 @@
+"""Fixtures for the background worker tests: a restartable cluster with hubspot_fdw
+preloaded, a database with the extension, a small simulator (real process), a server,
+a user mapping for the connecting role and the foreign tables the worker is to sync."""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import pytest
+
+from pg_harness import Database
+from tests.materializer.conftest import TABLES, start_sim
+from tests.worker.cluster import Cluster, query
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[Cluster]:
+    c = Cluster(preload=True)
+    c.start()
+    yield c
+    c.destroy()
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[Any]:
+    with start_sim() as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def db(cluster: Cluster, sim: Any) -> Database:
+    database = cluster.create_database("t_worker")
+    query(database, "CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw "
+                    "OPTIONS (api_url %s, use_budget 'false')", (sim.base_url,))
+    query(database, "CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)",
+          (sim.token,))
+    query(database, "CREATE SCHEMA hubspot")
+    query(database, f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO hubspot")
+    return database
