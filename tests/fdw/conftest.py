@@ -13,6 +13,7 @@ from typing import Any, Iterator
 import psycopg2
 import pytest
 
+from hubspot_fdw.api import HubSpotClient
 from hubspot_fdw.simulator.process import SimulatorProcess, start_simulator
 from pg_harness import Database, create_database
 
@@ -45,6 +46,18 @@ def db(postgresql_proc, sim, request) -> Database:
             cur.execute("CREATE SCHEMA hubspot")
             cur.execute("IMPORT FOREIGN SCHEMA hubspot FROM SERVER hubspot INTO hubspot")
     return database
+
+
+@pytest.fixture(scope="module")
+def client(sim: SimulatorProcess) -> HubSpotClient:
+    """A client of the module's simulator that bypasses the shared rate budget."""
+    return HubSpotClient(sim.base_url, sim.token, use_budget=False)
+
+
+@pytest.fixture(scope="module")
+def cached(db: Database, sim: SimulatorProcess) -> None:
+    """contacts and deals in the cache, their backfill marked done."""
+    fill_cache(db, sim, ["contacts", "deals"])
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from hubspot_fdw.api import Filter, HubSpotClient
+from hubspot_fdw.api import Filter
 from hubspot_fdw.catalog import build_catalog
 from hubspot_fdw.fdw import HubSpotFdw, backend, cache_connection
 from hubspot_fdw.fdw.importer import definition
@@ -25,11 +25,6 @@ from hubspot_fdw.host import ForeignDataWrapper, MulticornException, Qual, SortK
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
 
 from fdw.conftest import fill_cache
-
-
-@pytest.fixture(scope="module")
-def client(sim) -> HubSpotClient:
-    return HubSpotClient(sim.base_url, sim.token, use_budget=False)
 
 
 @pytest.fixture(scope="module")

@@ -13,21 +13,11 @@ import psycopg2
 import pytest
 
 from hubspot_fdw.api import HubSpotClient
-from fdw.conftest import fill_cache, query
+from fdw.conftest import query
 
 SESSIONS = 3
 UPDATES = 15
 WAIT_S = 60
-
-
-@pytest.fixture(scope="module")
-def client(sim) -> HubSpotClient:
-    return HubSpotClient(sim.base_url, sim.token, use_budget=False)
-
-
-@pytest.fixture(scope="module")
-def cached(db, sim) -> None:
-    fill_cache(db, sim, ["contacts", "deals"])
 
 
 @pytest.fixture(autouse=True)

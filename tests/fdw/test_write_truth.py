@@ -14,19 +14,9 @@ import pytest
 
 from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.catalog.convert import parse_datetime
-from fdw.conftest import fill_cache, query
+from fdw.conftest import query
 
 SLOW_MS = 1500
-
-
-@pytest.fixture(scope="module")
-def client(sim) -> HubSpotClient:
-    return HubSpotClient(sim.base_url, sim.token, use_budget=False)
-
-
-@pytest.fixture(scope="module")
-def cached(db, sim) -> None:
-    fill_cache(db, sim, ["contacts", "deals"])
 
 
 @pytest.fixture(autouse=True)

@@ -16,11 +16,6 @@ from hubspot_fdw.host import Qual
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
 
 
-@pytest.fixture(scope="module")
-def client(sim) -> HubSpotClient:
-    return HubSpotClient(sim.base_url, sim.token, use_budget=False)
-
-
 @pytest.fixture
 def fdw(sim, client) -> HubSpotFdw:
     table = definition(build_catalog(client, only=["contacts"]).table("contacts"))

@@ -13,11 +13,6 @@ from hubspot_fdw.api import Filter, HubSpotClient
 from fdw.conftest import query
 
 
-@pytest.fixture(scope="module")
-def client(sim) -> HubSpotClient:
-    return HubSpotClient(sim.base_url, sim.token, use_budget=False)
-
-
 @pytest.fixture(autouse=True)
 def live(conn, sim):
     query(conn, "SET hubspot_fdw.read_mode = 'live'")
