@@ -7,7 +7,13 @@ owners/pipelines: a full re-read when due). A failing table is recorded in sync_
 (phase ``failing``, last_error) and the others go on. The daemon (``run_step`` /
 ``run_forever``) polls each object table when the planner says it is due and the daily
 share affords it; ``run_once`` runs every table once. Before any pass the cache
-schema's portal stamp is checked (portal.py).
+schema's portal stamp is checked (portal.py), which also gives the portal's time zone:
+the budget day (budgetday.py) runs from the portal's midnight, when HubSpot resets its
+daily counter. Every call of the sync counts against the day's share (planner.py):
+backfill pages, sweep chunks and deletion listings ask first (``Context.may_spend``),
+and a backfill that the day cannot afford waits, at its cursor, for the next budget
+day; ``sync_state.last_error`` then says "waiting: ..." and until when. In the daemon a
+backfill yields to due polls every ``backfill_slice`` seconds.
 
 Deliberately not here: the command line (cli.py), SQL entry points (sql_api.py).
 """
@@ -17,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from hubspot_fdw.api.budget import Priority
@@ -27,6 +33,7 @@ from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec, object_table
 from hubspot_fdw.materializer import associations, clock, deletions, metadata, objects, portal
+from hubspot_fdw.materializer.budgetday import BudgetDay, for_zone
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
 from hubspot_fdw.materializer.imported import imported_tables
@@ -37,6 +44,7 @@ from hubspot_fdw.materializer.store import CacheStore
 
 log = logging.getLogger("hubspot_fdw.materializer.engine")
 
+WAITING = "waiting:"  # sync_state.last_error of a backfill that waits for the daily budget
 KIND_ORDER = {"object": 0, "owners": 1, "pipelines": 1, "pipeline_stages": 1, "association": 2}
 
 
@@ -93,7 +101,15 @@ class Materializer:
         self._metadata_at: float | None = None
         self._portal_checked = False
         self.planner: Planner | None = None
+        self.budget_day = BudgetDay()
         self._last_poll: dict[str, object] = {}
+        self._accounted = 0                 # ctx.calls.total already counted in the planner
+        self._spending_backfill = False     # whom the calls since then belong to
+        self._slice_until: float | None = None  # the daemon's backfill yields at this time
+        self.waiting_until: datetime | None = None  # a backfill waits for this budget day
+        self._last_calls = 0
+        self.ctx.today = lambda: self.budget_day.day(now_utc())
+        self.ctx.may_spend = self._may_spend
 
     @property
     def specs(self) -> dict[str, TableSpec]:
@@ -102,7 +118,8 @@ class Materializer:
     def prepare(self) -> None:
         """Check the cache's portal stamp (once), create or evolve every synced cache table."""
         if not self._portal_checked:
-            portal.check(self.ctx.runner, self.ctx.server, self.ctx.schema, self.ctx.client_live)
+            details = portal.check(self.ctx.runner, self.ctx.server, self.ctx.schema, self.ctx.client_live)
+            self.budget_day = for_zone(details.time_zone)
             self._portal_checked = True
         for spec in self.specs.values():
             self.ctx.store.ensure(spec)
@@ -240,6 +257,8 @@ class Materializer:
         now = clock.CLOCK.monotonic()
         if (self._metadata_at is None or now - self._metadata_at >= self.config.metadata_interval
                 or self._drifted()):
+            if not self._may_spend(sum(1 for s in self.specs.values() if s.kind == "object"), False):
+                return  # today's share is spent: the next budget day refreshes them
             self._metadata_at = now
             try:
                 self.refresh_properties()
@@ -248,31 +267,106 @@ class Materializer:
 
     def run_once(self) -> dict[str, SyncState]:
         self.prepare()
+        self._plan()
         self._refresh_properties_if_due()
         results = {}
         for name in list(self.specs):
             if self.ctx.stop.is_set():
                 break
-            results[name] = self.run_table(name)
+            results[name] = self._run_counted(name)
+        self._account()
+        self.ctx.runner.commit()
         return results
 
+    # -- the day's budget ----------------------------------------------------------------
     def _plan(self) -> Planner:
         if self.planner is None:
-            spent, limit = server_budget(self.ctx.runner, self.ctx.server, now_utc().date())
+            self._day = self.budget_day.day(now_utc())
+            spent, limit = server_budget(self.ctx.runner, self.ctx.server, self._day)
             self.ctx.runner.commit()
+            # calls made before (the catalog, the portal check) are counted at the next _account
             self.planner = Planner(self.config, clock.CLOCK.monotonic(), daily_limit=limit, spent_today=spent)
-            self._day = now_utc().date()
+        elif self.budget_day.day(now_utc()) != self._day:
+            self._account()
+            self._day = self.budget_day.day(now_utc())
+            self.planner.new_day()
+            self.waiting_until = None
         return self.planner
+
+    def _account(self, bucket: bool = False) -> int:
+        """Move the calls made since the last time into the planner; returns them."""
+        planner = self.planner
+        calls = self.ctx.calls.total - self._accounted
+        self._accounted = self.ctx.calls.total
+        if planner is None or calls <= 0:
+            return max(0, calls)
+        planner.spend(calls, backfill=self._spending_backfill, bucket=bucket)
+        counter = self.ctx.calls
+        if counter.daily_limit:
+            planner.daily_limit = float(counter.daily_limit)
+        if counter.daily_remaining is not None and counter.remaining_seen is not None:
+            # HubSpot's own count of what is left today (all the portal's apps), less our calls since
+            planner.hubspot_remaining = max(0, counter.daily_remaining - (counter.total - counter.remaining_seen))
+        return calls
+
+    def _may_spend(self, calls: float, backfill: bool) -> bool:
+        """The gate asked before each backfill page, sweep chunk and deletion listing."""
+        planner = self.planner
+        if planner is None:
+            return True
+        self._account()
+        self._spending_backfill = backfill
+        if backfill:
+            if self._slice_until is not None and clock.CLOCK.monotonic() >= self._slice_until:
+                return False  # the daemon's turn for polls; the backfill goes on next step
+            if not planner.backfill_affordable(calls):
+                self.waiting_until = self.budget_day.next_reset(now_utc())
+                return False
+            self.waiting_until = None
+            return True
+        return planner.live_affordable(calls)
+
+    def _run_counted(self, name: str, bucket: bool = False) -> SyncState:
+        """One table's pass with its calls counted (backfill or live) and a backfill's wait shown."""
+        state = self.ctx.state(name)
+        self._account()
+        self._spending_backfill = not state.backfill_done
+        state = self.run_table(name)
+        calls = self._account(bucket)
+        self._note_wait(state)
+        self._last_calls = calls
+        return state
+
+    def _note_wait(self, state: SyncState) -> None:
+        """Show (or clear) in sync_state that the table's backfill waits for the daily budget."""
+        waiting = (not state.backfill_done and self.waiting_until is not None and state.phase != "failing")
+        noted = (state.last_error or "").startswith(WAITING)
+        if waiting and self.planner is not None:
+            assert self.waiting_until is not None
+            planner = self.planner
+            hubspot = ("" if planner.hubspot_remaining is None else
+                       f", HubSpot counts {planner.hubspot_remaining:,} left for the whole portal")
+            message = (f"{WAITING} today's API budget is used ({planner.spent_today:,} of "
+                       f"{planner.allowed_per_day:,.0f} calls{hubspot}, {planner.held_for_live():,.0f} kept for "
+                       f"polls); the backfill resumes at {self.budget_day.describe(self.waiting_until)}")
+            if not noted or state.last_error != message:
+                if not noted:
+                    log.info("%s: backfill paused at its cursor: %s", state.table_name, message[len(WAITING) + 1:])
+                state.last_error, state.last_error_at = message, now_utc()
+                self.ctx.checkpoint(state)
+        elif noted and (state.backfill_done or self.waiting_until is None):
+            log.info("%s: backfill resumed", state.table_name)
+            state.last_error = None
+            self.ctx.checkpoint(state)
 
     def run_step(self) -> float:
         """Run every table that is due (and affordable); returns seconds until the next is due."""
         self.prepare()
-        self._refresh_properties_if_due()
         planner = self._plan()
+        self._refresh_properties_if_due()
+        self._account()
         ctx = self.ctx
-        if now_utc().date() != self._day:
-            self._day = now_utc().date()
-            planner.new_day()
+        planner.backfilling = any(not ctx.state(n).backfill_done for n in self.specs)
         for name in list(self.specs):
             if ctx.stop.is_set():
                 break
@@ -284,14 +378,16 @@ class Materializer:
                 plan = planner.table(name, now)
                 if plan.next_at > now or not planner.affordable(now, plan.calls_per_poll):
                     continue
-            before = ctx.calls.total
+            elif state.backfill_done and not planner.live_affordable(1):
+                continue
             self._last_poll.pop(name, None)
-            state = self.run_table(name)
-            calls = ctx.calls.total - before
-            if ctx.calls.daily_limit:
-                planner.daily_limit = float(ctx.calls.daily_limit)
+            self._slice_until = None if state.backfill_done else now + self.config.backfill_slice
+            try:
+                state = self._run_counted(name, bucket=polling)
+            finally:
+                self._slice_until = None
+            calls = self._last_calls
             if polling:
-                planner.spend(calls)
                 result = self._last_poll.get(name)
                 plan = planner.polled(name, clock.CLOCK.monotonic(), getattr(result, "changed", 0), calls)
                 log.debug("%s: polled, %d changed, %d call(s); next in %.1f s (tokens %.0f)", name,
@@ -299,20 +395,24 @@ class Materializer:
                 ctx.runner.execute("UPDATE hubspot_fdw.sync_state SET poll_interval = $3, projected_per_day = $4 "
                                    "WHERE server_name = $1 AND table_name = $2",
                                    [ctx.server, name, plan.interval, int(plan.per_day())])
-            else:
-                planner.spent_today += calls  # backfills and sweeps: counted, not paced by the bucket
         planner.fixed_per_day = self._fixed_costs()
         record_plan(ctx.runner, ctx.server, planner.projected_per_day(), int(planner.allowed_per_day))
         ctx.runner.commit()
         now = clock.CLOCK.monotonic()
+        until_reset = max(0.0, (self.budget_day.next_reset(now_utc()) - now_utc()).total_seconds())
         waits = [self.config.max_poll_interval]
         for name, plan in planner.tables.items():
             wait = plan.next_at - now
             if planner.tokens < plan.calls_per_poll:
                 wait = max(wait, planner.wait_for_tokens(now, plan.calls_per_poll))
+            if planner.left_today() < plan.calls_per_poll:  # the day's share is spent
+                wait = max(wait, until_reset)
             waits.append(wait)
         if any(not ctx.state(n).backfill_done for n in self.specs):
-            waits.append(0.0)
+            if self.waiting_until is None:
+                waits.append(0.0)
+            else:  # out of today's budget: the next budget day (or a raised share) lets it go on
+                waits.append(max(0.0, (self.waiting_until - now_utc()).total_seconds()))
         return max(0.0, min(waits))
 
     def run_forever(self, max_seconds: float | None = None) -> None:

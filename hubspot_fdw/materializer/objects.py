@@ -2,7 +2,9 @@
 merges and id reconciliation. Every step writes rows and the checkpoint in one commit.
 
 - backfill: list pages of 100 (cursor ``backfill_after``), the incremental high-water
-  mark starts at the backfill's start time;
+  mark starts at the backfill's start time; before each page the day's budget is asked
+  (``ctx.may_spend``): when it says no, the backfill stops at its checkpointed cursor and
+  goes on from there later (no page is fetched twice);
 - poll: one search sorted by last-modified descending (its ``total`` is HubSpot's record
   count, which reveals deletions); when every change since high-water − lookback fits
   in that page, that one call is the whole poll; otherwise search last-modified >= that
@@ -84,9 +86,11 @@ def store_records(ctx: Context, spec: TableSpec, state: SyncState, records: Sequ
 
 
 def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
-    """Backfill pages until done (True) or stopped (False)."""
+    """Backfill pages until done (True), stopped or out of today's budget (False)."""
     assert spec.object_type is not None
     otype = spec.object_type
+    if not ctx.may_spend(2 if state.backfill_started_at is None else 1, True):
+        return False
     if state.phase != "backfilling" or state.backfill_started_at is None:
         state.phase = "backfilling"
         state.backfill_started_at = now_utc()
@@ -100,7 +104,7 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     ctx.progress.start(spec.name, state.backfill_total, state.records_stored)
     props = properties_of(spec)
     try:
-        while not ctx.stop.is_set():
+        while not ctx.stop.is_set() and ctx.may_spend(1, True):
             page = ctx.client_backfill.list_page(otype.api_path, properties=props, after=state.backfill_after,
                                                  limit=ctx.config.page_size)
             store_records(ctx, spec, state, page.results, refresh_associations=False)
