@@ -1,6 +1,8 @@
 """The sync's budget day: HubSpot resets a portal's daily API limit at midnight in the
 portal's time zone (``timeZone`` of ``GET /account-info/v3/details``), so the sync's
-"calls today" run from that midnight to the next. A zone that is missing or unknown to
+"calls today" run from that midnight to the next; the sync's day turns ``SKEW`` seconds
+after it, so that a clock a little ahead of HubSpot's never spends a new day's share
+while HubSpot still counts the old day. A zone that is missing or unknown to
 this machine's time zone database falls back to UTC, with a warning that says so.
 
 Deliberately not here: how much may be spent in a day (planner.py), reading the
@@ -15,6 +17,8 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 log = logging.getLogger("hubspot_fdw.materializer.budgetday")
 
+SKEW = timedelta(seconds=60)
+
 
 @dataclass(frozen=True)
 class BudgetDay:
@@ -23,13 +27,13 @@ class BudgetDay:
     zone: tzinfo = field(default=timezone.utc, repr=False, compare=False)
 
     def day(self, now: datetime) -> date:
-        """The portal's calendar day at ``now`` (an aware datetime)."""
-        return now.astimezone(self.zone).date()
+        """The budget day at ``now`` (an aware datetime): the portal's date, turning SKEW after midnight."""
+        return (now - SKEW).astimezone(self.zone).date()
 
     def next_reset(self, now: datetime) -> datetime:
-        """When HubSpot's daily counter resets next: the portal's next midnight (aware)."""
+        """When the next budget day starts: SKEW after the portal's next midnight (aware)."""
         midnight = datetime.combine(self.day(now) + timedelta(days=1), time(0), tzinfo=self.zone)
-        return midnight.astimezone(timezone.utc).astimezone(self.zone)  # normalised past a DST gap
+        return (midnight.astimezone(timezone.utc) + SKEW).astimezone(self.zone)  # normalised past a DST gap
 
     def describe(self, moment: datetime) -> str:
         """``moment`` in the portal's zone, for messages ("2026-12-03 00:00 JST, portal time zone Asia/Tokyo")."""

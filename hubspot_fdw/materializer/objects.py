@@ -10,7 +10,10 @@ merges and id reconciliation. Every step writes rows and the checkpoint in one c
   in that page, that one call is the whole poll; otherwise search last-modified >= that
   mark, ascending (the client re-windows past 10,000), checkpoint every ``write_batch``
   records. Merged-away ids (``hs_merged_object_ids``) leave; associations of changed
-  records are re-read (HubSpot bumps both records when an association changes).
+  records are re-read (HubSpot bumps both records when an association changes). The
+  day's budget is asked before the probe and before each further page; the re-reads of
+  changed records' associations are not held back (they are bounded by what changed,
+  and skipping them would lose the change until the next sweep).
 
 Deliberately not here: association tables (associations.py), finding and recording
 deletions (deletions.py), scheduling (engine.py).
@@ -123,8 +126,11 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
 
 
 def poll(ctx: Context, spec: TableSpec, state: SyncState) -> PollResult | None:
-    """One incremental poll; None when stopped before the end."""
+    """One incremental poll; None when stopped before the end or out of today's budget
+    (the high-water mark stays at the last checkpoint: the next poll goes on from there)."""
     assert spec.object_type is not None
+    if not ctx.may_spend(1, False):
+        return None
     otype = spec.object_type
     lm = otype.last_modified_property
     since = max(0, (state.high_water_ms or 0) - ctx.config.lookback_ms)
@@ -154,7 +160,7 @@ def poll(ctx: Context, spec: TableSpec, state: SyncState) -> PollResult | None:
         result.seen.add(record.id)
         if len(buffer) >= ctx.config.write_batch:
             flush()
-            if ctx.stop.is_set():
+            if ctx.stop.is_set() or not ctx.may_spend(1, False):
                 return None
     flush()
     return result

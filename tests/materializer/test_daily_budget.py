@@ -76,7 +76,8 @@ def test_a_backfill_larger_than_the_share_spans_portal_days_within_it(db, virtua
     sizes = dict(SIZES, contacts=800, companies=40, deals=0)
     with start_sim(**sizes, **LIMITS) as sim:
         setup_server(db, sim, imported=TABLES)
-        vclock = clock.VirtualClock(on_advance=lambda s: sim.admin("POST", "/clock", {"advance_ms": int(s * 1000)}))
+        vclock = clock.VirtualClock(on_advance=clock.InMilliseconds(
+            lambda ms: sim.admin("POST", "/clock", {"advance_ms": ms})))
         clock.use(vclock)
         _start_at_tokyo(sim, vclock, 20)  # four hours before the portal's midnight (11:00 UTC)
         seq = sim.admin("GET", "/requests?since=999999999")["last"]
@@ -114,7 +115,7 @@ def test_a_backfill_larger_than_the_share_spans_portal_days_within_it(db, virtua
         # the wait was shown with the portal's midnight, and the backfill went on right after it
         assert waits, "the backfill never waited for the daily budget"
         first_wait_at, message = waits[0]
-        assert "the backfill resumes at" in message and "00:00 JST (portal time zone Asia/Tokyo)" in message, message
+        assert "the backfill resumes at" in message and "00:01 JST (portal time zone Asia/Tokyo)" in message, message
         resume = [_tokyo(e["atMs"]) for e in pages if _tokyo(e["atMs"]) > first_wait_at.astimezone(TOKYO)][0]
         assert resume.hour == 0 and resume.date() == first_wait_at.astimezone(TOKYO).date() + timedelta(days=1), \
             f"waited at {first_wait_at.astimezone(TOKYO)}, resumed at {resume} (Tokyo)"
@@ -131,7 +132,8 @@ def test_hubspot_remaining_caps_the_sync_when_other_apps_used_the_day(db, virtua
     sizes = dict(SIZES, contacts=300, companies=0, deals=0)
     with start_sim(**sizes, **LIMITS) as sim:
         setup_server(db, sim, imported=["contacts"])
-        vclock = clock.VirtualClock(on_advance=lambda s: sim.admin("POST", "/clock", {"advance_ms": int(s * 1000)}))
+        vclock = clock.VirtualClock(on_advance=clock.InMilliseconds(
+            lambda ms: sim.admin("POST", "/clock", {"advance_ms": ms})))
         clock.use(vclock)
         _start_at_tokyo(sim, vclock, 9)
         other = client_for(sim)
