@@ -10,10 +10,9 @@ share affords it; ``run_once`` runs every table once. Before any pass the cache
 schema's portal stamp is checked (portal.py), which also gives the portal's time zone:
 the budget day (budgetday.py) runs from the portal's midnight, when HubSpot resets its
 daily counter. Every call of the sync counts against the day's share (planner.py):
-backfill pages, sweep chunks and deletion listings ask first (``Context.may_spend``),
-and a backfill that the day cannot afford waits, at its cursor, for the next budget
-day; ``sync_state.last_error`` then says "waiting: ..." and until when. In the daemon a
-backfill yields to due polls every ``backfill_slice`` seconds.
+backfill pages, polls, sweep chunks and deletion listings ask first (spending.py), and
+a backfill that the day cannot afford waits, at its cursor, for the next budget day. In
+the daemon a backfill gives way to due polls every ``backfill_slice`` seconds.
 
 Deliberately not here: the command line (cli.py), SQL entry points (sql_api.py).
 """
@@ -23,7 +22,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Iterable
 
 from hubspot_fdw.api.budget import Priority
@@ -33,18 +32,18 @@ from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec, object_table
 from hubspot_fdw.materializer import associations, clock, deletions, metadata, objects, portal
-from hubspot_fdw.materializer.budgetday import BudgetDay, for_zone
+from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
 from hubspot_fdw.materializer.imported import imported_tables
 from hubspot_fdw.materializer.planner import DAY, Planner
 from hubspot_fdw.materializer.progress import Progress
+from hubspot_fdw.materializer.spending import Spending
 from hubspot_fdw.materializer.state import SyncState, record_plan, server_budget
 from hubspot_fdw.materializer.store import CacheStore
 
 log = logging.getLogger("hubspot_fdw.materializer.engine")
 
-WAITING = "waiting:"  # sync_state.last_error of a backfill that waits for the daily budget
 KIND_ORDER = {"object": 0, "owners": 1, "pipelines": 1, "pipeline_stages": 1, "association": 2}
 
 
@@ -100,16 +99,13 @@ class Materializer:
             progress=progress or Progress("off"), calls=calls, stop=stop or threading.Event())
         self._metadata_at: float | None = None
         self._portal_checked = False
-        self.planner: Planner | None = None
-        self.budget_day = BudgetDay()
+        self.spending = Spending(self.ctx)  # the day's budget: counting, the gate, waits shown
         self._last_poll: dict[str, object] = {}
-        self._accounted = 0                 # ctx.calls.total already counted in the planner
-        self._spending_backfill = False     # whom the calls since then belong to
-        self._slice_until: float | None = None  # the daemon's backfill yields at this time
-        self.waiting_until: datetime | None = None  # a backfill waits for this budget day
         self._last_calls = 0
-        self.ctx.today = lambda: self.budget_day.day(now_utc())
-        self.ctx.may_spend = self._may_spend
+
+    @property
+    def planner(self) -> Planner | None:
+        return self.spending.planner
 
     @property
     def specs(self) -> dict[str, TableSpec]:
@@ -119,7 +115,7 @@ class Materializer:
         """Check the cache's portal stamp (once), create or evolve every synced cache table."""
         if not self._portal_checked:
             details = portal.check(self.ctx.runner, self.ctx.server, self.ctx.schema, self.ctx.client_live)
-            self.budget_day = for_zone(details.time_zone)
+            self.spending.budget_day = for_zone(details.time_zone)
             self._portal_checked = True
         for spec in self.specs.values():
             self.ctx.store.ensure(spec)
@@ -257,7 +253,7 @@ class Materializer:
         now = clock.CLOCK.monotonic()
         if (self._metadata_at is None or now - self._metadata_at >= self.config.metadata_interval
                 or self._drifted()):
-            if not self._may_spend(sum(1 for s in self.specs.values() if s.kind == "object"), False):
+            if not self.spending.may_spend(sum(1 for s in self.specs.values() if s.kind == "object"), False):
                 return  # today's share is spent: the next budget day refreshes them
             self._metadata_at = now
             try:
@@ -274,97 +270,44 @@ class Materializer:
             if self.ctx.stop.is_set():
                 break
             results[name] = self._run_counted(name)
-        self._account()
+        self.spending.account()
         self.ctx.runner.commit()
         return results
 
     # -- the day's budget ----------------------------------------------------------------
     def _plan(self) -> Planner:
-        if self.planner is None:
-            self._day = self.budget_day.day(now_utc())
-            spent, limit = server_budget(self.ctx.runner, self.ctx.server, self._day)
+        spending = self.spending
+        today = spending.budget_day.day(now_utc())
+        if spending.planner is None:
+            self._day = today
+            spent, limit = server_budget(self.ctx.runner, self.ctx.server, today)
             self.ctx.runner.commit()
-            # calls made before (the catalog, the portal check) are counted at the next _account
-            self.planner = Planner(self.config, clock.CLOCK.monotonic(), daily_limit=limit, spent_today=spent)
-        elif self.budget_day.day(now_utc()) != self._day:
-            self._account()
-            self._day = self.budget_day.day(now_utc())
-            self.planner.new_day()
-            self.waiting_until = None
-        return self.planner
-
-    def _account(self, bucket: bool = False) -> int:
-        """Move the calls made since the last time into the planner; returns them."""
-        planner = self.planner
-        calls = self.ctx.calls.total - self._accounted
-        self._accounted = self.ctx.calls.total
-        if planner is None or calls <= 0:
-            return max(0, calls)
-        planner.spend(calls, backfill=self._spending_backfill, bucket=bucket)
-        counter = self.ctx.calls
-        if counter.daily_limit:
-            planner.daily_limit = float(counter.daily_limit)
-        if counter.daily_remaining is not None and counter.remaining_seen is not None:
-            # HubSpot's own count of what is left today (all the portal's apps), less our calls since
-            planner.hubspot_remaining = max(0, counter.daily_remaining - (counter.total - counter.remaining_seen))
-        return calls
-
-    def _may_spend(self, calls: float, backfill: bool) -> bool:
-        """The gate asked before each backfill page, sweep chunk and deletion listing."""
-        planner = self.planner
-        if planner is None:
-            return True
-        self._account()
-        self._spending_backfill = backfill
-        if backfill:
-            if self._slice_until is not None and clock.CLOCK.monotonic() >= self._slice_until:
-                return False  # the daemon's turn for polls; the backfill goes on next step
-            if not planner.backfill_affordable(calls):
-                self.waiting_until = self.budget_day.next_reset(now_utc())
-                return False
-            self.waiting_until = None
-            return True
-        return planner.live_affordable(calls)
+            # calls made before (the catalog, the portal check) are counted at the next account()
+            spending.planner = Planner(self.config, clock.CLOCK.monotonic(), daily_limit=limit, spent_today=spent)
+        elif today != self._day:
+            spending.account()
+            self._day = today
+            spending.planner.new_day()
+            spending.waiting_until = None
+        return spending.planner
 
     def _run_counted(self, name: str, bucket: bool = False) -> SyncState:
         """One table's pass with its calls counted (backfill or live) and a backfill's wait shown."""
         state = self.ctx.state(name)
-        self._account()
-        self._spending_backfill = not state.backfill_done
+        self.spending.account()
+        self.spending.backfill = not state.backfill_done
         state = self.run_table(name)
-        calls = self._account(bucket)
-        self._note_wait(state)
+        calls = self.spending.account(bucket)
+        self.spending.note_wait(state)
         self._last_calls = calls
         return state
-
-    def _note_wait(self, state: SyncState) -> None:
-        """Show (or clear) in sync_state that the table's backfill waits for the daily budget."""
-        waiting = (not state.backfill_done and self.waiting_until is not None and state.phase != "failing")
-        noted = (state.last_error or "").startswith(WAITING)
-        if waiting and self.planner is not None:
-            assert self.waiting_until is not None
-            planner = self.planner
-            hubspot = ("" if planner.hubspot_remaining is None else
-                       f", HubSpot counts {planner.hubspot_remaining:,} left for the whole portal")
-            message = (f"{WAITING} today's API budget is used ({planner.spent_today:,} of "
-                       f"{planner.allowed_per_day:,.0f} calls{hubspot}, {planner.held_for_live():,.0f} kept for "
-                       f"polls); the backfill resumes at {self.budget_day.describe(self.waiting_until)}")
-            if not noted or state.last_error != message:
-                if not noted:
-                    log.info("%s: backfill paused at its cursor: %s", state.table_name, message[len(WAITING) + 1:])
-                state.last_error, state.last_error_at = message, now_utc()
-                self.ctx.checkpoint(state)
-        elif noted and (state.backfill_done or self.waiting_until is None):
-            log.info("%s: backfill resumed", state.table_name)
-            state.last_error = None
-            self.ctx.checkpoint(state)
 
     def run_step(self) -> float:
         """Run every table that is due (and affordable); returns seconds until the next is due."""
         self.prepare()
         planner = self._plan()
         self._refresh_properties_if_due()
-        self._account()
+        self.spending.account()
         ctx = self.ctx
         planner.backfilling = any(not ctx.state(n).backfill_done for n in self.specs)
         for name in list(self.specs):
@@ -381,11 +324,11 @@ class Materializer:
             elif state.backfill_done and not planner.live_affordable(1):
                 continue
             self._last_poll.pop(name, None)
-            self._slice_until = None if state.backfill_done else now + self.config.backfill_slice
+            self.spending.slice_until = None if state.backfill_done else now + self.config.backfill_slice
             try:
                 state = self._run_counted(name, bucket=polling)
             finally:
-                self._slice_until = None
+                self.spending.slice_until = None
             calls = self._last_calls
             if polling:
                 result = self._last_poll.get(name)
@@ -399,7 +342,7 @@ class Materializer:
         record_plan(ctx.runner, ctx.server, planner.projected_per_day(), int(planner.allowed_per_day))
         ctx.runner.commit()
         now = clock.CLOCK.monotonic()
-        until_reset = max(0.0, (self.budget_day.next_reset(now_utc()) - now_utc()).total_seconds())
+        until_reset = self.spending.seconds_to_next_day()
         waits = [self.config.max_poll_interval]
         for name, plan in planner.tables.items():
             wait = plan.next_at - now
@@ -409,10 +352,10 @@ class Materializer:
                 wait = max(wait, until_reset)
             waits.append(wait)
         if any(not ctx.state(n).backfill_done for n in self.specs):
-            if self.waiting_until is None:
+            if self.spending.waiting_until is None:
                 waits.append(0.0)
             else:  # out of today's budget: the next budget day (or a raised share) lets it go on
-                waits.append(max(0.0, (self.waiting_until - now_utc()).total_seconds()))
+                waits.append(until_reset)
         return max(0.0, min(waits))
 
     def run_forever(self, max_seconds: float | None = None) -> None:
