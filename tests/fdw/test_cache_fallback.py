@@ -160,3 +160,16 @@ def test_first_queries_give_the_rows_of_the_cache_tables(db, template):
         through = query(conn, template.format(s="hubspot"))
         assert not python_started(conn), template
         assert through == query(conn, template.format(s="hubspot_cache")), template
+
+
+def test_a_cache_schema_stamped_for_another_server_is_refused_on_a_first_query(db, fresh):
+    with db.connect() as admin:
+        query(admin, "INSERT INTO hubspot_fdw.cache_portals (cache_schema, server_name) "
+                     "VALUES ('hubspot_cache', 'other')")
+    try:
+        with pytest.raises(psycopg2.Error) as info:
+            query(fresh, "SELECT id FROM hubspot.contacts LIMIT 1")
+        assert info.value.pgcode == "55000" and 'belongs to server "other"' in info.value.diag.message_primary
+    finally:
+        with db.connect() as admin:
+            query(admin, "DELETE FROM hubspot_fdw.cache_portals WHERE cache_schema = 'hubspot_cache'")
