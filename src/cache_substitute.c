@@ -9,8 +9,8 @@
  * rewritten one, so foreign tables inside views count; subqueries, CTEs
  * and sublinks included) and decides, for each foreign table of the
  * hubspot_fdw wrapper HubSpotFdw, the read mode from the catalog:
- * the session's hubspot_fdw.read_mode unless "default", else the server's
- * read_mode option, else the table's (the wrapper's merge order), else
+ * the session's hubspot_fdw.read_mode unless "default", else the table's
+ * read_mode option, else the server's (the host's merge order), else
  * "auto"; "auto" means the cache once hubspot_fdw.sync_state says the
  * table's backfill finished.  The
  * decision is made again at every (re)planning, so a cached plan follows
@@ -35,9 +35,14 @@
  * the query reads, and tables of other wrappers or other FDWs.  Those keep
  * the Python path, which reads the same cache.
  *
+ * hubspot_fdw.cache_substitution = off turns all of this off (cached tables
+ * are then read through the wrapper's delegated scan, as under upstream
+ * Multicorn2).
+ *
  * Invalidation: plans depend on the foreign table (its OID stays in the
  * plan's relationOids through the kept entry).  A SET of
- * hubspot_fdw.read_mode resets the plan cache; a change of backfill_done in
+ * hubspot_fdw.read_mode or hubspot_fdw.cache_substitution resets the plan
+ * cache; a change of backfill_done in
  * sync_state sends a relcache invalidation for the matching foreign tables
  * (the trigger function hubspot_fdw._sync_state_mode_changed); user mapping
  * changes reset the plan cache; substituted plans depend on the role
@@ -50,8 +55,10 @@
  *
  * The hook only exists once the library is loaded; a backend that did not
  * preload it (shared_preload_libraries or session_preload_libraries) loads
- * it while planning its first HubSpot query, which then takes the Python
- * path.  Not here: the Python read paths (hubspot_fdw/fdw), writes.
+ * it while planning its first HubSpot query, after the hook's turn: the FDW
+ * callbacks then plan the same cache query apart and run it in C
+ * (cache_fallback.c), so that query does not start Python either.  Not
+ * here: the Python read paths (hubspot_fdw/fdw), writes.
  *
  *-------------------------------------------------------------------------
  */
@@ -93,6 +100,8 @@
 #define CACHE_LABEL " (hubspot cache)"
 
 static planner_hook_type prev_planner_hook = NULL;
+
+bool		host_cache_substitution = true;
 
 /* State of one walk over a query tree. */
 typedef struct SubstituteWalk
@@ -230,8 +239,8 @@ is_hubspot_wrapper(ForeignServer *server)
  * The cache table a foreign table reads from now, or InvalidOid when it
  * reads live (or is not a HubSpot table).  userid: whose mapping counts.
  */
-static Oid
-cache_table_for(Oid relid, Oid userid)
+Oid
+host_cache_table_for(Oid relid, Oid userid)
 {
 	ForeignTable *table = GetForeignTable(relid);
 	ForeignServer *server = GetForeignServer(table->serverid);
@@ -255,10 +264,10 @@ cache_table_for(Oid relid, Oid userid)
 		case HOST_READ_MODE_LIVE:
 			return InvalidOid;
 		default:
-			/* options merge as for the wrapper: the server's wins over the table's */
-			mode = option_value(server->options, "read_mode");
+			/* options merge as for the wrapper: the table's wins over the server's */
+			mode = option_value(table->options, "read_mode");
 			if (mode == NULL)
-				mode = option_value(table->options, "read_mode");
+				mode = option_value(server->options, "read_mode");
 			if (mode == NULL)
 				mode = "auto";
 	}
@@ -486,27 +495,27 @@ cache_rte(Oid cacheid, List *colnames, const char *label, int lockmode)
 	return rte;
 }
 
-/* Turn query's entry rti into the cache subquery; false (nothing changed) if it cannot be. */
-static bool
-substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
+/*
+ * The view-like query over the cache table standing for the foreign table
+ * of rte: SELECT <the foreign table's columns> FROM <cache table>, with the
+ * foreign table's entry kept (range table entry 1, outside the join tree)
+ * and the cache table as entry 2.  mark: the locking clause on the foreign
+ * table, or NULL.  NULL when a column type has no cast (the Python path
+ * copes).  Locks the cache table.
+ */
+Query *
+host_cache_subquery(RangeTblEntry *rte, Oid cacheid, RowMarkClause *mark)
 {
-	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
-	Oid			cacheid = cache_table_for(rte->relid, userid);
-	RowMarkClause *mark;
-	int			lockmode;
+	int			lockmode = mark ? RowShareLock : AccessShareLock;
 	ColumnMap  *map;
 	Query	   *sub;
 	RangeTblEntry *kept;
 	RangeTblRef *ref;
 
-	if (!OidIsValid(cacheid))
-		return false;
-	mark = get_parse_rowmark(query, rti);
-	lockmode = mark ? RowShareLock : AccessShareLock;
 	LockRelationOid(cacheid, lockmode);
 	map = column_map(rte->relid, cacheid);
 	if (!map->usable)
-		return false;
+		return NULL;
 
 	/* the foreign table's entry, kept for the permission check (not scanned) */
 	kept = copyObject(rte);
@@ -526,6 +535,22 @@ substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
 	sub->targetList = copyObject(map->tlist);
 	if (mark)
 		applyLockingClause(sub, 2, mark->strength, mark->waitPolicy, true);
+	return sub;
+}
+
+/* Turn query's entry rti into the cache subquery; false (nothing changed) if it cannot be. */
+static bool
+substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
+{
+	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Oid			cacheid = host_cache_table_for(rte->relid, userid);
+	Query	   *sub;
+
+	if (!OidIsValid(cacheid))
+		return false;
+	sub = host_cache_subquery(rte, cacheid, get_parse_rowmark(query, rti));
+	if (sub == NULL)
+		return false;
 
 	/* as ApplyRetrieveRule does for a view */
 	rte->rtekind = RTE_SUBQUERY;
@@ -581,7 +606,7 @@ substitute_planner(Query *parse, const char *query_string, int cursorOptions,
 	SubstituteWalk walk = {NIL, false};
 	PlannedStmt *result;
 
-	if (parse->commandType != CMD_UTILITY)
+	if (parse->commandType != CMD_UTILITY && host_cache_substitution)
 		substitute_walker((Node *) parse, &walk);
 	if (prev_planner_hook)
 		result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
@@ -599,6 +624,14 @@ void
 host_read_mode_assign(int newval, void *extra)
 {
 	if (newval != host_read_mode)
+		ResetPlanCache();
+}
+
+/* Assign hook of hubspot_fdw.cache_substitution. */
+void
+host_cache_substitution_assign(bool newval, void *extra)
+{
+	if (newval != host_cache_substitution)
 		ResetPlanCache();
 }
 

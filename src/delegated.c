@@ -27,6 +27,7 @@
 #include "executor/executor.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
+#include "storage/lmgr.h"
 #include "tcop/tcopprot.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
@@ -47,6 +48,7 @@ struct DelegatedScan
 	int		   *copy_to;		/* ... and foreign attnum - 1 */
 	int			deform_upto;	/* deform the inner row up to this many columns */
 	bool		passthrough;	/* same columns in the same order: hand out the inner slot */
+	bool		explain_only;	/* started for EXPLAIN: never run, never finished */
 	ScanState  *plain_seqscan;	/* a bare sequential scan we may drive directly */
 };
 
@@ -247,6 +249,51 @@ delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted, Delegate
 }
 
 /*
+ * Start a query planned by the caller (cache_fallback.c): its output
+ * columns are named after the foreign table's columns.  The caller has
+ * checked privileges (the plan asks for none); the relations the plan reads
+ * are locked here, as the plan cache does for a plan it hands out.
+ */
+DelegatedScan *
+delegated_scan_begin_planned(PlannedStmt *planned, ParamListInfo params, Relation foreignrel,
+							 int eflags)
+{
+	DelegatedScan *scan = palloc0(sizeof(DelegatedScan));
+	ListCell   *lc;
+
+	foreach(lc, planned->rtable)
+	{
+		RangeTblEntry *rte = lfirst_node(RangeTblEntry, lc);
+
+		if (rte->rtekind == RTE_RELATION)
+			LockRelationOid(rte->relid, rte->rellockmode);
+	}
+	scan->explain_only = (eflags & EXEC_FLAG_EXPLAIN_ONLY) != 0;
+	scan->query = CreateQueryDesc(planned, "hubspot_fdw cache read", GetActiveSnapshot(),
+								  InvalidSnapshot, None_Receiver, params, NULL, 0);
+	ExecutorStart(scan->query, eflags & EXEC_FLAG_EXPLAIN_ONLY);
+	map_columns(scan, foreignrel);
+	plan_copies(scan, NULL);
+	plan_passthrough(scan, foreignrel);
+	scan->plain_seqscan = plain_seqscan(scan->query->planstate);
+	return scan;
+}
+
+/* The running query, for EXPLAIN. */
+QueryDesc *
+delegated_scan_query(DelegatedScan *scan)
+{
+	return scan->query;
+}
+
+/* Run the same query again from the start (its parameters cannot have changed). */
+void
+delegated_scan_rescan(DelegatedScan *scan)
+{
+	ExecReScan(scan->query->planstate);
+}
+
+/*
  * A sequential scan without a filter or a projection only calls the table
  * AM; for it we skip the two executor layers above table_scan_getnextslot
  * (this is what SeqNext does once its scan has begun).
@@ -311,7 +358,8 @@ delegated_scan_end(DelegatedScan *scan)
 {
 	if (scan->query == NULL)
 		return;
-	ExecutorFinish(scan->query);
+	if (!scan->explain_only)
+		ExecutorFinish(scan->query);
 	ExecutorEnd(scan->query);
 	FreeQueryDesc(scan->query);
 	scan->query = NULL;

@@ -68,6 +68,14 @@ _PG_init(void)
 							 0, read_mode_options,
 							 PGC_USERSET, 0,
 							 NULL, host_read_mode_assign, NULL);
+	DefineCustomBoolVariable("hubspot_fdw.cache_substitution",
+							 "Lets the planner read cached HubSpot foreign tables as their cache tables.",
+							 "off: cached tables are read through the wrapper's delegated scan "
+							 "(Python), as under upstream Multicorn2; for comparing and troubleshooting.",
+							 &host_cache_substitution,
+							 true,
+							 PGC_USERSET, 0,
+							 NULL, host_cache_substitution_assign, NULL);
 	host_worker_init();			/* sync GUCs; the launcher when preloaded */
 	MarkGUCPrefixReserved("hubspot_fdw");
 	host_xact_init();

@@ -149,7 +149,12 @@ typedef struct DelegatedPlan	/* the last plan of a scan node, kept for rescans *
 } DelegatedPlan;
 extern DelegatedScan *delegated_scan_begin(PyObject *spec, Relation foreignrel,
 										   bool *wanted, DelegatedPlan *plan);
+extern DelegatedScan *delegated_scan_begin_planned(struct PlannedStmt *planned,
+												   ParamListInfo params, Relation foreignrel,
+												   int eflags);
 extern TupleTableSlot *delegated_scan_next(DelegatedScan *scan, TupleTableSlot *slot);
+extern void delegated_scan_rescan(DelegatedScan *scan);
+extern struct QueryDesc *delegated_scan_query(DelegatedScan *scan);
 extern void delegated_scan_end(DelegatedScan *scan);
 
 /* worker.c: the materializer's background workers (GUCs, launcher) */
@@ -158,6 +163,24 @@ extern void host_worker_init(void);
 /* cache_substitute.c: the cache table planned in a cached foreign table's place */
 extern void host_substitute_init(void);
 extern void host_read_mode_assign(int newval, void *extra);
+extern bool host_cache_substitution;	/* hubspot_fdw.cache_substitution */
+extern void host_cache_substitution_assign(bool newval, void *extra);
+extern Oid	host_cache_table_for(Oid relid, Oid userid);
+extern struct Query *host_cache_subquery(RangeTblEntry *rte, Oid cacheid,
+										 struct RowMarkClause *mark);
+
+/* cache_fallback.c: cache reads the planner hook did not get to, planned apart */
+typedef struct CacheFallback CacheFallback;
+extern CacheFallback *host_fallback_plan_rel(PlannerInfo *root, RelOptInfo *baserel,
+											 Oid foreigntableid);
+extern void host_fallback_add_paths(PlannerInfo *root, RelOptInfo *baserel,
+									CacheFallback *fallback);
+extern ForeignScan *host_fallback_make_plan(RelOptInfo *baserel, CacheFallback *fallback,
+											List *tlist, List *scan_clauses, Plan *outer_plan);
+extern bool host_fallback_is_scan(ForeignScan *plan);
+extern DelegatedScan *host_fallback_begin(ForeignScanState *node, int eflags);
+extern void host_fallback_explain(DelegatedScan *scan, ForeignScanState *node,
+								  struct ExplainState *es);
 
 /* access.c: whose rights local SQL runs with, user mappings, the wrapper option */
 typedef struct HostRoleSave

@@ -4,9 +4,11 @@
  *		  Gathering FDW options for wrappers and validating them at
  *		  CREATE/ALTER time.
  *
- * Options reach a wrapper merged as Multicorn2 merges them: table options,
- * then server options, then the current user's mapping (or PUBLIC's), a
- * later source overriding an earlier one; "wrapper" is left out.
+ * Options reach a wrapper merged into one list: server options, then table
+ * options, then the current user's mapping (or PUBLIC's), a later source
+ * overriding an earlier one, so the more specific place wins (a table's
+ * read_mode over its server's).  Upstream Multicorn2 merges table, then
+ * server: there a server value wins.  "wrapper" is left out.
  *
  * The validator checks the host's own rules (the wrapper class is named on
  * the server only, and only a superuser may name one other than the
@@ -101,7 +103,7 @@ host_merged_options(Oid relid, Oid userid, char **wrapper)
 
 	if (wrapper)
 		*wrapper = host_server_wrapper(server);
-	return list_concat(list_concat(list_copy(table->options), host_without_wrapper(server->options)),
+	return list_concat(list_concat(host_without_wrapper(server->options), list_copy(table->options)),
 					   host_user_mapping_options(server->serverid, userid));
 }
 

@@ -47,6 +47,7 @@ typedef struct HostPlanState
 {
 	PyObject   *instance;
 	double		startup_cost;
+	CacheFallback *fallback;	/* a cache read planned apart: no Python at all */
 } HostPlanState;
 
 /* Indexes into ForeignScan.fdw_private. */
@@ -61,6 +62,7 @@ enum
 
 typedef struct HostScanState
 {
+	DelegatedScan *fallback;	/* a cache read planned apart (cache_fallback.c) */
 	PyObject   *instance;
 	HostColumns *cols;
 	bool	   *wanted;			/* by attnum-1: convert this column */
@@ -171,13 +173,19 @@ static void
 hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	HostPlanState *plan = palloc0(sizeof(HostPlanState));
-	Relation	rel = table_open(foreigntableid, NoLock);
-	TupleDesc	tupdesc = RelationGetDescr(rel);
+	Relation	rel;
+	TupleDesc	tupdesc;
 	List	   *exprs = NIL;
 	List	   *quals;
 	PyObject   *result;
 	PyObject   *cost;
 
+	baserel->fdw_private = plan;
+	plan->fallback = host_fallback_plan_rel(root, baserel, foreigntableid);
+	if (plan->fallback != NULL)
+		return;
+	rel = table_open(foreigntableid, NoLock);
+	tupdesc = RelationGetDescr(rel);
 	plan->instance = host_get_instance(foreigntableid)->instance;
 	quals = host_extract_quals(root, baserel, baserel->baserestrictinfo, &exprs);
 	result = host_call_method(plan->instance, "get_rel_size",
@@ -426,12 +434,18 @@ static void
 hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	HostPlanState *plan = baserel->fdw_private;
-	Relation	rel = table_open(foreigntableid, NoLock);
+	Relation	rel;
 	List	   *accepted = NIL;
 	int			prefix;
 	int			nkeys = list_length(root->query_pathkeys);
 	Cost		total = total_cost(plan, baserel, baserel->rows);
 
+	if (plan->fallback != NULL)
+	{
+		host_fallback_add_paths(root, baserel, plan->fallback);
+		return;
+	}
+	rel = table_open(foreigntableid, NoLock);
 	prefix = nkeys > 0 ? accepted_sort_prefix(root, baserel, plan, RelationGetDescr(rel), &accepted) : 0;
 	if (prefix > 0)
 		add_path(baserel, (Path *)
@@ -480,11 +494,15 @@ static ForeignScan *
 hostGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 				   ForeignPath *best_path, List *tlist, List *scan_clauses, Plan *outer_plan)
 {
+	HostPlanState *plan = baserel->fdw_private;
 	List	   *exprs = NIL;
-	List	   *quals = host_extract_quals(root, baserel, scan_clauses, &exprs);
+	List	   *quals;
 	List	   *path_private = best_path->fdw_private;
 	List	   *private;
 
+	if (plan->fallback != NULL)
+		return host_fallback_make_plan(baserel, plan->fallback, tlist, scan_clauses, outer_plan);
+	quals = host_extract_quals(root, baserel, scan_clauses, &exprs);
 	private = list_make5(quals,
 						 attrs_to_list(attrs_used(baserel, scan_clauses)),
 						 linitial(path_private),
@@ -518,12 +536,20 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	Relation	rel = node->ss.ss_currentRelation;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	HostScanState *state = palloc0(sizeof(HostScanState));
-	List	   *attnums = list_nth(plan->fdw_private, PRIV_ATTNUMS);
-	List	   *sortkeys = list_nth(plan->fdw_private, PRIV_SORTKEYS);
+	List	   *attnums;
+	List	   *sortkeys;
 	MemoryContextCallback *callback;
 	Bitmapset  *attrs = NULL;
 	ListCell   *lc;
 
+	node->fdw_state = state;
+	if (host_fallback_is_scan(plan))
+	{
+		state->fallback = host_fallback_begin(node, eflags);
+		return;
+	}
+	attnums = list_nth(plan->fdw_private, PRIV_ATTNUMS);
+	sortkeys = list_nth(plan->fdw_private, PRIV_SORTKEYS);
 	state->delegated_plan.cxt = CurrentMemoryContext;
 	state->delegated_cxt = AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw delegated scan",
 												 ALLOCSET_SMALL_SIZES);
@@ -552,7 +578,6 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	state->sortkeys = sortkeys != NIL ? sortkeys_to_py(sortkeys, tupdesc) : NULL;
 	state->limit = intVal(list_nth(plan->fdw_private, PRIV_LIMIT));
 	state->row_lock = list_nth(plan->fdw_private, PRIV_ROW_LOCK);
-	node->fdw_state = state;
 }
 
 static PyObject *
@@ -659,6 +684,12 @@ hostIterateForeignScan(ForeignScanState *node)
 	Oid			previous;
 
 	CHECK_FOR_INTERRUPTS();
+	if (state->fallback)
+	{
+		TupleTableSlot *row = delegated_scan_next(state->fallback, slot);
+
+		return row != NULL ? row : ExecClearTuple(slot);
+	}
 	if (!state->started)
 		start_scan(node, state);
 	if (state->finished)
@@ -707,6 +738,11 @@ hostReScanForeignScan(ForeignScanState *node)
 {
 	HostScanState *state = node->fdw_state;
 
+	if (state->fallback)
+	{
+		delegated_scan_rescan(state->fallback);
+		return;
+	}
 	if (state->delegated)
 		delegated_scan_end(state->delegated);
 	state->delegated = NULL;
@@ -725,6 +761,12 @@ hostEndForeignScan(ForeignScanState *node)
 
 	if (state == NULL)
 		return;
+	if (state->fallback)
+	{
+		delegated_scan_end(state->fallback);
+		state->fallback = NULL;
+		return;
+	}
 	if (state->delegated)
 		delegated_scan_end(state->delegated);
 	state->delegated = NULL;
@@ -745,6 +787,11 @@ hostExplainForeignScan(ForeignScanState *node, ExplainState *es)
 	PyObject   *iterator;
 	PyObject   *line;
 
+	if (state->fallback)
+	{
+		host_fallback_explain(state->fallback, node, es);
+		return;
+	}
 	quals = host_quals_to_py(state->quals, state->exprs, state->exprstates,
 							 node->ss.ps.ps_ExprContext, RelationGetDescr(rel),
 							 state->started ? QUALS_EVALUATE : QUALS_PLACEHOLDER);

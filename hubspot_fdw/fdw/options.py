@@ -43,6 +43,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     _spec("timeout", "server", "30", kind="int", help="read timeout in seconds"),
     _spec("max_retries", "server", "4", kind="int", help="retries after a failed request"),
     _spec("use_budget", "server", "true", kind="bool", help="share the portal's rate budget"),
+    _spec("use_remote_estimate", "server,table", "false", kind="bool",
+          help="plan live scans with HubSpot's record count (one request per table per backend every 5 minutes)"),
     _spec("access_token", "user_mapping", secret=True, help="HubSpot private app token"),
     _spec("table", "table", help="catalog table name (the cache table has the same name)"),
     _spec("object_type", "table,import", help="HubSpot object type (name or objectTypeId)"),
@@ -118,6 +120,7 @@ class FdwOptions:
     timeout: int
     max_retries: int
     use_budget: bool
+    use_remote_estimate: bool
     table: str | None
     object_type: str | None
     from_object_type: str | None
@@ -143,7 +146,8 @@ class FdwOptions:
                    cache_schema=cache_schema(merged, merged.get("server")),
                    cache_dsn=merged.get("cache_dsn"),
                    timeout=int(str(get("timeout"))), max_retries=int(str(get("max_retries"))),
-                   use_budget=_bool(str(get("use_budget"))), table=get("table"),
+                   use_budget=_bool(str(get("use_budget"))),
+                   use_remote_estimate=_bool(str(get("use_remote_estimate"))), table=get("table"),
                    object_type=get("object_type"), from_object_type=get("from_object_type"),
                    to_object_type=get("to_object_type"), server=get("server"))
 

@@ -13,7 +13,6 @@ Deliberately not here: any HubSpot request detail, SQL text or write rule.
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -24,6 +23,7 @@ from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.comments import label_hint
 from hubspot_fdw.fdw.errors import adapt, report, reported
+from hubspot_fdw.fdw.estimates import RemoteTotal, cache_rows, default_rows, local_rows
 from hubspot_fdw.fdw.importer import import_schema as _import_schema
 from hubspot_fdw.fdw.journal import Journal
 from hubspot_fdw.fdw.live_scans import Replays, RequestCounter
@@ -42,8 +42,6 @@ from hubspot_fdw.host.multicorn_compat import api as _multicorn
 ForeignDataWrapper = _multicorn().ForeignDataWrapper
 
 RECENT_ROWS = 1000          # rows remembered for UPDATE/DELETE (old values, association keys)
-ESTIMATE_TTL = 300.0        # seconds a HubSpot total stays valid for planning
-DEFAULT_ESTIMATES = {"owners": 100, "pipelines": 10, "pipeline_stages": 50, "association": 1000}
 
 
 class HubSpotFdw(ForeignDataWrapper):
@@ -67,7 +65,7 @@ class HubSpotFdw(ForeignDataWrapper):
                              self.journal)
         self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._modifying = False
-        self._total: tuple[float, int] | None = None
+        self._remote_total = RemoteTotal()
         self._replays = Replays()
 
     def __repr__(self) -> str:
@@ -112,36 +110,24 @@ class HubSpotFdw(ForeignDataWrapper):
             cache = self._mode().mode == "cache"
             self._startup_cost = self.CACHE_STARTUP_COST if cache else self.LIVE_STARTUP_COST
             if cache:
-                return (self._cache_rows(), width)
+                cached = cache_rows(self.options, self.table.name)
+                return (1000 if cached is None else max(cached, 1), width)
             ids = live.ids_from_quals(quals, self.table.column_names[0])
             if ids is not None:
                 return (max(len(ids), 1) * (5 if self.table.kind == "association" else 1), width)
             return (max(1, self._live_total() // (10 ** min(len(quals), 3))), width)
         except HubSpotFdwError:
-            return (1000, width)
-
-    def _cache_rows(self) -> int:
-        rows = run(self.options, "SELECT c.reltuples::bigint AS n, c.relpages AS p FROM pg_class c "
-                                 "WHERE c.oid = to_regclass(quote_ident($1) || '.' || quote_ident($2))",
-                   [self.options.cache_schema, self.table.name])
-        if not rows:
-            return 1000
-        n, pages = int(rows[0]["n"]), int(rows[0]["p"])
-        if n >= 0:
-            return max(n, 1)
-        if pages > 1000:
-            return pages * 50
-        target = cache_reads.qualified_table(self.options.cache_schema, self.table.name)
-        counted = run(self.options, f"SELECT count(*) AS n FROM {target}")
-        return max(int(counted[0]["n"]), 1)
+            return (default_rows(self.table.kind), width)
 
     def _live_total(self) -> int:
-        if self.table.kind != "object":
-            return DEFAULT_ESTIMATES.get(self.table.kind, 1000)
-        now = time.monotonic()
-        if self._total is None or now - self._total[0] > ESTIMATE_TTL:
-            self._total = (now, self._client().count(self.table.object_type.api_path))
-        return max(self._total[1], 1)
+        """The live table's size: local knowledge (estimates.py), or HubSpot's total for
+        an object table when the option use_remote_estimate is on."""
+        if self.options.use_remote_estimate and self.table.kind == "object":
+            try:
+                return self._remote_total.rows(self._client(), self.table.object_type.api_path)
+            except HubSpotFdwError:
+                pass        # planning goes on with what this database knows
+        return local_rows(self.options, self.table)
 
     def get_path_keys(self) -> list:
         if self.table.kind == "association":

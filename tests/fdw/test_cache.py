@@ -17,6 +17,16 @@ def cache(db, sim):
     fill_cache(db, sim, CACHED)
 
 
+@pytest.fixture
+def conn(db):
+    """Cached tables read through the wrapper's delegated scan (as under upstream
+    Multicorn2), not planned in place: that path is what these tests are about."""
+    connection = db.connect()
+    query(connection, "SET hubspot_fdw.cache_substitution = off")
+    yield connection
+    connection.close()
+
+
 def test_auto_uses_the_cache_once_backfill_is_done(conn, sim):
     plan = explain(conn, "SELECT email FROM hubspot.contacts WHERE email = 'a@b.example'")
     assert "read mode: cache (option read_mode = auto, backfill finished)" in plan

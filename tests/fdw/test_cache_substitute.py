@@ -65,18 +65,38 @@ def test_views_and_plpgsql_functions_are_substituted(conn):
     assert query(conn, "SELECT hubspot_fdw.python_started()") == [(False,)]
 
 
-def test_read_mode_options_as_the_wrapper_merges_them(conn):
+def test_a_tables_read_mode_wins_over_its_servers(conn):
     query(conn, "ALTER FOREIGN TABLE hubspot.contacts OPTIONS (ADD read_mode 'live')")
     try:
         assert "Foreign Scan" in plan_of(conn, "SELECT id FROM hubspot.contacts")
-        query(conn, "ALTER SERVER hubspot OPTIONS (ADD read_mode 'cache')")  # the server's wins
+        query(conn, "ALTER SERVER hubspot OPTIONS (ADD read_mode 'cache')")
         try:
+            plan = plan_of(conn, "SELECT id FROM hubspot.contacts")
+            assert "Foreign Scan" in plan and "read_mode = live" in plan, plan  # the table's, said so
+            assert "Foreign Scan" not in plan_of(conn, "SELECT id FROM hubspot.companies")  # the server's
+            query(conn, "ALTER FOREIGN TABLE hubspot.contacts OPTIONS (SET read_mode 'cache')")
+            query(conn, "ALTER SERVER hubspot OPTIONS (SET read_mode 'live')")
             assert "Foreign Scan" not in plan_of(conn, "SELECT id FROM hubspot.contacts")
+            assert "Foreign Scan" in plan_of(conn, "SELECT id FROM hubspot.companies")
         finally:
             query(conn, "ALTER SERVER hubspot OPTIONS (DROP read_mode)")
     finally:
         query(conn, "ALTER FOREIGN TABLE hubspot.contacts OPTIONS (DROP read_mode)")
     assert "Foreign Scan" not in plan_of(conn, "SELECT id FROM hubspot.contacts")
+
+
+def test_cache_substitution_off_reads_through_the_wrapper(conn, sim):
+    sql = "SELECT email FROM hubspot.contacts WHERE id = '1'"
+    query(conn, "PREPARE one AS " + sql)
+    assert "Foreign Scan" not in plan_of(conn, "EXECUTE one")
+    query(conn, "SET hubspot_fdw.cache_substitution = off")
+    plan = plan_of(conn, "EXECUTE one")  # the prepared plan is made again
+    assert "Foreign Scan" in plan and "read mode: cache" in plan and "Cache query" in plan, plan
+    sim.clear_requests()
+    assert query(conn, "EXECUTE one") == query(conn, "SELECT email FROM hubspot_cache.contacts WHERE id = '1'")
+    assert sim.requests() == [] and query(conn, "SELECT hubspot_fdw.python_started()") == [(True,)]
+    query(conn, "RESET hubspot_fdw.cache_substitution")
+    assert "Foreign Scan" not in plan_of(conn, "EXECUTE one")
 
 
 def test_a_role_with_select_on_the_foreign_table_only_reads(conn):

@@ -156,7 +156,14 @@ def test_owners_and_pipelines(conn):
     assert stages
 
 
-def test_get_rel_size_uses_hubspot_totals(conn):
-    plan = "\n".join(r[0] for r in query(conn, "EXPLAIN SELECT * FROM hubspot.contacts"))
-    rows = int(plan.split("rows=")[1].split()[0])
-    assert rows == query(conn, "SELECT count(*) FROM hubspot.contacts")[0][0]
+def test_get_rel_size_uses_hubspot_totals_only_with_use_remote_estimate(conn):
+    def estimate() -> int:
+        plan = "\n".join(r[0] for r in query(conn, "EXPLAIN SELECT * FROM hubspot.contacts"))
+        return int(plan.split("rows=")[1].split()[0])
+
+    assert estimate() == 1000       # no cache, no recorded total: the default (test_live_estimates.py)
+    query(conn, "ALTER FOREIGN TABLE hubspot.contacts OPTIONS (ADD use_remote_estimate 'true')")
+    try:
+        assert estimate() == query(conn, "SELECT count(*) FROM hubspot.contacts")[0][0]
+    finally:
+        query(conn, "ALTER FOREIGN TABLE hubspot.contacts OPTIONS (DROP use_remote_estimate)")
