@@ -310,6 +310,7 @@ class Materializer:
         self.spending.account()
         ctx = self.ctx
         planner.backfilling = any(not ctx.state(n).backfill_done for n in self.specs)
+        planner.clamp_intervals()
         for name in list(self.specs):
             if ctx.stop.is_set():
                 break

@@ -153,6 +153,14 @@ class Planner:
             plan = self.tables[name] = TablePlan(self.config.poll_interval, now)
         return plan
 
+    def clamp_intervals(self) -> None:
+        """A lowered ``max_poll_interval`` (a reload) applies at once, not after the old interval."""
+        longest = self.config.max_poll_interval
+        for plan in self.tables.values():
+            if plan.interval > longest:
+                plan.next_at = min(plan.next_at, plan.next_at - plan.interval + longest)
+                plan.interval = longest
+
     def due(self, now: float) -> list[str]:
         """Tables whose poll is due, most overdue first."""
         return sorted((n for n, p in self.tables.items() if p.next_at <= now),
