@@ -13,7 +13,15 @@ Figures: idle calls per day (projected from a simulated idle hour), change-to-ca
 latency while active and after an idle hour, association add / remove latency,
 archive / merge / GDPR-delete latency (in virtual seconds), with the targets.
 
+Then a large backfill (``--large-contacts``, default 20,000 contacts, 2,000 companies,
+3,000 deals, the same five tables) on a portal whose daily limit is shrunk
+(``--large-daily-limit``, default 1,500: a share of 150 calls a day) so that the
+backfill needs more calls than a day's share, as a portal of many millions of records
+would on a real limit: calls on each portal day against the share, the days the
+backfill takes, and the polls of the tables already backfilled on those days.
+
     PG_BIN=... /opt/hubspot_fdw/venv/bin/python bench/sync_cost.py [--idle-hours 1] [--samples 9]
+        [--large-contacts 20000] [--large-daily-limit 1500] [--skip-large]
 
 PostgreSQL refuses root: as root the script re-execs itself as ``postgres``.
 """
@@ -27,7 +35,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Callable
 
 import psycopg2
@@ -55,10 +66,10 @@ TIME_SCALE = 0.1  # rate windows 10x shorter in real time (the virtual clock run
 class World:
     """The simulator, the database and the sync, on one virtual clock."""
 
-    def __init__(self, sim: SimulatorProcess, dsn: str) -> None:
+    def __init__(self, sim: SimulatorProcess, dsn: str, config: SyncConfig | None = None) -> None:
         self.sim = sim
-        self.vclock = clock.VirtualClock(on_advance=lambda s: sim.admin("POST", "/clock",
-                                                                         {"advance_ms": int(s * 1000)}))
+        self.vclock = clock.VirtualClock(on_advance=clock.InMilliseconds(
+            lambda ms: sim.admin("POST", "/clock", {"advance_ms": ms})))
         clock.use(self.vclock)
         self.conn = psycopg2.connect(dsn)
         self.conn.autocommit = True
@@ -70,7 +81,8 @@ class World:
         runner = PsycopgRunner(sync_conn)
         names = imported_tables(runner, "hubspot")
         sync_conn.commit()
-        self.m = Materializer(self.client, runner, "hubspot", "hubspot_cache", tables=names, config=SyncConfig())
+        self.m = Materializer(self.client, runner, "hubspot", "hubspot_cache", tables=names,
+                              config=config or SyncConfig())
         self.tables = names
 
     def now(self) -> float:
@@ -163,19 +175,73 @@ def show(label: str, values: list[float], target: float) -> bool:
     return ok
 
 
+def import_tables(dsn: str, sim: SimulatorProcess) -> None:
+    admin = psycopg2.connect(dsn)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute("CREATE EXTENSION hubspot_fdw")
+        cur.execute("CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s)", (sim.base_url,))
+        cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
+        cur.execute("CREATE SCHEMA crm")
+        cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO crm")
+    admin.close()
+
+
+def large_backfill(a: argparse.Namespace) -> bool:
+    """A backfill larger than the day's share: calls per portal day, days to finish."""
+    zone = ZoneInfo("US/Eastern")  # the simulator's portal time zone (account details)
+    companies, deals = max(1, a.large_contacts // 10), max(1, a.large_contacts * 3 // 20)
+    with ThrowawayPostgres() as pg, start_simulator(
+            seed=9, owners=5, contacts=a.large_contacts, companies=companies, deals=deals, index_lag_ms=0,
+            time_scale=TIME_SCALE, burst_limit=100, daily_limit=a.large_daily_limit, search_limit=50,
+            time_zone="US/Eastern", **ZERO) as sim:
+        import_tables(pg.dsn, sim)
+        config = SyncConfig()
+        share = int(a.large_daily_limit * config.daily_share)
+        seq = sim.admin("GET", "/requests?since=999999999")["last"]
+        w = World(sim, pg.dsn, config)
+        started, real0 = w.vclock.now(), time.monotonic()
+        while any(not w.m.ctx.state(t).backfill_done for t in w.tables):
+            if time.monotonic() - real0 > a.large_max_seconds:
+                print(f"large backfill: not done after {a.large_max_seconds:g} s real; stopped")
+                return False
+            w.vclock.sleep(max(0.01, w.step()), w.m.ctx.stop)
+        finished = w.vclock.now()
+        log = sim.requests(seq)
+        w.conn.close()
+    day = lambda e: datetime.fromtimestamp(e["atMs"] / 1000, timezone.utc).astimezone(zone).date()  # noqa: E731
+    per_day = Counter(day(e) for e in log)
+    polls = Counter(day(e) for e in log if e["path"].endswith("/search"))
+    pages = [e for e in log if e["method"] == "GET" and "/crm/v3/objects/" in e["path"]
+             and e["query"].get("properties") != ["hs_object_id"] and "true" not in e["query"].get("archived", [])
+             and e["path"].count("/") == 4]
+    refetched = len(pages) - len({(e["path"], tuple(e["query"].get("after", []))) for e in pages})
+    days = (finished - started).total_seconds() / 86_400
+    refused = sum(1 for e in log if e["status"] == 429)
+    print(f"\nlarge backfill: {a.large_contacts:,} contacts, {companies:,} companies, {deals:,} deals; daily limit "
+          f"{a.large_daily_limit:,}, share {share:,} calls per portal day (US/Eastern)")
+    print(f"  {'sync calls until the backfill was done':<44} {len(log):9,}       "
+          f"({len(log) / share:.1f} x the day's share)")
+    ok = max(per_day.values()) <= share and refused == 0 and refetched == 0
+    backfill = Counter(day(e) for e in pages) + Counter(
+        day(e) for e in log if e["path"].startswith("/crm/v4/associations/") and e["method"] == "POST")
+    for d in sorted(per_day):
+        print(f"  {'  calls on ' + d.isoformat():<44} {per_day[d]:9,}       (share {share:,}; "
+              f"{per_day[d] / share:.0%}: {backfill[d]} backfill pages and batch reads, {polls[d]} polls, "
+              f"{per_day[d] - backfill[d] - polls[d]} other)")
+    print(f"  {'days to finish (virtual)':<44} {days:9.2f}       ({len(per_day)} portal days)")
+    print(f"  {'pages fetched twice / 429 answers':<44} {refetched:5} / {refused:<5}")
+    print(f"  {'largest day vs the share':<44} {max(per_day.values()):9,}       (target <= {share:,}) "
+          f"{'OK' if ok else 'MISSED'}")
+    return ok
+
+
 def run(a: argparse.Namespace) -> bool:
     random.seed(7)
     with ThrowawayPostgres() as pg, start_simulator(
             seed=5, owners=5, contacts=5000, companies=1000, deals=1500, index_lag_ms=a.index_lag_ms,
             time_scale=TIME_SCALE, burst_limit=100, daily_limit=250_000, **ZERO) as sim:
-        admin = psycopg2.connect(pg.dsn)
-        admin.autocommit = True
-        with admin.cursor() as cur:
-            cur.execute("CREATE EXTENSION hubspot_fdw")
-            cur.execute("CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s)", (sim.base_url,))
-            cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
-            cur.execute("CREATE SCHEMA crm")
-            cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO crm")
+        import_tables(pg.dsn, sim)
         w = World(sim, pg.dsn)
         print(f"synced tables: {', '.join(w.tables)}  (imported: {len(TABLES)})")
         started, seq = time.monotonic(), w.last_seq()
@@ -251,6 +317,11 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=9, help="edits measured while active")
     ap.add_argument("--idle-samples", type=int, default=7, help="edits measured after idling")
     ap.add_argument("--index-lag-ms", type=int, default=2_000, help="simulated search index lag")
+    ap.add_argument("--large-contacts", type=int, default=20_000, help="contacts of the large backfill")
+    ap.add_argument("--large-daily-limit", type=int, default=1_500, help="its portal's daily limit")
+    ap.add_argument("--large-max-seconds", type=float, default=600, help="real seconds before giving up")
+    ap.add_argument("--skip-large", action="store_true", help="only the figures of the small portal")
+    ap.add_argument("--only-large", action="store_true", help="only the large backfill")
     a = ap.parse_args()
     os.environ.setdefault("PGTZ", "UTC")
     if os.environ.get("BENCH_DEBUG"):
@@ -258,7 +329,12 @@ def main() -> None:
         logging.basicConfig(level=logging.DEBUG, format="%(message)s")
         for name in ("urllib3", "hubspot_fdw.api"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    sys.exit(0 if run(a) else 1)
+    ok = True
+    if not a.only_large:
+        ok &= run(a)
+    if not a.skip_large:
+        ok &= large_backfill(a)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

@@ -560,7 +560,7 @@ host_worker_init(void)
 							 &sync_daily_share, 0.10, 0.001, 1.0,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);
 	DefineCustomRealVariable("hubspot_fdw.sync_backfill_share",
-							 "Share of the usable rate budget the sync worker's backfill may fill.",
+							 "Share of each 10-second rate window the sync worker's backfill may fill (its speed; the daily share covers backfills too).",
 							 "Between 0.05 and 1; read again on reload.",
 							 &sync_backfill_share, 1.0, 0.05, 1.0,
 							 PGC_SIGHUP, 0, NULL, NULL, NULL);

@@ -3,7 +3,8 @@ since HubSpot labels are direction-specific).
 
 - backfill / sweep: page through the first type's ids (from its cache table when that
   is backfilled, else the list API), batch-read 1,000 at a time, replace each id's rows;
-  the cursor is checkpointed after each chunk;
+  the cursor is checkpointed after each chunk, and each chunk first asks the day's
+  budget (``ctx.may_spend``): when it says no, the walk stops at its cursor;
 - refresh_for: after records of a type changed, re-read their associations (through the
   first type's side when the type is second) and replace their rows.
 
@@ -81,9 +82,20 @@ def _first_ids(ctx: Context, spec: TableSpec, cursor: str | None) -> tuple[list[
     return ids, (f"l:{after}" if after else None)
 
 
+def _chunk_cost(ctx: Context, spec: TableSpec) -> int:
+    """Calls of one chunk: the batch read, plus the id pages when the first type is not cached."""
+    assert spec.pair is not None
+    first = spec.pair.first
+    if first.table in ctx.specs and ctx.state(first.table).backfill_done:
+        return 1
+    return 1 + -(-ctx.config.assoc_ids_per_step // ctx.config.page_size)
+
+
 def sweep(ctx: Context, spec: TableSpec, state: SyncState, cursor_key: str) -> bool:
-    """Walk every first-type id (resumable via ``state.cursors[cursor_key]``); True when done."""
-    while not ctx.stop.is_set():
+    """Walk every first-type id (resumable via ``state.cursors[cursor_key]``); True when
+    done, False when stopped or out of today's budget."""
+    backfill = cursor_key == "backfill"
+    while not ctx.stop.is_set() and ctx.may_spend(_chunk_cost(ctx, spec), backfill):
         cursor = state.cursors.get(cursor_key)
         ids, following = _first_ids(ctx, spec, cursor)
         written = 0

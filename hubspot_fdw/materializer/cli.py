@@ -45,7 +45,8 @@ log = logging.getLogger("hubspot_fdw.materializer.cli")
 @click.option("--max-poll-interval", type=float, default=SyncConfig.max_poll_interval, show_default=True,
               help="seconds between polls of an idle table (intervals grow from --poll-interval)")
 @click.option("--daily-share", type=float, default=SyncConfig.daily_share, show_default=True,
-              help="share of the portal's daily API limit the sync may spend")
+              help="share of the portal's daily API limit the sync may spend, backfills included "
+                   "(the day starts at midnight in the portal's time zone)")
 @click.option("--lookback-ms", type=int, default=SyncConfig.lookback_ms, show_default=True,
               help="milliseconds each poll looks back before the previous one (HubSpot's index lag)")
 @click.option("--index-lag-ms", type=int, default=SyncConfig.index_lag_allowance_ms, show_default=True,
@@ -60,8 +61,8 @@ log = logging.getLogger("hubspot_fdw.materializer.cli")
 @click.option("--budget-window-scale", type=float, default=1.0, show_default=True,
               help="multiply the budget's windows (for a simulator with a shrunk time scale)")
 @click.option("--backfill-share", type=float, default=SyncConfig.backfill_share, show_default=True,
-              help="share of the usable rate budget the backfill may fill (it still yields to waiting "
-                   "interactive callers); the client's default 0.5 halves backfill speed")
+              help="share of each 10-second window's usable rate budget the backfill may fill: its speed, "
+                   "not a daily amount (it still yields to waiting interactive callers)")
 @click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), default="auto", show_default=True)
 @click.option("--max-seconds", type=float, default=None, help="stop the daemon after this many seconds")
 @click.option("-v", "--verbose", count=True)

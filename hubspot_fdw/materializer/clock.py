@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 
 class SyncClock:
@@ -44,6 +45,23 @@ class VirtualClock(SyncClock):
         self.offset += seconds
         if self.on_advance is not None:
             self.on_advance(seconds)
+
+
+class InMilliseconds:
+    """An ``on_advance`` that hands whole milliseconds to ``send`` and keeps the remainder,
+    so a clock moved along in ms (the simulator's) never falls behind the virtual one."""
+
+    def __init__(self, send: Callable[[int], object]) -> None:
+        self.send = send
+        self.total = 0.0
+        self.sent = 0
+
+    def __call__(self, seconds: float) -> None:
+        self.total += seconds
+        ms = int(self.total * 1000) - self.sent
+        if ms > 0:
+            self.send(ms)
+            self.sent += ms
 
 
 CLOCK: SyncClock = SyncClock()

@@ -23,8 +23,10 @@ class SyncConfig:
     page_size: int = 100                  # list page size (HubSpot max 100)
     assoc_ids_per_step: int = 1_000       # ids per association batch read step
     write_batch: int = 100                # records per incremental checkpoint
+    backfill_slice: float = 5.0           # the daemon's backfill yields to due polls after this many seconds
     use_budget: bool = True
-    # Backfill's share of the usable rate budget (the client's default is 0.5). The
+    # Backfill's share of each 10-s window's usable rate budget: its speed, not its daily
+    # amount (the daily share covers backfills too; planner.py). The client's default is 0.5. The
     # materializer is one sequential process, so the share only matters against the FDW,
     # and a waiting interactive caller blocks backfill anyway (the budget's wait lease).
     backfill_share: float = 1.0

@@ -1,6 +1,8 @@
 """What one materializer run shares: clients (backfill / incremental priority), the SQL
-runner and cache store, settings, the synced table specs, progress, stop flag and the
-API call counter; plus checkpointing (save state + commit).
+runner and cache store, settings, the synced table specs, progress, stop flag, the
+API call counter, the budget day and the daily budget's gate (``may_spend``: asked
+before each backfill page, sweep chunk and deletion listing); plus checkpointing
+(save state + commit).
 
 Deliberately not here: the sync logic (objects.py, associations.py, metadata.py).
 """
@@ -9,8 +11,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Callable
 
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.cache.runner import SqlRunner
@@ -33,6 +35,7 @@ class CallCounter:
         self._taken = 0
         self.daily_limit: int | None = None
         self.daily_remaining: int | None = None
+        self.remaining_seen: int | None = None  # ``total`` when daily_remaining arrived
 
     def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
         self.total += 1
@@ -42,6 +45,7 @@ class CallCounter:
             self.daily_limit = int(limit)
         if remaining and str(remaining).isdigit():
             self.daily_remaining = int(remaining)
+            self.remaining_seen = self.total
         return response
 
     def take(self) -> int:
@@ -72,6 +76,10 @@ class Context:
     calls: CallCounter
     stop: threading.Event = field(default_factory=threading.Event)
     calls_pending: int = 0
+    # the budget day's date (the portal's time zone; engine.py sets it once it is known)
+    today: Callable[[], date] = field(default=lambda: now_utc().date())
+    # may_spend(calls, backfill): False when the day's share cannot afford ``calls`` more
+    may_spend: Callable[[float, bool], bool] = field(default=lambda calls, backfill: True)
 
     def state(self, table: str) -> SyncState:
         return load_state(self.runner, self.server, table, self.schema)
@@ -79,7 +87,7 @@ class Context:
     def checkpoint(self, state: SyncState) -> None:
         """Save the state with the data written since the last checkpoint, atomically."""
         calls = self.calls.take()
-        today = now_utc().date()
+        today = self.today()
         state.add_calls(calls, today)
         self.calls_pending += calls
         save_state(self.runner, state)

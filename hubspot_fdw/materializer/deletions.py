@@ -10,6 +10,8 @@ and why in ``hubspot_fdw.deleted_records``:
   missed), the ids are diffed against the full id listing → ``gone``.
 
 A record that comes back (restored) is removed from ``deleted_records`` when stored.
+Listings ask the day's budget first (``ctx.may_spend``); one it cannot afford waits
+for a later poll (the count still differs then).
 Deliberately not here: the poll itself (objects.py), scheduling (engine.py).
 """
 
@@ -104,11 +106,13 @@ def sweep_archived(ctx: Context, spec: TableSpec, state: SyncState, wanted: int 
     """Remove cached records HubSpot lists as archived; stop once ``wanted`` were found."""
     assert spec.object_type is not None
     removed = 0
+    if not ctx.may_spend(1, False):
+        return 0
     for page in ctx.client_live.iter_pages(spec.object_type.api_path, properties=["hs_object_id"], archived=True,
                                            limit=ctx.config.page_size):
         removed += len(remove(ctx, spec, state, [Removal(r.id, "archived", deleted_at=r.archived_at)
                                                   for r in page.results]))
-        if wanted is not None and removed >= wanted:
+        if (wanted is not None and removed >= wanted) or not ctx.may_spend(1, False):
             break
     state.last_sweep_at = now_utc()
     ctx.checkpoint(state)
@@ -122,6 +126,9 @@ def reconcile(ctx: Context, spec: TableSpec, state: SyncState) -> int:
 
     assert spec.object_type is not None
     otype = spec.object_type
+    if not ctx.may_spend(max(1, -(-max(state.records_stored, 1) // ctx.config.page_size)), False):
+        log.info("%s: id reconciliation deferred (today's API budget cannot afford it)", spec.name)
+        return 0
     started = ctx.runner.execute("SELECT clock_timestamp() AS t")[0]["t"]
     live: set[str] = set()
     for page in ctx.client_live.iter_pages(otype.api_path, properties=["hs_object_id"], limit=ctx.config.page_size):

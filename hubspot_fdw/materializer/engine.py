@@ -7,7 +7,12 @@ owners/pipelines: a full re-read when due). A failing table is recorded in sync_
 (phase ``failing``, last_error) and the others go on. The daemon (``run_step`` /
 ``run_forever``) polls each object table when the planner says it is due and the daily
 share affords it; ``run_once`` runs every table once. Before any pass the cache
-schema's portal stamp is checked (portal.py).
+schema's portal stamp is checked (portal.py), which also gives the portal's time zone:
+the budget day (budgetday.py) runs from the portal's midnight, when HubSpot resets its
+daily counter. Every call of the sync counts against the day's share (planner.py):
+backfill pages, polls, sweep chunks and deletion listings ask first (spending.py), and
+a backfill that the day cannot afford waits, at its cursor, for the next budget day. In
+the daemon a backfill gives way to due polls every ``backfill_slice`` seconds.
 
 Deliberately not here: the command line (cli.py), SQL entry points (sql_api.py).
 """
@@ -27,11 +32,13 @@ from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec, object_table
 from hubspot_fdw.materializer import associations, clock, deletions, metadata, objects, portal
+from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
 from hubspot_fdw.materializer.imported import imported_tables
 from hubspot_fdw.materializer.planner import DAY, Planner
 from hubspot_fdw.materializer.progress import Progress
+from hubspot_fdw.materializer.spending import Spending
 from hubspot_fdw.materializer.state import SyncState, record_plan, server_budget
 from hubspot_fdw.materializer.store import CacheStore
 
@@ -92,8 +99,13 @@ class Materializer:
             progress=progress or Progress("off"), calls=calls, stop=stop or threading.Event())
         self._metadata_at: float | None = None
         self._portal_checked = False
-        self.planner: Planner | None = None
+        self.spending = Spending(self.ctx)  # the day's budget: counting, the gate, waits shown
         self._last_poll: dict[str, object] = {}
+        self._last_calls = 0
+
+    @property
+    def planner(self) -> Planner | None:
+        return self.spending.planner
 
     @property
     def specs(self) -> dict[str, TableSpec]:
@@ -102,7 +114,8 @@ class Materializer:
     def prepare(self) -> None:
         """Check the cache's portal stamp (once), create or evolve every synced cache table."""
         if not self._portal_checked:
-            portal.check(self.ctx.runner, self.ctx.server, self.ctx.schema, self.ctx.client_live)
+            details = portal.check(self.ctx.runner, self.ctx.server, self.ctx.schema, self.ctx.client_live)
+            self.spending.budget_day = for_zone(details.time_zone)
             self._portal_checked = True
         for spec in self.specs.values():
             self.ctx.store.ensure(spec)
@@ -240,6 +253,8 @@ class Materializer:
         now = clock.CLOCK.monotonic()
         if (self._metadata_at is None or now - self._metadata_at >= self.config.metadata_interval
                 or self._drifted()):
+            if not self.spending.may_spend(sum(1 for s in self.specs.values() if s.kind == "object"), False):
+                return  # today's share is spent: the next budget day refreshes them
             self._metadata_at = now
             try:
                 self.refresh_properties()
@@ -248,31 +263,54 @@ class Materializer:
 
     def run_once(self) -> dict[str, SyncState]:
         self.prepare()
+        self._plan()
         self._refresh_properties_if_due()
         results = {}
         for name in list(self.specs):
             if self.ctx.stop.is_set():
                 break
-            results[name] = self.run_table(name)
+            results[name] = self._run_counted(name)
+        self.spending.account()
+        self.ctx.runner.commit()
         return results
 
+    # -- the day's budget ----------------------------------------------------------------
     def _plan(self) -> Planner:
-        if self.planner is None:
-            spent, limit = server_budget(self.ctx.runner, self.ctx.server, now_utc().date())
+        spending = self.spending
+        today = spending.budget_day.day(now_utc())
+        if spending.planner is None:
+            self._day = today
+            spent, limit = server_budget(self.ctx.runner, self.ctx.server, today)
             self.ctx.runner.commit()
-            self.planner = Planner(self.config, clock.CLOCK.monotonic(), daily_limit=limit, spent_today=spent)
-            self._day = now_utc().date()
-        return self.planner
+            # calls made before (the catalog, the portal check) are counted at the next account()
+            spending.planner = Planner(self.config, clock.CLOCK.monotonic(), daily_limit=limit, spent_today=spent)
+        elif today != self._day:
+            spending.account()
+            self._day = today
+            spending.planner.new_day()
+            spending.waiting_until = None
+        return spending.planner
+
+    def _run_counted(self, name: str, bucket: bool = False) -> SyncState:
+        """One table's pass with its calls counted (backfill or live) and a backfill's wait shown."""
+        state = self.ctx.state(name)
+        self.spending.account()
+        self.spending.backfill = not state.backfill_done
+        state = self.run_table(name)
+        calls = self.spending.account(bucket)
+        self.spending.note_wait(state)
+        self._last_calls = calls
+        return state
 
     def run_step(self) -> float:
         """Run every table that is due (and affordable); returns seconds until the next is due."""
         self.prepare()
-        self._refresh_properties_if_due()
         planner = self._plan()
+        self._refresh_properties_if_due()
+        self.spending.account()
         ctx = self.ctx
-        if now_utc().date() != self._day:
-            self._day = now_utc().date()
-            planner.new_day()
+        planner.backfilling = any(not ctx.state(n).backfill_done for n in self.specs)
+        planner.clamp_intervals()
         for name in list(self.specs):
             if ctx.stop.is_set():
                 break
@@ -284,14 +322,16 @@ class Materializer:
                 plan = planner.table(name, now)
                 if plan.next_at > now or not planner.affordable(now, plan.calls_per_poll):
                     continue
-            before = ctx.calls.total
+            elif state.backfill_done and not planner.live_affordable(1):
+                continue
             self._last_poll.pop(name, None)
-            state = self.run_table(name)
-            calls = ctx.calls.total - before
-            if ctx.calls.daily_limit:
-                planner.daily_limit = float(ctx.calls.daily_limit)
+            self.spending.slice_until = None if state.backfill_done else now + self.config.backfill_slice
+            try:
+                state = self._run_counted(name, bucket=polling)
+            finally:
+                self.spending.slice_until = None
+            calls = self._last_calls
             if polling:
-                planner.spend(calls)
                 result = self._last_poll.get(name)
                 plan = planner.polled(name, clock.CLOCK.monotonic(), getattr(result, "changed", 0), calls)
                 log.debug("%s: polled, %d changed, %d call(s); next in %.1f s (tokens %.0f)", name,
@@ -299,20 +339,24 @@ class Materializer:
                 ctx.runner.execute("UPDATE hubspot_fdw.sync_state SET poll_interval = $3, projected_per_day = $4 "
                                    "WHERE server_name = $1 AND table_name = $2",
                                    [ctx.server, name, plan.interval, int(plan.per_day())])
-            else:
-                planner.spent_today += calls  # backfills and sweeps: counted, not paced by the bucket
         planner.fixed_per_day = self._fixed_costs()
         record_plan(ctx.runner, ctx.server, planner.projected_per_day(), int(planner.allowed_per_day))
         ctx.runner.commit()
         now = clock.CLOCK.monotonic()
+        until_reset = self.spending.seconds_to_next_day()
         waits = [self.config.max_poll_interval]
         for name, plan in planner.tables.items():
             wait = plan.next_at - now
             if planner.tokens < plan.calls_per_poll:
                 wait = max(wait, planner.wait_for_tokens(now, plan.calls_per_poll))
+            if planner.left_today() < plan.calls_per_poll:  # the day's share is spent
+                wait = max(wait, until_reset)
             waits.append(wait)
         if any(not ctx.state(n).backfill_done for n in self.specs):
-            waits.append(0.0)
+            if self.spending.waiting_until is None:
+                waits.append(0.0)
+            else:  # out of today's budget: the next budget day (or a raised share) lets it go on
+                waits.append(until_reset)
         return max(0.0, min(waits))
 
     def run_forever(self, max_seconds: float | None = None) -> None:

@@ -2,13 +2,18 @@
 merges and id reconciliation. Every step writes rows and the checkpoint in one commit.
 
 - backfill: list pages of 100 (cursor ``backfill_after``), the incremental high-water
-  mark starts at the backfill's start time;
+  mark starts at the backfill's start time; before each page the day's budget is asked
+  (``ctx.may_spend``): when it says no, the backfill stops at its checkpointed cursor and
+  goes on from there later (no page is fetched twice);
 - poll: one search sorted by last-modified descending (its ``total`` is HubSpot's record
   count, which reveals deletions); when every change since high-water − lookback fits
   in that page, that one call is the whole poll; otherwise search last-modified >= that
   mark, ascending (the client re-windows past 10,000), checkpoint every ``write_batch``
   records. Merged-away ids (``hs_merged_object_ids``) leave; associations of changed
-  records are re-read (HubSpot bumps both records when an association changes).
+  records are re-read (HubSpot bumps both records when an association changes). The
+  day's budget is asked before the probe and before each further page; the re-reads of
+  changed records' associations are not held back (they are bounded by what changed,
+  and skipping them would lose the change until the next sweep).
 
 Deliberately not here: association tables (associations.py), finding and recording
 deletions (deletions.py), scheduling (engine.py).
@@ -84,9 +89,11 @@ def store_records(ctx: Context, spec: TableSpec, state: SyncState, records: Sequ
 
 
 def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
-    """Backfill pages until done (True) or stopped (False)."""
+    """Backfill pages until done (True), stopped or out of today's budget (False)."""
     assert spec.object_type is not None
     otype = spec.object_type
+    if not ctx.may_spend(2 if state.backfill_started_at is None else 1, True):
+        return False
     if state.phase != "backfilling" or state.backfill_started_at is None:
         state.phase = "backfilling"
         state.backfill_started_at = now_utc()
@@ -100,7 +107,7 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     ctx.progress.start(spec.name, state.backfill_total, state.records_stored)
     props = properties_of(spec)
     try:
-        while not ctx.stop.is_set():
+        while not ctx.stop.is_set() and ctx.may_spend(1, True):
             page = ctx.client_backfill.list_page(otype.api_path, properties=props, after=state.backfill_after,
                                                  limit=ctx.config.page_size)
             store_records(ctx, spec, state, page.results, refresh_associations=False)
@@ -119,8 +126,11 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
 
 
 def poll(ctx: Context, spec: TableSpec, state: SyncState) -> PollResult | None:
-    """One incremental poll; None when stopped before the end."""
+    """One incremental poll; None when stopped before the end or out of today's budget
+    (the high-water mark stays at the last checkpoint: the next poll goes on from there)."""
     assert spec.object_type is not None
+    if not ctx.may_spend(1, False):
+        return None
     otype = spec.object_type
     lm = otype.last_modified_property
     since = max(0, (state.high_water_ms or 0) - ctx.config.lookback_ms)
@@ -150,7 +160,7 @@ def poll(ctx: Context, spec: TableSpec, state: SyncState) -> PollResult | None:
         result.seen.add(record.id)
         if len(buffer) >= ctx.config.write_batch:
             flush()
-            if ctx.stop.is_set():
+            if ctx.stop.is_set() or not ctx.may_spend(1, False):
                 return None
     flush()
     return result

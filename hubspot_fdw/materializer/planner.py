@@ -12,6 +12,16 @@
   half empty, intervals are stretched to what the share sustains, and a poll that
   would overdraw it waits. Calls already spent today (from ``sync_budget``) count, and
   never exceed the share.
+- One day, one share for everything: backfills, polls, deletion checks, sweeps and
+  metadata all count in ``spent_today`` and none may start a call that would take it
+  past the share (nor past what HubSpot's ``X-HubSpot-RateLimit-Daily-Remaining`` says
+  is left today). Backfills are not paced by the bucket, only by the day: they may use
+  the share less a reserve kept for the live work of tables already backfilled
+  (``live_reserve``: a quarter of the share, or the live plan's projected calls per day
+  if more, at most half of the share); the reserve is held only as far as live work has
+  not spent it yet, and while a backfill runs the bucket spreads that reserve (not the
+  whole share) over the day, so polls go on until midnight. A backfill that reaches
+  its part waits for the next budget day.
 - Projection: calls per day at the current intervals, per table and in total.
 
 Deliberately not here: running polls (engine.py, objects.py), counting HTTP calls
@@ -26,6 +36,8 @@ from hubspot_fdw.materializer.config import SyncConfig
 
 DAY = 86_400.0
 BUCKET_SECONDS = 3600.0
+LIVE_RESERVE_MIN = 0.25  # of the share, kept for live work while a backfill runs ...
+LIVE_RESERVE_MAX = 0.50  # ... at most this, even when the live plan projects more
 
 
 @dataclass
@@ -46,6 +58,9 @@ class Planner:
     now: float
     daily_limit: float | None = None
     spent_today: int = 0
+    backfill_spent: int = 0            # the part of spent_today that backfills spent
+    hubspot_remaining: int | None = None  # today's Daily-Remaining, less our calls since
+    backfilling: bool = False          # a table's backfill is not done: polls are paced to the reserve
     tables: dict[str, TablePlan] = field(default_factory=dict)
     fixed_per_day: dict[str, float] = field(default_factory=dict)  # sweeps, reconciliations
 
@@ -63,28 +78,68 @@ class Planner:
         return self.limit * self.config.daily_share
 
     @property
+    def paced_per_day(self) -> float:
+        """What the bucket spreads over a day: the share, or while a backfill runs the live reserve."""
+        return self.live_reserve() if self.backfilling else self.allowed_per_day
+
+    @property
     def capacity(self) -> float:
-        return max(10.0, self.allowed_per_day * BUCKET_SECONDS / DAY)
+        return max(10.0, self.paced_per_day * BUCKET_SECONDS / DAY)
 
     @property
     def rate(self) -> float:
-        """Calls per second the bucket refills (the share, less the capacity, over a day)."""
-        return max(self.allowed_per_day - self.capacity, self.allowed_per_day * 0.5) / DAY
+        """Calls per second the bucket refills (the paced calls, less the capacity, over a day)."""
+        return max(self.paced_per_day - self.capacity, self.paced_per_day * 0.5) / DAY
 
     def refill(self, now: float) -> None:
         self.tokens = min(self.capacity, self.tokens + max(0.0, now - self._filled_at) * self.rate)
         self._filled_at = now
 
-    def spend(self, calls: int) -> None:
-        self.tokens -= calls
+    def spend(self, calls: int, *, backfill: bool = False, bucket: bool = True) -> None:
+        """Count calls made today; polls (``bucket``) also draw from the bucket."""
+        if bucket:
+            self.tokens -= calls
         self.spent_today += calls
+        if backfill:
+            self.backfill_spent += calls
+        if self.hubspot_remaining is not None:
+            self.hubspot_remaining = max(0, self.hubspot_remaining - calls)
 
     def new_day(self) -> None:
         self.spent_today = 0
+        self.backfill_spent = 0
+        self.hubspot_remaining = None
+
+    def left_today(self) -> float:
+        """Calls the sync may still make today: the share's rest, within HubSpot's own count."""
+        left = self.allowed_per_day - self.spent_today
+        if self.hubspot_remaining is not None:
+            left = min(left, self.hubspot_remaining)
+        return left
+
+    def live_reserve(self) -> float:
+        """Calls a day kept for polls, deletion checks and sweeps while a backfill runs."""
+        share = self.allowed_per_day
+        return min(LIVE_RESERVE_MAX * share, max(LIVE_RESERVE_MIN * share, self.projected_live()))
+
+    def held_for_live(self) -> float:
+        """The part of the reserve that live work has not spent yet today."""
+        return max(0.0, self.live_reserve() - (self.spent_today - self.backfill_spent))
+
+    def backfill_left(self) -> float:
+        """Calls backfills may still make today."""
+        return self.left_today() - self.held_for_live()
+
+    def backfill_affordable(self, cost: float = 1.0) -> bool:
+        return self.backfill_left() >= cost
+
+    def live_affordable(self, cost: float = 1.0) -> bool:
+        """Live work other than polls (sweeps, deletion listings, metadata): the day's rest."""
+        return self.left_today() >= cost
 
     def affordable(self, now: float, cost: float = 1.0) -> bool:
         self.refill(now)
-        return self.tokens >= cost and self.spent_today + cost <= self.allowed_per_day
+        return self.tokens >= cost and self.left_today() >= cost
 
     def wait_for_tokens(self, now: float, cost: float = 1.0) -> float:
         """Seconds until the bucket holds ``cost`` calls."""
@@ -97,6 +152,14 @@ class Planner:
         if plan is None:
             plan = self.tables[name] = TablePlan(self.config.poll_interval, now)
         return plan
+
+    def clamp_intervals(self) -> None:
+        """A lowered ``max_poll_interval`` (a reload) applies at once, not after the old interval."""
+        longest = self.config.max_poll_interval
+        for plan in self.tables.values():
+            if plan.interval > longest:
+                plan.next_at = min(plan.next_at, plan.next_at - plan.interval + longest)
+                plan.interval = longest
 
     def due(self, now: float) -> list[str]:
         """Tables whose poll is due, most overdue first."""
@@ -130,5 +193,8 @@ class Planner:
             return self.config.max_poll_interval
         return min(self.config.max_poll_interval, DAY * n * per_poll / budget)
 
+    def projected_live(self) -> float:
+        return sum(p.per_day() for p in self.tables.values()) + sum(self.fixed_per_day.values())
+
     def projected_per_day(self) -> int:
-        return int(round(sum(p.per_day() for p in self.tables.values()) + sum(self.fixed_per_day.values())))
+        return int(round(self.projected_live()))

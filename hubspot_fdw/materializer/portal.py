@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from hubspot_fdw.api.account import AccountDetails
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.names import forbidden_schema
@@ -26,14 +27,16 @@ def _stamp(runner: SqlRunner, schema: str) -> dict | None:
     return rows[0] if rows else None
 
 
-def check(runner: SqlRunner, server: str, schema: str, client: HubSpotClient) -> int:
-    """Stamp a new cache schema, or verify the stamp; returns the portal id."""
+def check(runner: SqlRunner, server: str, schema: str, client: HubSpotClient) -> AccountDetails:
+    """Stamp a new cache schema, or verify the stamp; returns the account details (the
+    portal id, its time zone)."""
     why = forbidden_schema(schema)
     if why:
         raise HubSpotFdwError(f'cache schema "{schema}" cannot be used: {why}', sqlstate="42939",
                               hint=f"ALTER SERVER {server} OPTIONS (SET cache_schema '{server}_cache'), "
                                    "or drop the option to use the default.")
-    portal_id = client.account_details().portal_id
+    details = client.account_details()
+    portal_id = details.portal_id
     stamp = _stamp(runner, schema)
     if stamp is None:
         runner.execute("INSERT INTO hubspot_fdw.cache_portals (cache_schema, server_name, portal_id) "
@@ -62,5 +65,5 @@ def check(runner: SqlRunner, server: str, schema: str, client: HubSpotClient) ->
                  f"WHERE cache_schema = {quote_literal(schema)}; DELETE FROM hubspot_fdw.sync_state WHERE "
                  f"server_name = {quote_literal(server)}; then sync again.")
     runner.commit()
-    return portal_id
+    return details
 

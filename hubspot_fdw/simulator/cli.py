@@ -36,6 +36,8 @@ def _size_options(fn):
 @click.option("--no-limits", is_flag=True, help="Disable rate limits (benchmarks).")
 @click.option("--burst-limit", type=int, default=190, show_default=True, help="Requests per 10-second window.")
 @click.option("--daily-limit", type=int, default=625_000, show_default=True, help="Requests per day.")
+@click.option("--time-zone", default="US/Eastern", show_default=True,
+              help="The portal's time zone (account details); the daily limit resets at its midnight.")
 @click.option("--search-limit", type=int, default=5, show_default=True, help="Search requests per second.")
 @click.option("--index-lag-ms", type=int, default=0, show_default=True,
               help="Writes reach search after this many milliseconds.")
@@ -71,7 +73,7 @@ def simulator(**kw) -> None:
         host=kw["host"], port=kw["port"], seed=kw["seed"], sizes=sizes, owners=kw["owners"],
         token=kw["token"], portal_id=kw["portal_id"], time_scale=kw["time_scale"],
         no_limits=kw["no_limits"], burst_max=kw["burst_limit"], daily_max=kw["daily_limit"],
-        search_per_second=kw["search_limit"], index_lag_ms=kw["index_lag_ms"],
+        search_per_second=kw["search_limit"], time_zone=kw["time_zone"], index_lag_ms=kw["index_lag_ms"],
         log_size=kw["log_size"], max_url_length=kw["max_url_length"], profile=kw["profile"], faults=faults)
     run(options)
 

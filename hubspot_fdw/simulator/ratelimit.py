@@ -1,8 +1,11 @@
 """HubSpot rate limits (hubspot-api.md §8): the rolling 10-second burst budget, the
 daily budget, and the per-second search budget, with the X-HubSpot-RateLimit-*
-headers (none on search) and the 429 bodies. `time_scale` multiplies every window.
+headers (none on search) and the 429 bodies. `time_scale` multiplies the burst and
+search windows. The daily budget resets, as HubSpot's does, at midnight in the
+portal's time zone, on the portal's clock (``day``: the date now there; the admin API
+moves that clock forward).
 
-Uses the monotonic clock; does not decide which routes count as search (server.py).
+Uses the monotonic clock for windows; does not decide which routes count as search (server.py).
 """
 
 from __future__ import annotations
@@ -10,14 +13,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from datetime import date
+from typing import Callable
 
 from hubspot_fdw.simulator import errors
 
 
 class RateLimiter:
     def __init__(self, burst_max: int, daily_max: int, search_per_second: int,
-                 time_scale: float = 1.0, enabled: bool = True) -> None:
+                 time_scale: float = 1.0, enabled: bool = True,
+                 day: Callable[[], date] | None = None) -> None:
         self.lock = threading.Lock()
+        self.day = day or date.today
         self.configure(burst_max, daily_max, search_per_second, time_scale, enabled)
 
     def configure(self, burst_max: int, daily_max: int, search_per_second: int,
@@ -38,7 +45,7 @@ class RateLimiter:
         self.burst: deque[float] = deque()
         self.search: deque[float] = deque()
         self.daily_used = 0
-        self.daily_start = time.monotonic()
+        self.daily_day = self.day()
 
     @property
     def window_s(self) -> float:
@@ -54,8 +61,9 @@ class RateLimiter:
             return {}
         with self.lock:
             now = time.monotonic()
-            if now - self.daily_start >= 86_400 * self.time_scale:
-                self.daily_used, self.daily_start = 0, now
+            today = self.day()
+            if today != self.daily_day:
+                self.daily_used, self.daily_day = 0, today
             self._trim(self.burst, now, self.window_s)
             secondly = self.burst_max // 10
             headers = {

@@ -1,7 +1,8 @@
 """The request log the admin API exposes: which HubSpot calls were made, in order.
 
 Keeps method, path, query, a body summary (the parsed JSON when small), status,
-injected fault and duration in a bounded ring. Does not log admin calls.
+injected fault, duration and when it was answered on the portal's clock (``atMs``,
+epoch ms) in a bounded ring. Does not log admin calls.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ class RequestLog:
         self.lock = threading.Lock()
 
     def add(self, method: str, path: str, query: dict[str, list[str]], body: bytes, status: int,
-            fault: str | None, started: float, correlation_id: str) -> None:
-        entry = {"method": method, "path": path, "query": query, "body": summarize(body),
+            fault: str | None, started: float, correlation_id: str, at_ms: int | None = None) -> None:
+        entry = {"method": method, "path": path, "query": query, "body": summarize(body), "atMs": at_ms,
                  "status": status, "fault": fault,
                  "durationMs": round((time.monotonic() - started) * 1000, 3),
                  "correlationId": correlation_id}

@@ -6,20 +6,25 @@ Does not model account usage endpoints (``/account-info/v3/api-usage/daily``).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from hubspot_fdw.simulator.routing import Request, Response, Router
 
 
 def details(sim: Any, req: Request) -> Response:
+    zone = sim.options.time_zone
+    offset = datetime.fromtimestamp(sim.portal.clock.peek_ms() / 1000, ZoneInfo(zone)).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
     return Response(200, {
         "portalId": sim.portal.portal_id,
         "accountType": "STANDARD",
-        "timeZone": "US/Eastern",
+        "timeZone": zone,
         "companyCurrency": "USD",
         "additionalCurrencies": [],
-        "utcOffset": "-05:00",
-        "utcOffsetMilliseconds": -18_000_000,
+        "utcOffset": f"{'-' if minutes < 0 else '+'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}",
+        "utcOffsetMilliseconds": minutes * 60_000,
         "uiDomain": "app.hubspot.com",
         "dataHostingLocation": "na1",
     })

@@ -13,6 +13,7 @@ import socket
 import struct
 import threading
 import time
+from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -57,15 +58,22 @@ class Simulator:
 
     def __init__(self, options: SimulatorOptions) -> None:
         self.options = options
+        from zoneinfo import ZoneInfo
+        ZoneInfo(options.time_zone)  # an unknown zone fails at start, not per request
         self.started = time.time()
         self.portal = Portal(options)
         self.limiter = RateLimiter(options.burst_max, options.daily_max, options.search_per_second,
-                                   options.time_scale, not options.no_limits)
+                                   options.time_scale, not options.no_limits, day=self.portal_day)
         self.faults = FaultInjector(options.faults)
         self.portal.extra_lag_ms = options.faults.stale_search_ms
         self.log = RequestLog(options.log_size)
         self.router = build_router()
         self.base_url = ""
+
+    def portal_day(self) -> date:
+        """The date now in the portal's time zone, on the portal's clock."""
+        from zoneinfo import ZoneInfo
+        return datetime.fromtimestamp(self.portal.clock.peek_ms() / 1000, ZoneInfo(self.options.time_zone)).date()
 
     def reseed(self) -> None:
         portal = Portal(self.options)
@@ -94,7 +102,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             cid = errors.correlation_id()
             req = Request.parse(self.command, self.path, {}, b"")
-            sim.log.add(req.method, req.path, req.query, b"", 414, None, started, cid)
+            sim.log.add(req.method, req.path, req.query, b"", 414, None, started, cid, sim.portal.clock.peek_ms())
             self._send(Response(414, raw=URI_TOO_LONG_HTML, content_type="text/html"), cid, None)
             return
         raw_length = self.headers.get("Content-Length") or "0"
@@ -116,7 +124,8 @@ class Handler(BaseHTTPRequestHandler):
         fault = decision.kind if decision else None
         if decision and decision.latency_s:
             time.sleep(decision.latency_s)
-        sim.log.add(req.method, req.path, req.query, body, resp.status, fault, started, cid)
+        sim.log.add(req.method, req.path, req.query, body, resp.status, fault, started, cid,
+                    sim.portal.clock.peek_ms())
         self._send(resp, cid, fault)
 
     def _respond(self, req: Request, decision: Decision | None, cid: str) -> Response:

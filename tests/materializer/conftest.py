@@ -34,7 +34,9 @@ FAST = SyncConfig(poll_interval=0.2, lookback_ms=5_000, index_lag_allowance_ms=0
 
 
 def start_sim(**extra: Any):
-    options = dict(seed=11, no_limits=True, index_lag_ms=0, owners=5, **SIZES)
+    # a UTC portal: sync_status compares the sync's budget day (the portal's date) with the
+    # session's current_date (UTC here); test_daily_budget.py runs a portal in Asia/Tokyo
+    options = dict(seed=11, no_limits=True, index_lag_ms=0, owners=5, time_zone="UTC", **SIZES)
     options.update(extra)
     return start_simulator(**options)
 
