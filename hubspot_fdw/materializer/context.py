@@ -78,6 +78,8 @@ class Context:
     calls_pending: int = 0
     # the budget day's date (the portal's time zone; engine.py sets it once it is known)
     today: Callable[[], date] = field(default=lambda: now_utc().date())
+    # the time zone of that day (written to sync_budget, so sync_status counts the same day)
+    budget_zone: Callable[[], str] = field(default=lambda: "UTC")
     # may_spend(calls, backfill): False when the day's share cannot afford ``calls`` more
     may_spend: Callable[[float, bool], bool] = field(default=lambda calls, backfill: True)
 
@@ -93,7 +95,7 @@ class Context:
         save_state(self.runner, state)
         if self.calls_pending:
             record_server_calls(self.runner, self.server, self.calls_pending, today, self.calls.daily_limit,
-                                self.calls.daily_remaining, self.config.daily_share)
+                                self.calls.daily_remaining, self.config.daily_share, self.budget_zone())
             self.calls_pending = 0
         self.runner.commit()
 

@@ -33,6 +33,7 @@ class Spending:
         self.slice_until: float | None = None    # the daemon's backfill gives way to polls at this time
         self.waiting_until: datetime | None = None  # a backfill waits for this budget day
         ctx.today = lambda: self.budget_day.day(now_utc())
+        ctx.budget_zone = lambda: self.budget_day.zone_name if self.budget_day.from_portal else "UTC"
         ctx.may_spend = self.may_spend
 
     def account(self, bucket: bool = False) -> int:

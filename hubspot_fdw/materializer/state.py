@@ -87,18 +87,19 @@ def save_state(runner: SqlRunner, state: SyncState) -> None:
 
 
 def record_server_calls(runner: SqlRunner, server: str, calls: int, today: date, daily_limit: int | None,
-                        daily_remaining: int | None, share: float) -> None:
+                        daily_remaining: int | None, share: float, zone: str = "UTC") -> None:
     """Add ``calls`` to the server's calls today (``hubspot_fdw.sync_budget``) and keep
-    HubSpot's daily figures."""
+    HubSpot's daily figures; ``today`` is the budget day in time zone ``zone``."""
     runner.execute(
         "INSERT INTO hubspot_fdw.sync_budget AS b (server_name, daily_limit, daily_remaining, daily_share, "
-        "calls_day, calls_today) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (server_name) DO UPDATE SET "
+        "calls_day, calls_today, budget_zone) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+        "ON CONFLICT (server_name) DO UPDATE SET "
         "daily_limit = coalesce(EXCLUDED.daily_limit, b.daily_limit), "
         "daily_remaining = coalesce(EXCLUDED.daily_remaining, b.daily_remaining), "
         "daily_share = EXCLUDED.daily_share, calls_day = EXCLUDED.calls_day, "
         "calls_today = CASE WHEN b.calls_day = EXCLUDED.calls_day THEN b.calls_today ELSE 0 END "
-        "+ EXCLUDED.calls_today, updated_at = now()",
-        [server, daily_limit, daily_remaining, share, today, calls])
+        "+ EXCLUDED.calls_today, budget_zone = EXCLUDED.budget_zone, updated_at = now()",
+        [server, daily_limit, daily_remaining, share, today, calls, zone])
 
 
 def server_budget(runner: SqlRunner, server: str, today: date) -> tuple[int, int | None]:

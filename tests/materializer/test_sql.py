@@ -82,3 +82,30 @@ def test_refresh_imported_foreign_table(db, sim) -> None:
         cur.execute("SELECT phase, records_stored FROM hubspot_fdw.sync_status WHERE table_name = 'contacts'")
         assert cur.fetchone() == ("live", 120)
     assert_exact(db, sim, ["contacts"])
+
+
+def test_sync_status_counts_the_budget_day_of_the_portals_time_zone(db) -> None:
+    """Calls today are the portal's day's, whatever the reader's TimeZone: a portal at
+    UTC+14 read from a session at UTC-12 (their dates always differ)."""
+    with db.connect() as c, c.cursor() as cur:
+        cur.execute("INSERT INTO hubspot_fdw.sync_state (server_name, table_name, cache_schema, phase, "
+                    "backfill_done, api_calls_today, api_calls_day) VALUES ('tz_portal', 'contacts', "
+                    "'tz_portal_cache', 'live', true, 5, ((now() - interval '60 s') AT TIME ZONE 'Etc/GMT-14')::date)")
+        cur.execute("INSERT INTO hubspot_fdw.sync_budget (server_name, calls_day, calls_today, budget_zone) "
+                    "VALUES ('tz_portal', ((now() - interval '60 s') AT TIME ZONE 'Etc/GMT-14')::date, 7, 'Etc/GMT-14')")
+        try:
+            cur.execute("SET TimeZone = 'Etc/GMT+12'")
+            status = ("SELECT api_calls_today, server_calls_today, budget_time_zone FROM hubspot_fdw.sync_status "
+                      "WHERE server_name = 'tz_portal'")
+            cur.execute(status)
+            assert cur.fetchone() == (5, 7, "Etc/GMT-14")
+            cur.execute("UPDATE hubspot_fdw.sync_budget SET calls_day = calls_day - 1 WHERE server_name = 'tz_portal'")
+            cur.execute(status)
+            assert cur.fetchone()[1] == 0           # yesterday's calls are not today's
+            cur.execute("UPDATE hubspot_fdw.sync_budget SET budget_zone = 'Nowhere/Bogus' "
+                        "WHERE server_name = 'tz_portal'")
+            cur.execute(status)                      # a zone PostgreSQL does not know reads as UTC
+            assert cur.fetchone()[2] == "Nowhere/Bogus"
+        finally:
+            cur.execute("DELETE FROM hubspot_fdw.sync_budget WHERE server_name = 'tz_portal'")
+            cur.execute("DELETE FROM hubspot_fdw.sync_state WHERE server_name = 'tz_portal'")
