@@ -562,4 +562,4 @@ SELECT s.server_name,
   FROM hubspot_fdw.sync_state s
   LEFT JOIN hubspot_fdw.sync_budget b ON b.server_name = s.server_name;
 COMMENT ON VIEW hubspot_fdw.sync_status IS
-  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day: the portal's time zone), allowed per day (daily limit x share), projected per day';
+  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day';

@@ -545,4 +545,4 @@ SELECT s.server_name,
 
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 COMMENT ON VIEW hubspot_fdw.sync_status IS
-  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day: the portal's time zone), allowed per day (daily limit x share), projected per day';
+  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day';
