@@ -209,6 +209,16 @@ plan_passthrough(DelegatedScan *scan, Relation foreignrel)
 		scan->passthrough = (scan->target[i] == i);
 }
 
+/* How the started query's rows become the foreign scan's. */
+static void
+plan_rows(DelegatedScan *scan, Relation foreignrel, bool *wanted)
+{
+	map_columns(scan, foreignrel);
+	plan_copies(scan, wanted);
+	plan_passthrough(scan, foreignrel);
+	scan->plain_seqscan = plain_seqscan(scan->query->planstate);
+}
+
 DelegatedScan *
 delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted, DelegatedPlan *plan)
 {
@@ -241,10 +251,7 @@ delegated_scan_begin(PyObject *spec, Relation foreignrel, bool *wanted, Delegate
 		Py_DECREF(params);
 	}
 	PG_END_TRY();
-	map_columns(scan, foreignrel);
-	plan_copies(scan, wanted);
-	plan_passthrough(scan, foreignrel);
-	scan->plain_seqscan = plain_seqscan(scan->query->planstate);
+	plan_rows(scan, foreignrel, wanted);
 	return scan;
 }
 
@@ -272,10 +279,7 @@ delegated_scan_begin_planned(PlannedStmt *planned, ParamListInfo params, Relatio
 	scan->query = CreateQueryDesc(planned, "hubspot_fdw cache read", GetActiveSnapshot(),
 								  InvalidSnapshot, None_Receiver, params, NULL, 0);
 	ExecutorStart(scan->query, eflags & EXEC_FLAG_EXPLAIN_ONLY);
-	map_columns(scan, foreignrel);
-	plan_copies(scan, NULL);
-	plan_passthrough(scan, foreignrel);
-	scan->plain_seqscan = plain_seqscan(scan->query->planstate);
+	plan_rows(scan, foreignrel, NULL);
 	return scan;
 }
 
