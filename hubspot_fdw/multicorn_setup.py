@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from hubspot_fdw.clierrors import connect_error
+from hubspot_fdw.clierrors import connect_error, fail
 from hubspot_fdw.sql import multicorn_setup_sql
 from hubspot_fdw.sql.extract import STATEMENT_MARK
 
@@ -85,7 +85,7 @@ def setup(dsn: str, print_sql: bool) -> None:
     try:
         result = apply(connection)
     except psycopg2.Error as exc:
-        raise click.ClickException(f"setup failed ({exc.pgcode}): {str(exc).strip()}") from None
+        raise fail(f"setup failed ({exc.pgcode}): {exc}") from None
     finally:
         connection.close()
     if result.applied:

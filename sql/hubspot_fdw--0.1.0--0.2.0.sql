@@ -130,8 +130,9 @@ CREATE TABLE hubspot_fdw.sync_budget (
   daily_limit      bigint,                       -- X-HubSpot-RateLimit-Daily
   daily_remaining  bigint,                       -- X-HubSpot-RateLimit-Daily-Remaining when last seen
   daily_share      numeric     NOT NULL DEFAULT 0.10,
-  calls_day        date,
+  calls_day        date,                         -- the budget day, in budget_zone
   calls_today      bigint      NOT NULL DEFAULT 0,
+  budget_zone      text,                         -- the portal's time zone (account-info); NULL = UTC
   allowed_per_day  bigint,                       -- daily_limit (or the assumed limit until seen) x share
   projected_per_day bigint,                      -- what the current plan costs per day
   updated_at       timestamptz NOT NULL DEFAULT now()
@@ -145,6 +146,17 @@ ALTER TABLE hubspot_fdw.sync_state
   ADD COLUMN poll_interval     real,
   ADD COLUMN projected_per_day bigint;
 
+-- The budget day now, as the sync counts it: the date in the zone, turning 60 s after
+-- its midnight (HubSpot's reset and the machine's clock may differ a little). A zone
+-- this server does not know counts as UTC.
+CREATE FUNCTION hubspot_fdw._budget_today(zone text) RETURNS date
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN ((now() - interval '60 seconds') AT TIME ZONE coalesce(zone, 'UTC'))::date;
+EXCEPTION WHEN invalid_parameter_value THEN
+  RETURN ((now() - interval '60 seconds') AT TIME ZONE 'UTC')::date;
+END $$;
+
 CREATE OR REPLACE VIEW hubspot_fdw.sync_status AS
 SELECT s.server_name,
        s.table_name,
@@ -154,7 +166,7 @@ SELECT s.server_name,
        s.last_success_at AS last_successful_poll,
        CASE WHEN s.synced_through IS NULL THEN NULL
             ELSE round(extract(epoch FROM (now() - s.synced_through))::numeric, 3) END AS lag_seconds,
-       CASE WHEN s.api_calls_day = current_date THEN s.api_calls_today ELSE 0 END AS api_calls_today,
+       CASE WHEN s.api_calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN s.api_calls_today ELSE 0 END AS api_calls_today,
        (SELECT count(*) FROM hubspot_fdw.sync_errors e
          WHERE e.server_name = s.server_name AND e.table_name = s.table_name) AS cast_errors,
        s.last_error,
@@ -162,18 +174,19 @@ SELECT s.server_name,
        s.cache_schema,
        s.poll_interval AS poll_interval_seconds,
        s.projected_per_day AS projected_calls_per_day,
-       CASE WHEN b.calls_day = current_date THEN b.calls_today ELSE 0 END AS server_calls_today,
+       CASE WHEN b.calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN b.calls_today ELSE 0 END AS server_calls_today,
        b.allowed_per_day AS server_calls_allowed_per_day,
        b.projected_per_day AS server_projected_calls_per_day,
        b.daily_limit,
        b.daily_share,
        (SELECT count(*) FROM hubspot_fdw.deleted_records d
          WHERE d.server_name = s.server_name AND d.table_name = s.table_name
-           AND d.detected_at >= current_date) AS deleted_today
+           AND d.detected_at >= current_date) AS deleted_today,
+       coalesce(b.budget_zone, 'UTC') AS budget_time_zone
   FROM hubspot_fdw.sync_state s
   LEFT JOIN hubspot_fdw.sync_budget b ON b.server_name = s.server_name;
 COMMENT ON VIEW hubspot_fdw.sync_status IS
-  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today, allowed per day (daily limit x share), projected per day';
+  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day';
 
 -- The default cache schema is per server: <server>_cache (cache/names.py).
 CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OUT table_name text)
@@ -512,54 +525,3 @@ COMMENT ON VIEW hubspot_fdw.sync_workers IS
 -- =====================================================================================
 -- Upstream Multicorn2 (issue 16).
 -- =====================================================================================
-
--- =====================================================================================
--- The sync's budget day follows the portal's time zone (follow-up of issue 10).
--- =====================================================================================
-
--- The time zone whose day calls_day / api_calls_day count (the portal's, from
--- account-info; NULL = UTC). Written by the sync.
-ALTER TABLE hubspot_fdw.sync_budget ADD COLUMN budget_zone text;
-
--- The budget day now, as the sync counts it: the date in the zone, turning 60 s after
--- its midnight (HubSpot's reset and the machine's clock may differ a little). A zone
--- this server does not know counts as UTC.
-CREATE FUNCTION hubspot_fdw._budget_today(zone text) RETURNS date
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  RETURN ((now() - interval '60 seconds') AT TIME ZONE coalesce(zone, 'UTC'))::date;
-EXCEPTION WHEN invalid_parameter_value THEN
-  RETURN ((now() - interval '60 seconds') AT TIME ZONE 'UTC')::date;
-END $$;
-
--- "today" in sync_status is the budget day, whatever the reader's TimeZone.
-CREATE OR REPLACE VIEW hubspot_fdw.sync_status AS
-SELECT s.server_name,
-       s.table_name,
-       s.phase,
-       s.backfill_done,
-       s.records_stored,
-       s.last_success_at AS last_successful_poll,
-       CASE WHEN s.synced_through IS NULL THEN NULL
-            ELSE round(extract(epoch FROM (now() - s.synced_through))::numeric, 3) END AS lag_seconds,
-       CASE WHEN s.api_calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN s.api_calls_today ELSE 0 END AS api_calls_today,
-       (SELECT count(*) FROM hubspot_fdw.sync_errors e
-         WHERE e.server_name = s.server_name AND e.table_name = s.table_name) AS cast_errors,
-       s.last_error,
-       s.last_error_at,
-       s.cache_schema,
-       s.poll_interval AS poll_interval_seconds,
-       s.projected_per_day AS projected_calls_per_day,
-       CASE WHEN b.calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN b.calls_today ELSE 0 END AS server_calls_today,
-       b.allowed_per_day AS server_calls_allowed_per_day,
-       b.projected_per_day AS server_projected_calls_per_day,
-       b.daily_limit,
-       b.daily_share,
-       (SELECT count(*) FROM hubspot_fdw.deleted_records d
-         WHERE d.server_name = s.server_name AND d.table_name = s.table_name
-           AND d.detected_at >= current_date) AS deleted_today,
-       coalesce(b.budget_zone, 'UTC') AS budget_time_zone
-  FROM hubspot_fdw.sync_state s
-  LEFT JOIN hubspot_fdw.sync_budget b ON b.server_name = s.server_name;
-COMMENT ON VIEW hubspot_fdw.sync_status IS
-  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day';

@@ -286,7 +286,7 @@ host_fallback_begin(ForeignScanState *node, int eflags)
 
 /* EXPLAIN: the cache query's own plan, under the foreign scan. */
 void
-host_fallback_explain(DelegatedScan *scan, ForeignScanState *node, ExplainState *es)
+host_fallback_explain(DelegatedScan *scan, ExplainState *es)
 {
 	ExplainState *inner = NewExplainState();
 	char	   *line;

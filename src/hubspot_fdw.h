@@ -179,8 +179,7 @@ extern ForeignScan *host_fallback_make_plan(RelOptInfo *baserel, CacheFallback *
 											List *tlist, List *scan_clauses, Plan *outer_plan);
 extern bool host_fallback_is_scan(ForeignScan *plan);
 extern DelegatedScan *host_fallback_begin(ForeignScanState *node, int eflags);
-extern void host_fallback_explain(DelegatedScan *scan, ForeignScanState *node,
-								  struct ExplainState *es);
+extern void host_fallback_explain(DelegatedScan *scan, struct ExplainState *es);
 
 /* access.c: whose rights local SQL runs with, user mappings, the wrapper option */
 typedef struct HostRoleSave

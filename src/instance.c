@@ -28,6 +28,10 @@
 #include "utils/rel.h"
 
 static HTAB *instances = NULL;
+
+/* The last instance host_instance_owner() found, and its owner: asked per call */
+static PyObject *owner_memo_instance = NULL;
+static Oid	owner_memo = InvalidOid;
 static PyObject *class_cache = NULL;	/* "module.Class" -> class */
 
 /* A borrowed reference to the wrapper class, imported once per backend. */
@@ -210,6 +214,7 @@ host_get_instance(Oid relid)
 
 	entry = hash_search(instances, &relid, HASH_ENTER, &found);
 	entry->owner = rel->rd_rel->relowner;
+	owner_memo_instance = NULL;	/* the owner or the instance may change here */
 	if (found && entry->instance != NULL && strcmp(entry->fingerprint, fingerprint.data) == 0)
 	{
 		RelationClose(rel);
@@ -257,11 +262,15 @@ host_instance_owner(PyObject *instance)
 
 	if (instances == NULL || instance == NULL)
 		return InvalidOid;
+	if (instance == owner_memo_instance)
+		return owner_memo;
 	hash_seq_init(&status, instances);
 	while ((entry = hash_seq_search(&status)) != NULL)
 		if (entry->instance == instance)
 		{
 			hash_seq_term(&status);
+			owner_memo_instance = instance;
+			owner_memo = entry->owner;
 			return entry->owner;
 		}
 	return InvalidOid;

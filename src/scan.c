@@ -64,6 +64,7 @@ typedef struct HostScanState
 {
 	DelegatedScan *fallback;	/* a cache read planned apart (cache_fallback.c) */
 	PyObject   *instance;
+	Oid			owner;			/* the table's owner: the acting owner while rows come */
 	HostColumns *cols;
 	bool	   *wanted;			/* by attnum-1: convert this column */
 	bool		any_wanted;		/* false for count(*) and the like */
@@ -536,6 +537,7 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	Relation	rel = node->ss.ss_currentRelation;
 	TupleDesc	tupdesc = RelationGetDescr(rel);
 	HostScanState *state = palloc0(sizeof(HostScanState));
+	HostInstance *instance;
 	List	   *attnums;
 	List	   *sortkeys;
 	MemoryContextCallback *callback;
@@ -553,7 +555,9 @@ hostBeginForeignScan(ForeignScanState *node, int eflags)
 	state->delegated_plan.cxt = CurrentMemoryContext;
 	state->delegated_cxt = AllocSetContextCreate(CurrentMemoryContext, "hubspot_fdw delegated scan",
 												 ALLOCSET_SMALL_SIZES);
-	state->instance = host_get_instance(RelationGetRelid(rel))->instance;
+	instance = host_get_instance(RelationGetRelid(rel));
+	state->instance = instance->instance;
+	state->owner = instance->owner;
 	Py_INCREF(state->instance);
 	callback = palloc0(sizeof(MemoryContextCallback));
 	callback->func = release_scan_objects;
@@ -704,7 +708,7 @@ hostIterateForeignScan(ForeignScanState *node)
 		return ExecClearTuple(slot);
 	}
 
-	previous = host_acting_owner_push(host_instance_owner(state->instance));
+	previous = host_acting_owner_push(state->owner);
 	host_python_depth++;
 	item = PyIter_Next(state->iterator);
 	host_python_depth--;
@@ -789,7 +793,7 @@ hostExplainForeignScan(ForeignScanState *node, ExplainState *es)
 
 	if (state->fallback)
 	{
-		host_fallback_explain(state->fallback, node, es);
+		host_fallback_explain(state->fallback, es);
 		return;
 	}
 	quals = host_quals_to_py(state->quals, state->exprs, state->exprstates,

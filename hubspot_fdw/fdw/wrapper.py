@@ -293,18 +293,18 @@ class HubSpotFdw(ForeignDataWrapper):
         self.journal.clear()
 
     def rollback(self) -> None:
-        self.writer.reset()
-        self._recent.clear()
-        self._modifying = False
-        self._replays.forget()
-        undo(self.journal.take(1), self._client, "transaction")
+        self._undo(1, "transaction")
 
     def sub_rollback(self, level: int) -> None:
+        self._undo(level, "savepoint")
+
+    def _undo(self, level: int, what: str) -> None:
+        """Forget what this instance holds and archive what HubSpot created since ``level``."""
         self.writer.reset()
         self._recent.clear()
         self._modifying = False
         self._replays.forget()
-        undo(self.journal.take(level), self._client, "savepoint")
+        undo(self.journal.take(level), self._client, what)
 
     # -- DDL ---------------------------------------------------------------------------------------
     @classmethod

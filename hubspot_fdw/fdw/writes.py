@@ -363,7 +363,7 @@ class Writer:
                            hint="Owners and pipelines are managed in HubSpot.")
 
     # -- association tables ----------------------------------------------------------------------
-    def ids_text(self, row: Mapping[str, Any]) -> tuple[str, str]:
+    def _ids(self, row: Mapping[str, Any]) -> tuple[str, str]:
         first, second = self.table.column_names[0], self.table.column_names[1]
         if row.get(first) is None or row.get(second) is None:
             raise FdwError(f"{first} and {second} must both be given", sqlstate="23502")
@@ -391,7 +391,7 @@ class Writer:
             raise _too_many(self.table, verb)
 
     def _link(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        a, b = self.ids_text(values)
+        a, b = self._ids(values)
         labels = sorted({str(label) for label in values.get("labels") or [] if label})
         self.types_for(labels)
         self._check_batch("INSERT")
@@ -404,15 +404,15 @@ class Writer:
             raise FdwError(f"cannot identify the association to delete in {self.table.name}", sqlstate="55000",
                            hint="DELETE with a WHERE clause on both id columns.")
         self._check_batch("DELETE")
-        self.state.unlink.append(self.ids_text(old))
+        self.state.unlink.append(self._ids(old))
 
     def _relabel(self, rowid: Any, new: Mapping[str, Any], old: Mapping[str, Any] | None) -> None:
         if old is None:
             raise FdwError(f"cannot identify the association to update in {self.table.name}", sqlstate="55000")
-        if self.ids_text(new) != self.ids_text(old):
+        if self._ids(new) != self._ids(old):
             raise FdwError(f"the ids of an association in {self.table.name} cannot be changed", sqlstate="428C9",
                            hint="DELETE the association and INSERT the new one.")
-        a, b = self.ids_text(old)
+        a, b = self._ids(old)
         before = set(old.get("labels") or [])
         after = {str(label) for label in new.get("labels") or [] if label}
         self.types_for(sorted(after))

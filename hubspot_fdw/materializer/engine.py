@@ -102,6 +102,7 @@ class Materializer:
         self.spending = Spending(self.ctx)  # the day's budget: counting, the gate, waits shown
         self._last_poll: dict[str, object] = {}
         self._last_calls = 0
+        self._columns_seen: dict[str, set[str]] = {}  # cache columns after the last property refresh
 
     @property
     def planner(self) -> Planner | None:
@@ -121,15 +122,17 @@ class Materializer:
             self.ctx.store.ensure(spec)
         self.ctx.runner.commit()
 
-    def _drifted(self) -> bool:
-        """True when a cache table has columns its spec lacks (IMPORT added a property)."""
+    def _cache_columns(self, spec: TableSpec) -> set[str]:
         from hubspot_fdw.cache import existing_columns_sql
+        return {r["column_name"] for r in self.ctx.runner.execute(existing_columns_sql(),
+                                                                   [self.ctx.schema, spec.name])}
+
+    def _drifted(self) -> bool:
+        """True when a cache table gained columns since the last property refresh (IMPORT
+        added a property). Columns of properties deleted in HubSpot stay (ddl.py) and are
+        no drift: comparing with the refresh's own view keeps them from asking again."""
         for spec in self.specs.values():
-            if spec.kind != "object":
-                continue
-            have = {r["column_name"] for r in self.ctx.runner.execute(existing_columns_sql(),
-                                                                         [self.ctx.schema, spec.name])}
-            if have - set(spec.column_names) - {"_sync_hash", "_sync_inserted_at", "_sync_updated_at"}:
+            if spec.kind == "object" and self._cache_columns(spec) - self._columns_seen.get(spec.name, set()):
                 return True
         return False
 
@@ -145,6 +148,7 @@ class Materializer:
                 self.specs[name] = new
                 if added:
                     log.info("%s: new column(s) %s", name, ", ".join(added))
+            self._columns_seen[name] = self._cache_columns(self.specs[name])
         self.ctx.runner.commit()
 
     # -- one table ----------------------------------------------------------------------

@@ -45,7 +45,6 @@ class TablePlan:
     interval: float
     next_at: float
     calls_per_poll: float = 1.0
-    last_changed: int = 0
     changed_at: float | None = None
 
     def per_day(self) -> float:
@@ -161,19 +160,10 @@ class Planner:
                 plan.next_at = min(plan.next_at, plan.next_at - plan.interval + longest)
                 plan.interval = longest
 
-    def due(self, now: float) -> list[str]:
-        """Tables whose poll is due, most overdue first."""
-        return sorted((n for n, p in self.tables.items() if p.next_at <= now),
-                      key=lambda n: self.tables[n].next_at)
-
-    def next_due(self) -> float | None:
-        return min((p.next_at for p in self.tables.values()), default=None)
-
     def polled(self, name: str, now: float, changed: int, calls: int) -> TablePlan:
         """Record one poll: shrink the interval on changes, stretch it when quiet."""
         plan = self.table(name, now)
         plan.calls_per_poll = 0.8 * plan.calls_per_poll + 0.2 * max(1, calls)
-        plan.last_changed = changed
         if changed or plan.changed_at is None:
             plan.changed_at = now
         quiet = now - plan.changed_at

@@ -14,6 +14,7 @@ import threading
 import click
 
 from hubspot_fdw.simulator.config import DEFAULT_SIZES, DEFAULT_TOKEN, FaultOptions, SimulatorOptions
+from hubspot_fdw.simulator.profiles import PROFILES
 
 
 def _size_options(fn):
@@ -53,7 +54,7 @@ def _size_options(fn):
               help="Share of 429 answers (a storm when high).")
 @click.option("--fault-stale-search-ms", type=int, default=0, show_default=True, help="Extra search index lag, milliseconds.")
 @click.option("--fault-path", default="", help="Only fault requests whose path contains this.")
-@click.option("--profile", type=click.Choice(["default", "realistic"]), default="default", show_default=True,
+@click.option("--profile", type=click.Choice(PROFILES), default="default", show_default=True,
               help="Portal preset: realistic = hundreds of properties per object, more pipelines and labels.")
 @click.option("--max-url-length", type=int, default=16_384, show_default=True,
               help="Longer request URLs are answered 414.")

@@ -195,8 +195,6 @@ class Portal:
     def find(self, t: ObjectType, object_id: str, id_property: str | None,
              archived: bool = False) -> Record | None:
         store = self.store(t)
-        if id_property is not None and not isinstance(id_property, str):
-            raise errors.validation("Invalid input JSON on line 1: idProperty must be a string.")
         if id_property and id_property != "hs_object_id":
             prop = self.catalog.get(t.type_id, id_property)
             if prop is None or not (prop.unique or id_property == "email"):

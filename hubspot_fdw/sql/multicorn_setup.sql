@@ -213,8 +213,9 @@ CREATE TABLE IF NOT EXISTS hubspot_fdw.sync_budget (
   daily_limit      bigint,                       -- X-HubSpot-RateLimit-Daily
   daily_remaining  bigint,                       -- X-HubSpot-RateLimit-Daily-Remaining when last seen
   daily_share      numeric     NOT NULL DEFAULT 0.10,
-  calls_day        date,
+  calls_day        date,                         -- the budget day, in budget_zone
   calls_today      bigint      NOT NULL DEFAULT 0,
+  budget_zone      text,                         -- the portal's time zone (account-info); NULL = UTC
   allowed_per_day  bigint,                       -- daily_limit (or the assumed limit until seen) x share
   projected_per_day bigint,                      -- what the current plan costs per day
   updated_at       timestamptz NOT NULL DEFAULT now()
@@ -228,6 +229,49 @@ COMMENT ON TABLE hubspot_fdw.sync_budget IS
 ALTER TABLE hubspot_fdw.sync_state
   ADD COLUMN IF NOT EXISTS poll_interval     real,
   ADD COLUMN IF NOT EXISTS projected_per_day bigint;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._budget_today(zone text) RETURNS date
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  RETURN ((now() - interval '60 seconds') AT TIME ZONE coalesce(zone, 'UTC'))::date;
+EXCEPTION WHEN invalid_parameter_value THEN
+  RETURN ((now() - interval '60 seconds') AT TIME ZONE 'UTC')::date;
+END $$;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.sync_status AS
+SELECT s.server_name,
+       s.table_name,
+       s.phase,
+       s.backfill_done,
+       s.records_stored,
+       s.last_success_at AS last_successful_poll,
+       CASE WHEN s.synced_through IS NULL THEN NULL
+            ELSE round(extract(epoch FROM (now() - s.synced_through))::numeric, 3) END AS lag_seconds,
+       CASE WHEN s.api_calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN s.api_calls_today ELSE 0 END AS api_calls_today,
+       (SELECT count(*) FROM hubspot_fdw.sync_errors e
+         WHERE e.server_name = s.server_name AND e.table_name = s.table_name) AS cast_errors,
+       s.last_error,
+       s.last_error_at,
+       s.cache_schema,
+       s.poll_interval AS poll_interval_seconds,
+       s.projected_per_day AS projected_calls_per_day,
+       CASE WHEN b.calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN b.calls_today ELSE 0 END AS server_calls_today,
+       b.allowed_per_day AS server_calls_allowed_per_day,
+       b.projected_per_day AS server_projected_calls_per_day,
+       b.daily_limit,
+       b.daily_share,
+       (SELECT count(*) FROM hubspot_fdw.deleted_records d
+         WHERE d.server_name = s.server_name AND d.table_name = s.table_name
+           AND d.detected_at >= current_date) AS deleted_today,
+       coalesce(b.budget_zone, 'UTC') AS budget_time_zone
+  FROM hubspot_fdw.sync_state s
+  LEFT JOIN hubspot_fdw.sync_budget b ON b.server_name = s.server_name;
+
+-- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
+COMMENT ON VIEW hubspot_fdw.sync_status IS
+  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day';
 
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OUT table_name text)
@@ -500,49 +544,3 @@ SELECT coalesce(s.server_name, l.server_name) AS server_name,
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 COMMENT ON VIEW hubspot_fdw.sync_workers IS
   'per server: marked for a background worker, who syncs it now (worker/cli), pid, since when, last pass, last error';
-
--- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
-ALTER TABLE hubspot_fdw.sync_budget ADD COLUMN IF NOT EXISTS budget_zone text;
-
--- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
-CREATE OR REPLACE FUNCTION hubspot_fdw._budget_today(zone text) RETURNS date
-LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-  RETURN ((now() - interval '60 seconds') AT TIME ZONE coalesce(zone, 'UTC'))::date;
-EXCEPTION WHEN invalid_parameter_value THEN
-  RETURN ((now() - interval '60 seconds') AT TIME ZONE 'UTC')::date;
-END $$;
-
--- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
-CREATE OR REPLACE VIEW hubspot_fdw.sync_status AS
-SELECT s.server_name,
-       s.table_name,
-       s.phase,
-       s.backfill_done,
-       s.records_stored,
-       s.last_success_at AS last_successful_poll,
-       CASE WHEN s.synced_through IS NULL THEN NULL
-            ELSE round(extract(epoch FROM (now() - s.synced_through))::numeric, 3) END AS lag_seconds,
-       CASE WHEN s.api_calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN s.api_calls_today ELSE 0 END AS api_calls_today,
-       (SELECT count(*) FROM hubspot_fdw.sync_errors e
-         WHERE e.server_name = s.server_name AND e.table_name = s.table_name) AS cast_errors,
-       s.last_error,
-       s.last_error_at,
-       s.cache_schema,
-       s.poll_interval AS poll_interval_seconds,
-       s.projected_per_day AS projected_calls_per_day,
-       CASE WHEN b.calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN b.calls_today ELSE 0 END AS server_calls_today,
-       b.allowed_per_day AS server_calls_allowed_per_day,
-       b.projected_per_day AS server_projected_calls_per_day,
-       b.daily_limit,
-       b.daily_share,
-       (SELECT count(*) FROM hubspot_fdw.deleted_records d
-         WHERE d.server_name = s.server_name AND d.table_name = s.table_name
-           AND d.detected_at >= current_date) AS deleted_today,
-       coalesce(b.budget_zone, 'UTC') AS budget_time_zone
-  FROM hubspot_fdw.sync_state s
-  LEFT JOIN hubspot_fdw.sync_budget b ON b.server_name = s.server_name;
-
--- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
-COMMENT ON VIEW hubspot_fdw.sync_status IS
-  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day';

@@ -14,6 +14,7 @@ import psycopg2
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from fdw.conftest import explain as plan_text
 from fdw.conftest import fill_cache, query
 from fdw.test_cache_substitute import generated_query
 
@@ -48,10 +49,6 @@ def fresh(db) -> Iterator[psycopg2.extensions.connection]:
 
 def python_started(conn) -> bool:
     return query(conn, "SELECT hubspot_fdw.python_started()")[0][0]
-
-
-def plan_text(conn, sql: str, params=None) -> str:
-    return "\n".join(r[0] for r in query(conn, "EXPLAIN (COSTS OFF) " + sql, params))
 
 
 def a_contact(db) -> str:

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fdw.conftest import explain, fill_cache, query
+from fdw.conftest import explain as plan_of
+from fdw.conftest import fill_cache, query
 
 CACHED = ["contacts", "companies", "associations_company_contact"]
 
@@ -29,10 +30,6 @@ def cache(db, sim):
     yield
     with db.connect() as conn:
         query(conn, "DROP OWNED BY h13_reader, h13_nomapping; DROP ROLE h13_reader; DROP ROLE h13_nomapping")
-
-
-def plan_of(conn, sql: str, params=None) -> str:
-    return explain(conn, sql, params)
 
 
 def test_the_cache_table_is_planned_in_the_foreign_tables_place(conn):

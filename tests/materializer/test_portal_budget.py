@@ -234,3 +234,23 @@ def test_a_new_cache_schema_is_backfilled_afresh(db, sim) -> None:
     assert _one(db, "SELECT count(*) FROM moved_cache.contacts") == 120
     assert _one(db, "SELECT cache_schema FROM hubspot_fdw.sync_state WHERE table_name = 'contacts'") == "moved_cache"
     assert _one(db, "SELECT count(*) FROM hubspot.contacts") == 120
+
+
+def test_a_column_of_a_deleted_property_does_not_make_every_step_list_properties(db, sim) -> None:
+    """The cache keeps the column of a property HubSpot no longer has (its values stay);
+    that is no drift to chase: one property listing notices it, not one per step."""
+    from dataclasses import replace
+
+    from tests.materializer.conftest import FAST
+    sim.reset()
+    setup_server(db, sim, imported=["contacts"])
+    m, conn = materializer(db, sim, tables=["contacts"], config=replace(FAST, metadata_interval=3600))
+    m.run_once()
+    with db.connect() as c, c.cursor() as cur:
+        cur.execute("ALTER TABLE hubspot_cache.contacts ADD COLUMN long_gone_property text")
+    sim.clear_requests()
+    for _ in range(3):
+        m.run_once()
+    listings = [r for r in sim.requests() if r["method"] == "GET" and r["path"] == "/crm/v3/properties/contacts"]
+    assert len(listings) == 1, listings  # the new column is seen once, then it is known
+    conn.close()

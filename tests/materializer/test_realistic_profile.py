@@ -11,7 +11,6 @@ import pytest
 import requests
 
 from hubspot_fdw.simulator.process import start_simulator
-from pg_harness import Database, create_database
 from tests.materializer.conftest import assert_exact, materializer, setup_server
 
 SIZES = dict(contacts=60, companies=15, deals=20, tickets=5, products=0, line_items=0, quotes=0, calls=0,
@@ -24,11 +23,6 @@ TABLES = ["contacts", "companies", "deals", "associations_company_contact", "own
 def sim() -> Iterator:
     with start_simulator(seed=5, no_limits=True, index_lag_ms=0, owners=4, profile="realistic", **SIZES) as s:
         yield s
-
-
-@pytest.fixture(scope="module")
-def db(postgresql_proc) -> Database:
-    return create_database(postgresql_proc, "t_m_realistic_profile", None)
 
 
 def _names(sim, object_type: str) -> list[str]:

@@ -1,7 +1,9 @@
 """The set-up cannot skip a step: every user-facing make goal runs the Debian package
 check (scripts/install_deps.sh) before it compiles anything, whatever files exist, and
-passes PG_CONFIG / VENV overrides on to the build. Checked with ``make -n`` (nothing
-runs), so it works as any user and on a read-only checkout."""
+passes PG_CONFIG / VENV overrides on to the build. Checked with ``make -n -B`` (every
+target counts as out of date, so the compile lines show even after a build; nothing is
+built), so it works as any user and on a read-only checkout. ``make -n`` still runs a
+recipe line that calls $(MAKE): the demo's, which checks the Debian packages."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ def dry_run(goal: str, *overrides: str) -> list[str]:
     # As a user types it: not inside the make that may be running this suite (make test).
     env = {k: v for k, v in os.environ.items()
            if k not in ("HUBSPOT_FDW_DEPS_CHECKED", "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
-    result = subprocess.run(["make", "-n", "-C", str(ROOT), "--no-print-directory", goal,
+    result = subprocess.run(["make", "-n", "-B", "-C", str(ROOT), "--no-print-directory", goal,
                              f"PG_CONFIG={PG_CONFIG}", *overrides], capture_output=True, text=True, timeout=120,
                             env=env)
     assert result.returncode == 0, result.stderr
