@@ -12,18 +12,34 @@
 
 
 -- =====================================================================================
--- Odd data and uncertain writes: values HubSpot holds, uncertain_writes, deleted_records.
+-- Odd data: values HubSpot holds, a failing sync's back-off.
 -- =====================================================================================
 
--- (end of section: Odd data and uncertain writes)
+-- (end of section: Odd data)
 
 
 
 -- =====================================================================================
--- First week: refresh_columns, readable catalog, association labels, sync progress.
+-- Uncertain writes and deletions: uncertain_writes, deleted_records.
 -- =====================================================================================
 
--- (end of section: First week)
+-- (end of section: Uncertain writes and deletions)
+
+
+
+-- =====================================================================================
+-- First week: schema drift and catalog: refresh_columns, readable comments, labels.
+-- =====================================================================================
+
+-- (end of section: First week: schema drift and catalog)
+
+
+
+-- =====================================================================================
+-- First week: sync progress and cost: sync_status progress and paced cost.
+-- =====================================================================================
+
+-- (end of section: First week: sync progress and cost)
 
 
 
@@ -32,14 +48,6 @@
 -- =====================================================================================
 
 -- (end of section: Recorded HubSpot)
-
-
-
--- =====================================================================================
--- Property history: history tables.
--- =====================================================================================
-
--- (end of section: Property history)
 
 
 
@@ -56,5 +64,13 @@
 -- =====================================================================================
 
 -- (end of section: PostgreSQL 15-18)
+
+
+
+-- =====================================================================================
+-- Property history: history tables.
+-- =====================================================================================
+
+-- (end of section: Property history)
 
 
