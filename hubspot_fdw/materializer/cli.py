@@ -25,7 +25,7 @@ from hubspot_fdw.clierrors import connect_error, fail
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
 from hubspot_fdw.materializer.imported import budget_directory
-from hubspot_fdw.materializer.lease import claim
+from hubspot_fdw.materializer.lease import claim, daemon_application_name
 from hubspot_fdw.materializer.progress import Progress
 from hubspot_fdw.materializer.serverconf import read_server
 
@@ -57,6 +57,8 @@ log = logging.getLogger("hubspot_fdw.materializer.cli")
               help="seconds between full id diffs (a safety net; a drop in HubSpot's record count triggers one at once)")
 @click.option("--metadata-interval", type=float, default=SyncConfig.metadata_interval, show_default=True,
               help="seconds between property, owner and pipeline refreshes")
+@click.option("--summary-interval", type=float, default=SyncConfig.summary_interval, show_default=True,
+              help="seconds between the daemon's one-line summaries (calls today, cost, lag) in its log; 0: none")
 @click.option("--no-budget", is_flag=True, help="do not pace with the shared rate budget (tests)")
 @click.option("--budget-window-scale", type=float, default=1.0, show_default=True,
               help="multiply the budget's windows (for a simulator with a shrunk time scale)")
@@ -69,7 +71,7 @@ log = logging.getLogger("hubspot_fdw.materializer.cli")
 def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: float, max_poll_interval: float,
          daily_share: float, lookback_ms: int,
          index_lag_ms: int, sweep_interval: float, reconcile_interval: float, metadata_interval: float,
-         no_budget: bool, budget_window_scale: float, backfill_share: float, progress: str, max_seconds: float | None,
+         summary_interval: float, no_budget: bool, budget_window_scale: float, backfill_share: float, progress: str, max_seconds: float | None,
          verbose: int) -> None:
     """Keep the cache tables of SERVER in step with HubSpot."""
     import psycopg2
@@ -85,7 +87,7 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     try:
-        conn = psycopg2.connect(dsn)
+        conn = psycopg2.connect(dsn, application_name=daemon_application_name())
     except psycopg2.Error as error:
         raise connect_error(error) from None
     runner = PsycopgRunner(conn)
@@ -107,7 +109,7 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
                             daily_share=min(1.0, max(0.001, daily_share)), lookback_ms=lookback_ms,
                             index_lag_allowance_ms=index_lag_ms, sweep_interval=sweep_interval,
                             reconcile_interval=reconcile_interval, metadata_interval=metadata_interval,
-                            use_budget=not no_budget, backfill_share=backfill_share)
+                            summary_interval=summary_interval, use_budget=not no_budget, backfill_share=backfill_share)
         names = [t for t in tables.split(",") if t.strip()] if tables else None  # None: the imported tables
         try:
             materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,
@@ -120,8 +122,9 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
         if once:
             results = materializer.run_once()
             failing = [n for n, s in results.items() if s.phase == "failing"]
-            for name, state in results.items():
-                log.info("%s: %s, %d rows", name, state.phase, state.records_stored)
+            summary = materializer.summary()
+            if summary is not None:
+                log.info("%s", summary.line())
             if failing:
                 raise click.ClickException(f"failing: {', '.join(failing)}")
         else:

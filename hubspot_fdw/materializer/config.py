@@ -20,6 +20,7 @@ class SyncConfig:
     sweep_interval: float = 3600.0        # association sweep (a safety net: changes bump both records)
     reconcile_interval: float = 24 * 3600  # full id diff (safety net: counts trigger it when needed)
     metadata_interval: float = 3600.0     # properties, owners, pipelines (IMPORT adds new columns)
+    summary_interval: float = 60.0        # the daemon's one-line summary in its log (0: none)
     page_size: int = 100                  # list page size (HubSpot max 100)
     assoc_ids_per_step: int = 1_000       # ids per association batch read step
     write_batch: int = 100                # records per incremental checkpoint

@@ -2,7 +2,7 @@
 runner and cache store, settings, the synced table specs, progress, stop flag, the
 API call counter, the budget day and the daily budget's gate (``may_spend``: asked
 before each backfill page, sweep chunk and deletion listing); plus checkpointing
-(save state + commit).
+(save state + commit, and a log line when a table's state changed).
 
 Deliberately not here: the sync logic (objects.py, associations.py, metadata.py).
 """
@@ -22,6 +22,7 @@ from hubspot_fdw.catalog.registry import ObjectType
 from hubspot_fdw.materializer import clock
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.progress import Progress
+from hubspot_fdw.materializer.report import note_phase
 from hubspot_fdw.materializer.state import SyncState, load_state, record_server_calls, save_state
 from hubspot_fdw.materializer.store import CacheStore
 
@@ -82,6 +83,7 @@ class Context:
     budget_zone: Callable[[], str] = field(default=lambda: "UTC")
     # may_spend(calls, backfill): False when the day's share cannot afford ``calls`` more
     may_spend: Callable[[float, bool], bool] = field(default=lambda calls, backfill: True)
+    phases: dict[str, str] = field(default_factory=dict)  # the state last logged per table (report.py)
 
     def state(self, table: str) -> SyncState:
         return load_state(self.runner, self.server, table, self.schema)
@@ -93,6 +95,7 @@ class Context:
         state.add_calls(calls, today)
         self.calls_pending += calls
         save_state(self.runner, state)
+        note_phase(self.phases, state)
         if self.calls_pending:
             record_server_calls(self.runner, self.server, self.calls_pending, today, self.calls.daily_limit,
                                 self.calls.daily_remaining, self.config.daily_share, self.budget_zone())

@@ -35,9 +35,11 @@ from hubspot_fdw.materializer import associations, clock, deletions, metadata, o
 from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
+from hubspot_fdw.materializer.errors import describe
 from hubspot_fdw.materializer.imported import imported_tables
 from hubspot_fdw.materializer.planner import DAY, Planner
 from hubspot_fdw.materializer.progress import Progress
+from hubspot_fdw.materializer.report import Summary
 from hubspot_fdw.materializer.spending import Spending
 from hubspot_fdw.materializer.state import SyncState, record_plan, server_budget
 from hubspot_fdw.materializer.store import CacheStore
@@ -103,6 +105,7 @@ class Materializer:
         self._last_poll: dict[str, object] = {}
         self._last_calls = 0
         self._columns_seen: dict[str, set[str]] = {}  # cache columns after the last property refresh
+        self._summary_at: float | None = None
 
     @property
     def planner(self) -> Planner | None:
@@ -184,7 +187,7 @@ class Materializer:
         state = ctx.state(name)
         state.phase = "failing"
         state.consecutive_failures += 1
-        state.last_error = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"[:2000]
+        state.last_error = describe(exc)
         state.last_error_at = now_utc()
         state.last_poll_at = now_utc()
         log.warning("%s: pass failed (%s)", name, state.last_error)
@@ -275,6 +278,7 @@ class Materializer:
                 break
             results[name] = self._run_counted(name)
         self.spending.account()
+        self._record_plan()
         self.ctx.runner.commit()
         return results
 
@@ -342,9 +346,8 @@ class Materializer:
                           getattr(result, "changed", 0), calls, plan.interval, planner.tokens)
                 ctx.runner.execute("UPDATE hubspot_fdw.sync_state SET poll_interval = $3, projected_per_day = $4 "
                                    "WHERE server_name = $1 AND table_name = $2",
-                                   [ctx.server, name, plan.interval, int(plan.per_day())])
-        planner.fixed_per_day = self._fixed_costs()
-        record_plan(ctx.runner, ctx.server, planner.projected_per_day(), int(planner.allowed_per_day))
+                                   [ctx.server, name, plan.interval, int(plan.per_day() * planner.pace_factor())])
+        self._record_plan()
         ctx.runner.commit()
         now = clock.CLOCK.monotonic()
         until_reset = self.spending.seconds_to_next_day()
@@ -363,10 +366,59 @@ class Materializer:
                 waits.append(until_reset)
         return max(0.0, min(waits))
 
+    def _polled_tables(self) -> list[str]:
+        return [n for n, s in self.specs.items() if s.kind == "object"]
+
+    def _record_plan(self) -> None:
+        """The server's cost in sync_budget: paced projection, allowed share, steady state. After a
+        single pass (no poll timed yet) the projection is the steady state, and so are the
+        per-table figures not set by a poll."""
+        planner, ctx = self.planner, self.ctx
+        if planner is None:
+            return
+        planner.fixed_per_day = self._fixed_costs()
+        projected, steady = self._projection(planner)
+        if not planner.tables:
+            for name in self._polled_tables():
+                ctx.runner.execute("UPDATE hubspot_fdw.sync_state SET projected_per_day = $3 "
+                                   "WHERE server_name = $1 AND table_name = $2 AND backfill_done",
+                                   [ctx.server, name, int(planner.steady_per_table(name))])
+        record_plan(ctx.runner, ctx.server, projected, int(planner.allowed_per_day), steady,
+                    self.config.daily_share)
+
+    def _projection(self, planner: Planner) -> tuple[int, int]:
+        """(paced calls per day, steady-state calls per day); before any poll, both the steady state."""
+        steady = planner.steady_per_day(self._polled_tables())
+        return (planner.projected_per_day() if planner.tables else steady), steady
+
+    def summary(self) -> Summary | None:
+        """The server's state in one line's worth (calls today, cost, tables, lag)."""
+        planner = self.planner
+        if planner is None:
+            return None
+        projected, steady = self._projection(planner)
+        return Summary(self.ctx.server, planner.spent_today, int(planner.allowed_per_day), projected, steady,
+                       [self.ctx.state(n) for n in self.specs], now_utc())
+
+    def _log_summary_if_due(self) -> None:
+        every = self.config.summary_interval
+        now = clock.CLOCK.monotonic()
+        if every <= 0 or (self._summary_at is not None and now - self._summary_at < every):
+            return
+        self._summary_at = now
+        summary = self.summary()
+        self.ctx.runner.commit()
+        if summary is not None:
+            log.info("%s", summary.line())
+
     def run_forever(self, max_seconds: float | None = None) -> None:
         deadline = None if max_seconds is None else clock.CLOCK.monotonic() + max_seconds
         while not self.ctx.stop.is_set():
             wait = self.run_step()
+            self._log_summary_if_due()
             if deadline is not None and clock.CLOCK.monotonic() >= deadline:
                 return
-            clock.CLOCK.sleep(min(wait, self.config.max_poll_interval), self.ctx.stop)
+            wait = min(wait, self.config.max_poll_interval)
+            if self.config.summary_interval > 0 and self._summary_at is not None:  # wake for the next summary
+                wait = min(wait, max(0.0, self._summary_at + self.config.summary_interval - clock.CLOCK.monotonic()))
+            clock.CLOCK.sleep(wait, self.ctx.stop)

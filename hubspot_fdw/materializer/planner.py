@@ -22,7 +22,10 @@
   not spent it yet, and while a backfill runs the bucket spreads that reserve (not the
   whole share) over the day, so polls go on until midnight. A backfill that reaches
   its part waits for the next budget day.
-- Projection: calls per day at the current intervals, per table and in total.
+- Projection: calls per day at the current intervals, as the share paces them (never
+  above ``allowed_per_day``: a plan that would cost more has its intervals stretched),
+  per table and in total; beside it the steady state, every polled table quiet (polled
+  every ``max_poll_interval``), where a plan settles once changes stop.
 
 Deliberately not here: running polls (engine.py, objects.py), counting HTTP calls
 (context.CallCounter), the per-10 s budget (api/budget.py).
@@ -31,6 +34,7 @@ Deliberately not here: running polls (engine.py, objects.py), counting HTTP call
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from hubspot_fdw.materializer.config import SyncConfig
 
@@ -187,4 +191,20 @@ class Planner:
         return sum(p.per_day() for p in self.tables.values()) + sum(self.fixed_per_day.values())
 
     def projected_per_day(self) -> int:
-        return int(round(self.projected_live()))
+        """Calls a day at the current intervals, as paced: never above the allowed share."""
+        return int(round(min(self.projected_live(), self.allowed_per_day)))
+
+    def pace_factor(self) -> float:
+        """How far the share scales the current intervals' cost down (1: it affords them)."""
+        live = self.projected_live()
+        return 1.0 if live <= self.allowed_per_day or live <= 0 else self.allowed_per_day / live
+
+    def steady_per_table(self, name: str) -> float:
+        """Calls a day of one polled table once it is quiet (polled every ``max_poll_interval``)."""
+        plan = self.tables.get(name)
+        return DAY / max(self.config.max_poll_interval, 1e-3) * (plan.calls_per_poll if plan else 1.0)
+
+    def steady_per_day(self, polled: Iterable[str]) -> int:
+        """Calls a day once every polled table is quiet, fixed costs included, within the share."""
+        total = sum(self.steady_per_table(n) for n in polled) + sum(self.fixed_per_day.values())
+        return int(round(min(total, self.allowed_per_day)))

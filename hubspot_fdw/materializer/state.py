@@ -113,6 +113,10 @@ def server_budget(runner: SqlRunner, server: str, today: date) -> tuple[int, int
     return spent, (int(row["daily_limit"]) if row["daily_limit"] is not None else None)
 
 
-def record_plan(runner: SqlRunner, server: str, projected: int, allowed: int) -> None:
-    runner.execute("UPDATE hubspot_fdw.sync_budget SET projected_per_day = $2, allowed_per_day = $3, "
-                   "updated_at = now() WHERE server_name = $1", [server, projected, allowed])
+def record_plan(runner: SqlRunner, server: str, projected: int, allowed: int, steady: int, share: float) -> None:
+    """The server's plan in ``sync_budget``: paced calls per day, the allowed share, the steady state."""
+    runner.execute("INSERT INTO hubspot_fdw.sync_budget AS b (server_name, daily_share, projected_per_day, "
+                   "allowed_per_day, steady_per_day) VALUES ($1, $2, $3, $4, $5) "
+                   "ON CONFLICT (server_name) DO UPDATE SET projected_per_day = EXCLUDED.projected_per_day, "
+                   "allowed_per_day = EXCLUDED.allowed_per_day, steady_per_day = EXCLUDED.steady_per_day, "
+                   "updated_at = now()", [server, share, projected, allowed, steady])

@@ -23,6 +23,7 @@ from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.cache.runner import BackendRunner, SqlRunner
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
+from hubspot_fdw.materializer.errors import describe
 from hubspot_fdw.materializer.imported import imported_tables
 from hubspot_fdw.materializer.lease import claim
 from hubspot_fdw.materializer.serverconf import ServerConfig, read_server
@@ -113,10 +114,6 @@ class PostgresLogHandler(logging.Handler):
             pass
 
 
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"[:2000]
-
-
 def run(server: str) -> str:
     package_log = logging.getLogger("hubspot_fdw")
     package_log.addHandler(PostgresLogHandler(server))
@@ -155,8 +152,8 @@ def run(server: str) -> str:
         except Exception as exc:  # the worker's supervision boundary: record, pause, go on
             engine = None
             runner.rollback()
-            log.warning("%s", _describe(exc))
-            report(runner, server, error=_describe(exc))
+            log.warning("%s", describe(exc))
+            report(runner, server, error=describe(exc))
             delay = max(delay, RETRY_SECONDS)
         if host.wait(delay):
             new = read_settings(runner)

@@ -240,40 +240,6 @@ EXCEPTION WHEN invalid_parameter_value THEN
 END $$;
 
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
-CREATE OR REPLACE VIEW hubspot_fdw.sync_status AS
-SELECT s.server_name,
-       s.table_name,
-       s.phase,
-       s.backfill_done,
-       s.records_stored,
-       s.last_success_at AS last_successful_poll,
-       CASE WHEN s.synced_through IS NULL THEN NULL
-            ELSE round(extract(epoch FROM (now() - s.synced_through))::numeric, 3) END AS lag_seconds,
-       CASE WHEN s.api_calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN s.api_calls_today ELSE 0 END AS api_calls_today,
-       (SELECT count(*) FROM hubspot_fdw.sync_errors e
-         WHERE e.server_name = s.server_name AND e.table_name = s.table_name) AS cast_errors,
-       s.last_error,
-       s.last_error_at,
-       s.cache_schema,
-       s.poll_interval AS poll_interval_seconds,
-       s.projected_per_day AS projected_calls_per_day,
-       CASE WHEN b.calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN b.calls_today ELSE 0 END AS server_calls_today,
-       b.allowed_per_day AS server_calls_allowed_per_day,
-       b.projected_per_day AS server_projected_calls_per_day,
-       b.daily_limit,
-       b.daily_share,
-       (SELECT count(*) FROM hubspot_fdw.deleted_records d
-         WHERE d.server_name = s.server_name AND d.table_name = s.table_name
-           AND d.detected_at >= current_date) AS deleted_today,
-       coalesce(b.budget_zone, 'UTC') AS budget_time_zone
-  FROM hubspot_fdw.sync_state s
-  LEFT JOIN hubspot_fdw.sync_budget b ON b.server_name = s.server_name;
-
--- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
-COMMENT ON VIEW hubspot_fdw.sync_status IS
-  'per synced table: phase, rows, lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day';
-
--- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OUT table_name text)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
@@ -544,3 +510,71 @@ SELECT coalesce(s.server_name, l.server_name) AS server_name,
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 COMMENT ON VIEW hubspot_fdw.sync_workers IS
   'per server: marked for a background worker, who syncs it now (worker/cli), pid, since when, last pass, last error';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._sync_holder(server text, OUT holder text, OUT pid integer,
+                                                    OUT since timestamptz, OUT description text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT l.holder, l.pid, l.claimed_at,
+         CASE WHEN l.holder = 'worker' THEN
+                format('the background worker (pid %s, since %s); stop it with SELECT hubspot_fdw.stop_sync(%L)',
+                       l.pid, to_char(l.claimed_at, 'YYYY-MM-DD HH24:MI:SS TZ'), server)
+              WHEN m.parts IS NOT NULL THEN
+                format('"hubspot-fdw sync" (pid %s on host %s, since %s); stop that process first',
+                       m.parts[1], m.parts[2], to_char(l.claimed_at, 'YYYY-MM-DD HH24:MI:SS TZ'))
+              ELSE
+                format('"hubspot-fdw sync" (since %s; its database session is pid %s%s); stop that daemon first',
+                       to_char(l.claimed_at, 'YYYY-MM-DD HH24:MI:SS TZ'), l.pid,
+                       coalesce(', from ' || host(a.client_addr), ''))
+         END
+    FROM hubspot_fdw.sync_leases l
+    JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid AND a.backend_start = l.backend_start
+    LEFT JOIN LATERAL (SELECT regexp_match(a.application_name,
+                                           '^hubspot-fdw sync \(pid ([0-9]+) on ([^)]+)') AS parts) m ON true
+   WHERE l.server_name = server AND l.pid <> pg_catalog.pg_backend_pid()
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._sync_holder(text) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+ALTER TABLE hubspot_fdw.sync_budget ADD COLUMN IF NOT EXISTS steady_per_day bigint;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.sync_status AS
+SELECT s.server_name,
+       s.table_name,
+       s.phase,
+       s.backfill_done,
+       s.records_stored,
+       s.last_success_at AS last_successful_poll,
+       CASE WHEN s.synced_through IS NULL THEN NULL
+            ELSE round(extract(epoch FROM (now() - s.synced_through))::numeric, 3) END AS lag_seconds,
+       CASE WHEN s.api_calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN s.api_calls_today ELSE 0 END AS api_calls_today,
+       (SELECT count(*) FROM hubspot_fdw.sync_errors e
+         WHERE e.server_name = s.server_name AND e.table_name = s.table_name) AS cast_errors,
+       s.last_error,
+       s.last_error_at,
+       s.cache_schema,
+       s.poll_interval AS poll_interval_seconds,
+       s.projected_per_day AS projected_calls_per_day,
+       CASE WHEN b.calls_day = hubspot_fdw._budget_today(b.budget_zone) THEN b.calls_today ELSE 0 END AS server_calls_today,
+       b.allowed_per_day AS server_calls_allowed_per_day,
+       b.projected_per_day AS server_projected_calls_per_day,
+       b.daily_limit,
+       b.daily_share,
+       (SELECT count(*) FROM hubspot_fdw.deleted_records d
+         WHERE d.server_name = s.server_name AND d.table_name = s.table_name
+           AND d.detected_at >= current_date) AS deleted_today,
+       coalesce(b.budget_zone, 'UTC') AS budget_time_zone,
+       s.backfill_total AS backfill_records_total,
+       CASE WHEN s.backfill_done THEN 100.0
+            WHEN s.backfill_total > 0 THEN least(99.9, round(100.0 * s.records_stored / s.backfill_total, 1))
+       END AS backfill_percent,
+       b.steady_per_day AS server_steady_calls_per_day
+  FROM hubspot_fdw.sync_state s
+  LEFT JOIN hubspot_fdw.sync_budget b ON b.server_name = s.server_name;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON VIEW hubspot_fdw.sync_status IS
+  'per synced table: phase, rows, backfill progress (records_stored of backfill_records_total, backfill_percent), lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day as paced (at most the allowed calls), steady-state calls per day once every table is quiet';

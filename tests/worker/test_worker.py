@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import time
 
 import psycopg2
@@ -94,6 +95,7 @@ def test_cli_refused_while_the_worker_runs(db) -> None:
     result = run_sync(db, "--once", timeout=60)
     assert result.returncode != 0
     assert f'server "hubspot" is being synced by the background worker (pid {pid},' in result.stderr
+    assert "stop it with SELECT hubspot_fdw.stop_sync('hubspot')" in result.stderr
 
 
 def test_error_in_a_pass_is_recorded_and_the_worker_goes_on(db, sim) -> None:
@@ -282,11 +284,13 @@ def test_cli_daemon_blocks_start_sync_and_stop_sync_stops_for_good(db) -> None:
 
     daemon = popen_sync(db)
     try:
-        pid = wait_for("the daemon's lease", lambda: query(
-            db, "SELECT pid FROM hubspot_fdw.sync_workers WHERE running = 'cli'"), timeout=60)[0][0]
+        wait_for("the daemon's lease", lambda: query(
+            db, "SELECT pid FROM hubspot_fdw.sync_workers WHERE running = 'cli'"), timeout=60)
         with pytest.raises(psycopg2.errors.ObjectInUse) as refused:
             query(db, "SELECT hubspot_fdw.start_sync('hubspot')")
-        assert f'is being synced by "hubspot-fdw sync" (pid {pid},' in str(refused.value)
+        # the daemon's own process, the one to stop (not its database session)
+        assert (f'is being synced by "hubspot-fdw sync" (pid {daemon.pid} on host {socket.gethostname()},'
+                in str(refused.value))
     finally:
         daemon.terminate()
         daemon.wait(30)
