@@ -1,4 +1,4 @@
-"""The cache boundary shared by the materializer and the foreign tables (docs/cache.md).
+"""The cache boundary shared by the materializer and the foreign tables (docs/internals/cache.md).
 
 One definition of cache names, DDL, row building, hashing and upsert/delete SQL.
 Deliberately not here: HTTP, deciding what to sync, running a sync loop.

@@ -2,7 +2,7 @@
 association tables, owners, pipelines and pipeline stages.
 
 Object table column order: ``id text``, one column per property (in the order given,
-typed per DESIGN.md), ``created_at``, ``updated_at``, ``archived``, then the cache
+typed per the type mapping in docs/tables.md), ``created_at``, ``updated_at``, ``archived``, then the cache
 bookkeeping ``_sync_hash``, ``_sync_inserted_at``, ``_sync_updated_at``. A property
 column is writable unless HubSpot marks its value read-only or calculated.
 
@@ -74,7 +74,7 @@ class TableSpec:
 
 
 def sql_type(prop: PropertyDefinition) -> str:
-    """DESIGN.md: number → numeric, date → date, datetime → timestamptz, bool → boolean,
+    """The type mapping (docs/tables.md): number → numeric, date → date, datetime → timestamptz, bool → boolean,
     multi-select enumeration → text[], everything else → text."""
     if prop.type == "number":
         return "numeric"

@@ -1,4 +1,4 @@
-"""The materializer: keeps the cache tables in step with HubSpot (docs/materializer.md).
+"""The materializer: keeps the cache tables in step with HubSpot (docs/internals/materializer.md).
 
 Deliberately imports nothing heavy at import time; use ``engine.Materializer``.
 """

@@ -5,7 +5,7 @@
     with start_simulator(seed=1, contacts=500, no_limits=True, index_lag_ms=0) as sim:
         sim.base_url     # "http://127.0.0.1:PORT"  (point any HubSpot client here)
         sim.token        # a valid bearer token ("pat-na1-simulator-token" unless token=…)
-        sim.admin_url    # base_url + "/_sim"  (see routes_admin.py / docs/simulator.md)
+        sim.admin_url    # base_url + "/_sim"  (see routes_admin.py / docs/internals/simulator.md)
         sim.pid
         sim.requests()               # request log entries since the last clear_requests()
         sim.clear_requests()

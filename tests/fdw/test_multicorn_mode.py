@@ -4,7 +4,7 @@ numeric as float, bool as 't'/'f'), LIMIT/OFFSET applied by the wrapper, and cac
 reads through the option cache_dsn. Qual, SortKey and MulticornException come from
 hubspot_fdw.host, standing in for upstream's classes of the same shape; where the
 choice of package matters, a subprocess puts a minimal upstream-shaped ``multicorn``
-first on the path. Also the deviations of issue 16: option checks at first use,
+first on the path. Also the deviations under upstream Multicorn2: option checks at first use,
 secrets, EXPLAIN reasons, lock waits on the cache connection, the compatibility module."""
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def test_cache_reads_through_cache_dsn(db, sim, contacts_columns):
     assert "cache" in fdw_auto.explain([], {"id"})[0]
 
 
-# -- issue 16: the deviations under upstream Multicorn2 ------------------------------------------
+# -- the deviations under upstream Multicorn2 ----------------------------------------------------
 
 UPSTREAM_SHAPED = {
     "multicorn/__init__.py": """

@@ -59,7 +59,7 @@ def test_wait_for_sync_and_cast_errors(db, sim) -> None:
 
 
 def test_refresh_imported_foreign_table(db, sim) -> None:
-    """refresh() named by a foreign table of an imported schema (the FDW, issue 5)."""
+    """refresh() named by a foreign table of an imported schema (the FDW)."""
     sim.reset()
     setup_server(db, sim)
     with db.connect() as c, c.cursor() as cur:

@@ -37,10 +37,10 @@ LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 
 
 def test_docs_link_only_inside_the_repo():
-    docs = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
+    docs = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").rglob("*.md"))]
     for doc in docs:
         text = doc.read_text()
-        for outside in ("shared/", "DESIGN.md", "multicorn-api.md"):
+        for outside in ("shared/", "DESIGN" + ".md", "multicorn-api.md"):
             assert outside not in text, (doc.name, outside)
         for target in LINK.findall(text):
             if target.startswith(("http://", "https://", "mailto:")):
@@ -61,3 +61,27 @@ def test_systemd_unit_runs_a_valid_sync_command():
                                text=True, timeout=60, cwd=ROOT).stdout
     assert flags and all(flag in help_text for flag in flags), flags
     assert "EnvironmentFile=-/etc/hubspot-fdw/sync.env" in unit and (ROOT / "contrib" / "sync.env").exists()
+
+
+# Words users cannot follow: the project's own tracker numbers and files users do not have.
+PRIVATE = re.compile(r"\bissues? \d+\b|" + re.escape("DESIGN" + ".md") + "|" + re.escape("../" + "shared"))
+RELEASED_SQL = {"hubspot_fdw--0.1.0.sql", "hubspot_fdw--0.1.0--0.2.0.sql"}  # never edited
+
+
+def test_no_private_references_in_code_docs_and_tests():
+    paths = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "docs").rglob("*.sql")]
+    for top in ("hubspot_fdw", "tests", "src", "bench", "scripts", "sql", "contrib"):
+        paths += [p for p in (ROOT / top).rglob("*") if p.is_file() and p.suffix in (".py", ".c", ".h", ".sql", ".sh", ".md")
+                  and p.name not in RELEASED_SQL]
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in paths
+             for n, line in enumerate(p.read_text(errors="replace").splitlines(), 1) if PRIVATE.search(line)]
+    assert not found, found
+
+
+def test_readme_puts_what_a_user_needs_first():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) < 250
+    sections = [line[3:] for line in readme.splitlines() if line.startswith("## ")]
+    wanted = ["Install", "Getting a HubSpot credential", "Quick start", "Reading", "Writing",
+              "Running the sync in production", "Limitations", "Troubleshooting", "Documentation"]
+    assert [s for s in sections if s in wanted] == wanted, sections
