@@ -127,5 +127,6 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
         state.backfill_finished_at = now_utc()
         state.last_sweep_at = state.backfill_started_at
         state.phase = "live"
+        state.records_stored = ctx.store.count(spec)
         ctx.checkpoint(state)
     return done

@@ -339,6 +339,9 @@ class Materializer:
             finally:
                 self.spending.slice_until = None
             calls = self._last_calls
+            if not planner.tables:  # the first step (backfills): sync_status shows a cost from the start
+                self._record_plan()
+                ctx.runner.commit()
             if polling:
                 result = self._last_poll.get(name)
                 plan = planner.polled(name, clock.CLOCK.monotonic(), getattr(result, "changed", 0), calls)
