@@ -6,8 +6,8 @@ against the local simulator (a seeded portal), after one sync pass.
 starts a throwaway PostgreSQL and the simulator, imports the schema ``hubspot``, runs
 ``hubspot-fdw sync --once`` and then each example through psql, and writes the page.
 As root it re-runs itself as ``postgres`` (PostgreSQL refuses root), which must be able
-to write the page (write to /tmp and copy it). The simulator's dates are relative to the day it runs, so the figures change from day
-to day; the SQL does not. tests/fdw/test_examples.py runs every example against the
+to write the page (write to /tmp and copy it). The simulator's dates are relative to the
+day it runs, so the figures change from day to day; the SQL does not. tests/fdw/test_examples.py runs every example against the
 simulator, so the SQL stays valid.
 
 Deliberately not here: the user guides (docs/*.md).
