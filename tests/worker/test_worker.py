@@ -14,6 +14,7 @@ import time
 import psycopg2
 import pytest
 
+from hubspot_fdw.api import HubSpotClient
 from tests.materializer.conftest import TABLES, assert_exact, popen_sync, run_sync
 from tests.worker.cluster import query, wait_for
 
@@ -87,6 +88,23 @@ def test_start_sync_again_keeps_the_running_worker(db) -> None:
 def test_change_arrives_with_no_daemon(db, sim) -> None:
     latencies = [change_arrives(db, sim, f"Arrived{i}", i) for i in range(3)]
     print(f"\nchange-to-cache latency (poll interval 0.2 s, idle 0.5 s): {', '.join(f'{s:.2f}s' for s in latencies)}")
+
+
+def test_nul_text_is_stored_without_it_and_the_worker_goes_on(db, sim) -> None:
+    """HubSpot's public API accepts a NUL in text: the worker stores the text without it,
+    records the original in sync_errors, and neither fails the table nor exits."""
+    pid = one_worker(db)
+    client = HubSpotClient(sim.base_url, sim.token, use_budget=False)
+    record = client.create_object("contacts", {"firstname": "nul\u0000api", "lastname": "Nul"})
+    wait_for("the NUL contact in the cache", lambda: cached_firstname(db, record.id) == "nulapi")
+    assert query(db, "SELECT raw_value FROM hubspot_fdw.sync_errors WHERE table_name = 'contacts' "
+                     "AND record_id = %s AND property = 'firstname'", (record.id,)) == [("nul\\u0000api",)]
+    change_arrives(db, sim, "AfterNul")  # the table goes on polling
+    assert query(db, "SELECT phase FROM hubspot_fdw.sync_status WHERE table_name = 'contacts'") == [("live",)]
+    assert worker_pids(db) == [pid]
+    spent = query(db, "SELECT server_calls_today, server_calls_allowed_per_day FROM hubspot_fdw.sync_status "
+                      "WHERE table_name = 'contacts'")[0]
+    assert spent[1] is None or spent[0] <= spent[1]
 
 
 def test_cli_refused_while_the_worker_runs(db) -> None:
