@@ -185,6 +185,29 @@ def test_kill_9_restarts_the_worker_and_loses_nothing(db, sim) -> None:
     wait_for("cache equal to the simulator", lambda: _exact(db, sim), timeout=60)
 
 
+def test_a_restarted_worker_waits_out_the_back_off_before_any_call(db, sim) -> None:
+    """The back-off survives the process: a worker started while its server backs off
+    (as after repeated deaths) says so, calls nothing until then, and resets it once a
+    pass succeeds."""
+    old = one_worker(db)
+    query(db, "INSERT INTO hubspot_fdw.sync_worker_backoff (server_name, failures, retry_at) "
+              "VALUES ('hubspot', 3, clock_timestamp() + interval '6 seconds') ON CONFLICT (server_name) "
+              "DO UPDATE SET failures = 3, retry_at = clock_timestamp() + interval '6 seconds'")
+    retry_at = query(db, "SELECT retry_at FROM hubspot_fdw.sync_worker_backoff WHERE server_name = 'hubspot'")[0][0]
+    assert query(db, "SELECT pg_terminate_backend(%s, 10000)", (old,))[0][0] is True
+    waiting = wait_for("the restarted worker waiting", lambda: query(
+        db, "SELECT last_error FROM hubspot_fdw.sync_workers WHERE last_error LIKE 'waiting: the sync worker%%'"))
+    assert "failed 3 time(s) in a row" in waiting[0][0]
+    sim.clear_requests()
+    while query(db, "SELECT clock_timestamp() < %s - interval '0.5 seconds'", (retry_at,))[0][0]:
+        assert sim.requests() == []  # no HubSpot call while it waits
+        time.sleep(0.2)
+    wait_for("a pass after the back-off", lambda: query(
+        db, "SELECT 1 FROM hubspot_fdw.sync_workers WHERE last_pass_at > %s", (retry_at,)), timeout=60)
+    assert query(db, "SELECT failures FROM hubspot_fdw.sync_worker_backoff WHERE server_name = 'hubspot'") == [(0,)]
+    change_arrives(db, sim, "AfterBackoff", 3)
+
+
 def _exact(db, sim) -> bool:
     try:
         assert_exact(db, sim)
