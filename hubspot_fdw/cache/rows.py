@@ -23,7 +23,7 @@ from typing import Any, Iterable, Mapping
 from hubspot_fdw.api.models import Association, HubSpotObject, Owner, Pipeline
 from hubspot_fdw.cache.ddl import key_columns
 from hubspot_fdw.catalog.columns import TableSpec
-from hubspot_fdw.catalog.convert import ConversionError
+from hubspot_fdw.catalog.convert import datetime_or_none
 from hubspot_fdw.catalog.odd_values import OddValue, column_values, without_nul
 
 
@@ -101,14 +101,7 @@ def association_row_from(spec: TableSpec, from_singular: str, association: Assoc
     return association_row(spec, association.to_id, association.from_id, association.labels)
 
 
-def _ts(text: str | None) -> datetime | None:
-    from hubspot_fdw.catalog.convert import parse_datetime
-    if not text:
-        return None
-    try:
-        return parse_datetime(text)
-    except ConversionError:
-        return None
+_ts = datetime_or_none
 
 
 def owner_row(spec: TableSpec, owner: Owner) -> CacheRow:

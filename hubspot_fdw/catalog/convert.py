@@ -65,6 +65,16 @@ def parse_datetime(text: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
+def datetime_or_none(text: str | None) -> datetime | None:
+    """A timestamp of an owner, pipeline or stage; empty or not a datetime → None."""
+    if not text:
+        return None
+    try:
+        return parse_datetime(text)
+    except ConversionError:
+        return None
+
+
 def parse_date(text: str) -> date:
     """HubSpot date text ("YYYY-MM-DD", epoch ms at midnight UTC, or ISO datetime) → date."""
     from_ms = _epoch_ms(text)
@@ -227,5 +237,10 @@ def row_to_properties(table: TableSpec, values: Mapping[str, Any]) -> dict[str, 
                 f'column "{name}" of {table.name} cannot be written',
                 detail=f'HubSpot property "{column.property_name or name}" is read-only.'
                 if column.kind == "property" else f'"{name}" is set by HubSpot or the cache.')
-        properties[column.property_name or name] = to_hubspot(value, column.hubspot_type, column.field_type)
+        try:
+            properties[column.property_name or name] = to_hubspot(value, column.hubspot_type, column.field_type)
+        except ConversionError as error:
+            error.message = f'column "{name}" of {table.name}: {error.message}'
+            error.args = (error.message,)
+            raise
     return properties

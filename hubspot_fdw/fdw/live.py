@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Any, Iterable, Iterator, Sequence
@@ -23,7 +22,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.catalog import Registry, TableSpec, record_to_row
 from hubspot_fdw.catalog.odd_values import OddValue
-from hubspot_fdw.catalog.convert import parse_datetime
+from hubspot_fdw.catalog.convert import datetime_or_none
 from hubspot_fdw.fdw.filters import MAX_FILTERS, ORDERED_TYPES, target, translate
 
 LIST_LIMIT = 100
@@ -218,8 +217,7 @@ def association_rows(client: HubSpotClient, plan: LivePlan) -> Iterator[dict[str
             yield _pick({first: a, second: b, "labels": assoc.labels}, plan.columns)
 
 
-def _ts(text: str | None) -> datetime | None:
-    return parse_datetime(text) if text else None
+_ts = datetime_or_none
 
 
 def owner_rows(client: HubSpotClient, columns: list[str]) -> Iterator[dict[str, Any]]:

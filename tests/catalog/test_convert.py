@@ -217,3 +217,11 @@ def test_as_stored_cuts_to_milliseconds() -> None:
     row = {"id": "1", "closedate": datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), "email": "a@b.example"}
     assert as_stored(table, row) == {"id": "1", "email": "a@b.example",
                                      "closedate": datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)}
+
+
+def test_write_conversion_errors_name_the_column() -> None:
+    table = _contacts_table()
+    with pytest.raises(ConversionError) as info:
+        row_to_properties(table, {"amount": "lots"})
+    assert info.value.message == "column \"amount\" of contacts: invalid number 'lots'"
+    assert info.value.sqlstate == "22023"
