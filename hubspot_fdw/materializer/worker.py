@@ -170,13 +170,8 @@ def run(server: str) -> str:
     runner = WorkerRunner()
     host = _host()
     settings = read_settings(runner)
-    # every start counts as a failure until a pass succeeds: a worker that keeps dying
-    # (whatever kills it) waits longer at each start, and spends nothing meanwhile
-    failures, retry = record_backoff(runner, server, None)
-    record_backoff(runner, server, failures + 1, "started; no pass has succeeded yet")
-    runner.commit()
-    _wait_until(host, runner, server, retry, failures)
-    failures += 1
+    failures = 0
+    counted = False
     engine: Materializer | None = None
     built_from: tuple = ()
     while True:
@@ -194,6 +189,16 @@ def run(server: str) -> str:
                 report(runner, server, error=f"waiting: server \"{server}\" is being synced by {holder.description}")
                 delay = max(delay, RETRY_SECONDS)
             else:
+                if not counted:
+                    # this worker syncs the server: its start counts as a failure until a pass
+                    # succeeds, so a worker that keeps dying (whatever kills it) waits longer at
+                    # each start, and spends nothing meanwhile
+                    counted = True
+                    previous, retry = record_backoff(runner, server, None)
+                    failures = previous + 1
+                    record_backoff(runner, server, failures, "started; no pass has succeeded yet")
+                    runner.commit()
+                    _wait_until(host, runner, server, retry, previous)
                 conf = read_server(runner, server)  # the token is read inside the database, every pass
                 tables = imported_tables(runner, server)
                 if engine is None or conf_key(conf, tables) != built_from:

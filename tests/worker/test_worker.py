@@ -194,9 +194,11 @@ def test_a_restarted_worker_waits_out_the_back_off_before_any_call(db, sim) -> N
               "VALUES ('hubspot', 3, clock_timestamp() + interval '6 seconds') ON CONFLICT (server_name) "
               "DO UPDATE SET failures = 3, retry_at = clock_timestamp() + interval '6 seconds'")
     retry_at = query(db, "SELECT retry_at FROM hubspot_fdw.sync_worker_backoff WHERE server_name = 'hubspot'")[0][0]
+    since = db_now(db)
     assert query(db, "SELECT pg_terminate_backend(%s, 10000)", (old,))[0][0] is True
     waiting = wait_for("the restarted worker waiting", lambda: query(
-        db, "SELECT last_error FROM hubspot_fdw.sync_workers WHERE last_error LIKE 'waiting: the sync worker%%'"))
+        db, "SELECT last_error FROM hubspot_fdw.sync_workers WHERE last_error LIKE 'waiting: the sync worker%%' "
+            "AND last_error_at > %s", (since,)))
     assert "failed 3 time(s) in a row" in waiting[0][0]
     sim.clear_requests()
     while query(db, "SELECT clock_timestamp() < %s - interval '0.5 seconds'", (retry_at,))[0][0]:
