@@ -323,6 +323,11 @@ text_datum_from_str(PyObject *obj)
 
 	if (utf8 == NULL)
 		host_report_python_error(ERROR, "encoding text");
+	if (memchr(utf8, '\0', len) != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("the wrapper returned text containing a NUL (0x00) character"),
+				 errhint("PostgreSQL text cannot hold NUL: the wrapper must remove or replace it.")));
 	if (server_is_utf8)
 		return PointerGetDatum(cstring_to_text_with_len(utf8, len));
 	server = pg_any_to_server(utf8, len, PG_UTF8);

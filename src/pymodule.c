@@ -228,15 +228,43 @@ rows_to_py(SPITupleTable *tuptable, uint64 count)
 	return rows;
 }
 
+/*
+ * A Python str in the server encoding, or NULL with a Python exception set:
+ * a NUL character (no PostgreSQL text holds one) or a character the server
+ * encoding lacks is the caller's error, never an ERROR escaping into Python.
+ */
 static char *
 server_string(PyObject *obj)
 {
 	Py_ssize_t	len;
 	const char *utf8 = PyUnicode_AsUTF8AndSize(obj, &len);
+	MemoryContext context = CurrentMemoryContext;
+	char	   *volatile result = NULL;
 
 	if (utf8 == NULL)
 		return NULL;
-	return pg_any_to_server(pnstrdup(utf8, len), len, PG_UTF8);
+	if (memchr(utf8, '\0', len) != NULL)
+	{
+		PyErr_SetString(PyExc_ValueError,
+						"execute_sql: text cannot contain NUL (0x00) characters");
+		return NULL;
+	}
+	PG_TRY();
+	{
+		result = pg_any_to_server(pnstrdup(utf8, len), len, PG_UTF8);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(context);
+		edata = CopyErrorData();
+		FlushErrorState();
+		(void) raise_pg_error(edata);
+		result = NULL;
+	}
+	PG_END_TRY();
+	return result;
 }
 
 static PyObject *

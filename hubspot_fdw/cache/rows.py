@@ -4,8 +4,9 @@ the materializer and the foreign tables' write path, so both compute the same
 
 ``_sync_hash`` = sha256 of a canonical JSON of the converted values (column name →
 value, sync columns excluded, NULL values left out so that adding an empty column does
-not change any hash). A value that does not convert to its column type becomes NULL and
-is reported as a ``CastFailure``; it never raises.
+not change any hash). A value that does not convert to its column type becomes NULL, text
+loses its NUL characters; both are reported as ``CastFailure`` (catalog/odd_values.py);
+it never raises.
 
 Deliberately not here: SQL text (upsert.py), deciding when to write.
 """
@@ -22,18 +23,11 @@ from typing import Any, Iterable, Mapping
 from hubspot_fdw.api.models import Association, HubSpotObject, Owner, Pipeline
 from hubspot_fdw.cache.ddl import key_columns
 from hubspot_fdw.catalog.columns import TableSpec
-from hubspot_fdw.catalog.convert import ConversionError, column_value
+from hubspot_fdw.catalog.convert import datetime_or_none
+from hubspot_fdw.catalog.odd_values import OddValue, column_values, without_nul
 
 
-@dataclass(frozen=True)
-class CastFailure:
-    """A HubSpot value that did not convert to its column's type (stored as NULL)."""
-
-    table: str
-    record_id: str
-    property: str
-    raw_value: str | None
-    error: str
+CastFailure = OddValue  # a value stored as NULL, or text stored without its NUL characters
 
 
 @dataclass
@@ -77,27 +71,16 @@ def sync_hash(values: Mapping[str, Any]) -> str:
 
 
 def _finish(spec: TableSpec, values: dict[str, Any], failures: list[CastFailure]) -> CacheRow:
+    values = {k: without_nul(v)[0] for k, v in values.items()}  # owners, pipelines, labels too
     values["_sync_hash"] = sync_hash(values)
     key = tuple(str(values[k]) for k in key_columns(spec))
     return CacheRow(spec.name, values, key, failures)
 
 
 def object_row(spec: TableSpec, record: HubSpotObject) -> CacheRow:
-    """The cache row of a CRM record (all of ``spec``'s data columns)."""
-    values: dict[str, Any] = {}
-    failures: list[CastFailure] = []
-    for column in spec.columns:
-        if column.kind == "sync":
-            continue
-        try:
-            values[column.name] = column_value(column, record)
-        except ConversionError as exc:
-            values[column.name] = None
-            prop = column.property_name or column.name
-            raw = record.properties.get(prop) if column.kind == "property" else getattr(
-                record, column.name, None)
-            failures.append(CastFailure(spec.name, record.id, prop, None if raw is None else str(raw),
-                                        str(getattr(exc, "message", exc))))
+    """The cache row of a CRM record (all of ``spec``'s data columns); odd values
+    (catalog/odd_values.py) are stored as live reads show them and listed in ``failures``."""
+    values, failures = column_values(spec, record)
     return _finish(spec, values, failures)
 
 
@@ -118,14 +101,7 @@ def association_row_from(spec: TableSpec, from_singular: str, association: Assoc
     return association_row(spec, association.to_id, association.from_id, association.labels)
 
 
-def _ts(text: str | None) -> datetime | None:
-    from hubspot_fdw.catalog.convert import parse_datetime
-    if not text:
-        return None
-    try:
-        return parse_datetime(text)
-    except ConversionError:
-        return None
+_ts = datetime_or_none
 
 
 def owner_row(spec: TableSpec, owner: Owner) -> CacheRow:

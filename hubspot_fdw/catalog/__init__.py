@@ -8,11 +8,11 @@ from hubspot_fdw.catalog.columns import ColumnSpec, TableSpec, sql_type
 from hubspot_fdw.catalog.convert import (
     ConversionError,
     ReadOnlyColumnError,
-    record_to_row,
     row_to_properties,
     to_hubspot,
     to_python,
 )
+from hubspot_fdw.catalog.odd_values import OddValue, column_values, record_to_row
 from hubspot_fdw.catalog.naming import association_table, snake_case
 from hubspot_fdw.catalog.registry import STANDARD_TYPES, AssociationPair, ObjectType, Registry
 from hubspot_fdw.catalog.sql import quote_ident, quote_literal

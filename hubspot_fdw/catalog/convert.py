@@ -32,7 +32,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 class ConversionError(HubSpotFdwError):
     """A value that cannot be converted (either direction)."""
 
-    sqlstate = "22P02"  # invalid_text_representation
+    sqlstate = "22023"  # invalid_parameter_value: what the README promises for a value that cannot be converted
 
 
 class ReadOnlyColumnError(HubSpotFdwError):
@@ -59,10 +59,20 @@ def parse_datetime(text: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise ConversionError(f"invalid HubSpot datetime {text!r}") from None
+        raise ConversionError(f"{text!r} is not a datetime") from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=timezone.utc)
     return parsed.astimezone(timezone.utc)
+
+
+def datetime_or_none(text: str | None) -> datetime | None:
+    """A timestamp of an owner, pipeline or stage; empty or not a datetime → None."""
+    if not text:
+        return None
+    try:
+        return parse_datetime(text)
+    except ConversionError:
+        return None
 
 
 def parse_date(text: str) -> date:
@@ -71,20 +81,21 @@ def parse_date(text: str) -> date:
     if from_ms is not None:
         return from_ms.date()
     value = text.strip()
-    if len(value) == 10:
-        try:
+    try:
+        if len(value) == 10:
             return date.fromisoformat(value)
-        except ValueError:
-            raise ConversionError(f"invalid HubSpot date {text!r}") from None
-    return parse_datetime(value).date()
+        return parse_datetime(value).date()
+    except (ValueError, ConversionError):
+        raise ConversionError(f"{text!r} is not a date") from None
 
 
 def format_datetime(value: datetime) -> str:
-    """Aware (or naive = UTC) datetime → ISO UTC with milliseconds and Z."""
+    """Aware (or naive = UTC) datetime → ISO UTC with milliseconds and Z, the year always
+    four digits (0001-01-01T00:00:00.000Z): HubSpot refuses an unpadded year."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def format_decimal(value: Decimal) -> str:
@@ -100,9 +111,12 @@ def to_python(text: str | None, hubspot_type: str | None, field_type: str | None
         return None
     if hubspot_type == "number":
         try:
-            return Decimal(text.strip())
+            number = Decimal(text.strip())
         except InvalidOperation:
-            raise ConversionError(f"invalid HubSpot number {text!r}") from None
+            raise ConversionError(f"{text!r} is not a number") from None
+        if not number.is_finite():
+            raise ConversionError(f"{text!r} is not a number") from None
+        return number
     if hubspot_type == "date":
         return parse_date(text)
     if hubspot_type == "datetime":
@@ -111,7 +125,7 @@ def to_python(text: str | None, hubspot_type: str | None, field_type: str | None
         lowered = text.strip().lower()
         if lowered in ("true", "false"):
             return lowered == "true"
-        raise ConversionError(f"invalid HubSpot boolean {text!r}")
+        raise ConversionError(f"{text!r} is not a boolean")
     if hubspot_type == "enumeration" and field_type == "checkbox":
         items = [item for item in text.split(";") if item != ""]
         return items or None
@@ -193,10 +207,20 @@ def column_value(column: ColumnSpec, record: HubSpotObject) -> Any:
     return None
 
 
-def record_to_row(table: TableSpec, record: HubSpotObject, columns: list[str] | None = None) -> dict[str, Any]:
-    """The row (column → Python value) of a record; sync columns are left to the cache."""
-    wanted = columns if columns is not None else table.column_names
-    return {name: column_value(table.column(name), record) for name in wanted if table.has_column(name)}
+def as_stored(table: TableSpec, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row as HubSpot stores it once written: each property value sent and read back
+    (datetimes cut to milliseconds, multi-select options once); other columns as given."""
+    stored = dict(row)
+    for name, value in row.items():
+        if value is None or not table.has_column(name) or table.column(name).kind != "property":
+            continue
+        column = table.column(name)
+        try:
+            stored[name] = to_python(to_hubspot(value, column.hubspot_type, column.field_type),
+                                     column.hubspot_type, column.field_type)
+        except ConversionError:
+            pass  # not sendable: the write itself reports it
+    return stored
 
 
 def row_to_properties(table: TableSpec, values: Mapping[str, Any]) -> dict[str, str]:
@@ -213,5 +237,10 @@ def row_to_properties(table: TableSpec, values: Mapping[str, Any]) -> dict[str, 
                 f'column "{name}" of {table.name} cannot be written',
                 detail=f'HubSpot property "{column.property_name or name}" is read-only.'
                 if column.kind == "property" else f'"{name}" is set by HubSpot or the cache.')
-        properties[column.property_name or name] = to_hubspot(value, column.hubspot_type, column.field_type)
+        try:
+            properties[column.property_name or name] = to_hubspot(value, column.hubspot_type, column.field_type)
+        except ConversionError as error:
+            error.message = f'column "{name}" of {table.name}: {error.message}'
+            error.args = (error.message,)
+            raise
     return properties

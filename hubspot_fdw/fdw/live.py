@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from itertools import islice
 from typing import Any, Iterable, Iterator, Sequence
 
 from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.catalog import Registry, TableSpec, record_to_row
-from hubspot_fdw.catalog.convert import parse_datetime
+from hubspot_fdw.catalog.odd_values import OddValue
+from hubspot_fdw.catalog.convert import datetime_or_none
 from hubspot_fdw.fdw.filters import MAX_FILTERS, ORDERED_TYPES, target, translate
 
 LIST_LIMIT = 100
@@ -91,26 +91,28 @@ class LivePlan:
         return [null_part, sorted_part] if self.sort.nulls_first else [sorted_part, null_part]
 
     # -- execution -------------------------------------------------------------------------
-    def rows(self, client: HubSpotClient) -> Iterator[dict[str, Any]]:
+    def rows(self, client: HubSpotClient, odd: list[OddValue] | None = None) -> Iterator[dict[str, Any]]:
+        """The scan's rows; values HubSpot holds that a column cannot (catalog/odd_values.py)
+        read as the cache stores them and are appended to ``odd``."""
         if self.kind == "empty":
             return iter(())
         if self.kind == "batch_read":
             records = client.batch_read(self.table.object_type.api_path, self.ids or [],
                                         properties=self.properties)
-            return (record_to_row(self.table, r, self.columns) for r in records)
+            return (record_to_row(self.table, r, self.columns, odd) for r in records)
         if self.kind == "search":
-            return self._search_rows(client)
+            return self._search_rows(client, odd)
         if self.kind == "list":
             pages = client.iter_pages(self.table.object_type.api_path, properties=self.properties,
                                       limit=min(LIST_LIMIT, self.limit or LIST_LIMIT))
-            return (record_to_row(self.table, r, self.columns) for page in pages for r in page.results)
+            return (record_to_row(self.table, r, self.columns, odd) for page in pages for r in page.results)
         if self.kind == "associations":
             return association_rows(client, self)
         if self.kind == "owners":
             return owner_rows(client, self.columns)
         return pipeline_rows(client, self.kind, self.columns)
 
-    def _search_rows(self, client: HubSpotClient) -> Iterator[dict[str, Any]]:
+    def _search_rows(self, client: HubSpotClient, odd: list[OddValue] | None) -> Iterator[dict[str, Any]]:
         api = self.table.object_type.api_path
         for body in self.search_bodies():
             groups = [[Filter(**_filter_args(f)) for f in g["filters"]] for g in body["filterGroups"]]
@@ -118,7 +120,7 @@ class LivePlan:
             sort = None if prop == "hs_object_id" else (prop, direction)
             for record in client.search(api, filter_groups=groups, sort=sort, properties=self.properties,
                                         limit=self.limit):
-                yield record_to_row(self.table, record, self.columns)
+                yield record_to_row(self.table, record, self.columns, odd)
 
 
 def _filter_args(data: dict[str, Any]) -> dict[str, Any]:
@@ -215,8 +217,7 @@ def association_rows(client: HubSpotClient, plan: LivePlan) -> Iterator[dict[str
             yield _pick({first: a, second: b, "labels": assoc.labels}, plan.columns)
 
 
-def _ts(text: str | None) -> datetime | None:
-    return parse_datetime(text) if text else None
+_ts = datetime_or_none
 
 
 def owner_rows(client: HubSpotClient, columns: list[str]) -> Iterator[dict[str, Any]]:

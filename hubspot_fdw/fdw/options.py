@@ -16,6 +16,7 @@ from hubspot_fdw.cache.names import cache_schema, forbidden_schema
 from hubspot_fdw.fdw.errors import FdwError
 
 READ_MODES = ("auto", "cache", "live")
+INVALID_VALUES = ("null", "error")
 DEFAULT_API_URL = "https://api.hubapi.com"
 
 
@@ -45,6 +46,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     _spec("use_budget", "server", "true", kind="bool", help="share the portal's rate budget"),
     _spec("use_remote_estimate", "server,table", "false", kind="bool",
           help="plan live scans with HubSpot's record count (one request per table per backend every 5 minutes)"),
+    _spec("invalid_values", "server,table", "null", choices=INVALID_VALUES,
+          help="a live value HubSpot holds that its column cannot: null (NULL with a WARNING) or error"),
     _spec("access_token", "user_mapping", secret=True, help="HubSpot private app token"),
     _spec("table", "table", help="catalog table name (the cache table has the same name)"),
     _spec("object_type", "table,import", help="HubSpot object type (name or objectTypeId)"),
@@ -121,6 +124,7 @@ class FdwOptions:
     max_retries: int
     use_budget: bool
     use_remote_estimate: bool
+    invalid_values: str
     table: str | None
     object_type: str | None
     from_object_type: str | None
@@ -147,7 +151,8 @@ class FdwOptions:
                    cache_dsn=merged.get("cache_dsn"),
                    timeout=int(str(get("timeout"))), max_retries=int(str(get("max_retries"))),
                    use_budget=_bool(str(get("use_budget"))),
-                   use_remote_estimate=_bool(str(get("use_remote_estimate"))), table=get("table"),
+                   use_remote_estimate=_bool(str(get("use_remote_estimate"))),
+                   invalid_values=str(get("invalid_values")), table=get("table"),
                    object_type=get("object_type"), from_object_type=get("from_object_type"),
                    to_object_type=get("to_object_type"), server=get("server"))
 

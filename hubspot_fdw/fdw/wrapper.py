@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator, Mapping
 
 from hubspot_fdw.api import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
+from hubspot_fdw.catalog.odd_values import OddValue, summary
 from hubspot_fdw.fdw import cache_reads, live
 from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.client import client_for
@@ -38,6 +39,7 @@ from hubspot_fdw.fdw.tables import table_spec
 from hubspot_fdw.fdw.writes import Writer
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
 from hubspot_fdw.host.multicorn_compat import api as _multicorn
+from hubspot_fdw.host.multicorn_compat import utils as _multicorn_utils
 
 ForeignDataWrapper = _multicorn().ForeignDataWrapper
 
@@ -67,6 +69,7 @@ class HubSpotFdw(ForeignDataWrapper):
         self._modifying = False
         self._remote_total = RemoteTotal()
         self._replays = Replays()
+        self._odd: list[OddValue] = []   # odd values of this statement's live scans (one WARNING)
 
     def __repr__(self) -> str:
         return f"HubSpotFdw(table={self.table.name!r}, options={self.options!r})"
@@ -197,7 +200,28 @@ class HubSpotFdw(ForeignDataWrapper):
         return live.window(rows, limit, offset)
 
     def _live_rows(self, plan: live.LivePlan) -> Iterator[dict[str, Any]]:
-        yield from plan.rows(self._client())
+        yield from self._checked(plan.rows(self._client(), self._odd))
+
+    def _checked(self, rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Rows, failing at the first odd value when the option invalid_values is 'error'."""
+        for row in rows:
+            if self._odd and self.options.invalid_values == "error":
+                error = self._odd[0].as_error()
+                self._odd.clear()
+                raise error
+            yield row
+
+    def _warn_odd(self) -> None:
+        """The one WARNING of a statement whose live scans met odd values (odd_values.py)."""
+        if not self._odd:
+            return
+        odd = list(self._odd)
+        self._odd.clear()
+        message, detail = summary(self.table.name, odd)
+        _multicorn_utils().log_to_postgres(
+            message, _multicorn_utils().WARNING, detail=detail,
+            hint="Such values read as NULL, text without its NUL characters, as in the cache; "
+                 "the option invalid_values 'error' makes them an error.")
 
     def _locked_rows(self, plan: live.LivePlan, lock: RowLock) -> Iterator[dict[str, Any]]:
         """Live rows read after their records were locked (locks.py): ids first, then the
@@ -207,7 +231,7 @@ class HubSpotFdw(ForeignDataWrapper):
             if self.row_lock == "modify":
                 self.writer.expect_candidates(len(plan.ids or []))
             plan.ids = lock_records(self.options, self.table, plan.ids or [], lock)
-            yield from plan.rows(client)
+            yield from self._checked(plan.rows(client, self._odd))
             return
         if plan.kind == "empty":
             return
@@ -217,7 +241,7 @@ class HubSpotFdw(ForeignDataWrapper):
         locked = set(lock_records(self.options, self.table, found, lock))
         ids = [i for i in dict.fromkeys(found) if i in locked]
         fresh = live.LivePlan(self.table, "batch_read", plan.columns, plan.properties, ids=ids)
-        by_id = {str(row["id"]): row for row in fresh.rows(client)} if ids else {}
+        by_id = {str(row["id"]): row for row in self._checked(fresh.rows(client, self._odd))} if ids else {}
         for i in ids:
             if i in by_id:
                 yield by_id[i]
@@ -238,6 +262,7 @@ class HubSpotFdw(ForeignDataWrapper):
     def end_scan(self) -> None:
         self._modifying = False
         self._replays.forget()
+        self._warn_odd()
 
     # -- writes ----------------------------------------------------------------------------------
     def _rowid(self) -> str:
@@ -304,6 +329,7 @@ class HubSpotFdw(ForeignDataWrapper):
         self._recent.clear()
         self._modifying = False
         self._replays.forget()
+        self._odd.clear()
         undo(self.journal.take(level), self._client, what)
 
     # -- DDL ---------------------------------------------------------------------------------------

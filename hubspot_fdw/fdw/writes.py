@@ -33,7 +33,7 @@ from typing import Any, Callable, Mapping, Sequence
 from hubspot_fdw.api import AssociationType, HubSpotClient, HubSpotObject
 from hubspot_fdw.api.errors import HubSpotConflictError, HubSpotFdwError, HubSpotWriteUncertainError
 from hubspot_fdw.catalog import ColumnSpec, TableSpec, record_to_row, row_to_properties, to_hubspot
-from hubspot_fdw.catalog.convert import ConversionError, ReadOnlyColumnError, parse_datetime
+from hubspot_fdw.catalog.convert import ConversionError, ReadOnlyColumnError, as_stored, parse_datetime
 from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.errors import FdwError
 from hubspot_fdw.fdw.journal import Effect, Journal, ids_text, props_text
@@ -271,7 +271,7 @@ class Writer:
                                           detail=f'"{name}" is set by HubSpot or the cache.')
         properties = row_to_properties(self.table, changed)
         if not properties:
-            return None
+            return as_stored(self.table, new)   # RETURNING shows what HubSpot holds
         if self.state.count() >= BATCH_LIMIT:
             raise _too_many(self.table, "UPDATE")
         if self.returning:
@@ -279,7 +279,7 @@ class Writer:
             return record_to_row(self.table, stored[0]) if stored else None
         self.state.updates.append((str(rowid), properties))
         self.state.old_rows[str(rowid)] = old
-        return None
+        return as_stored(self.table, new)       # sent at the end: the row as HubSpot will store it
 
     def delete(self, rowid: Any, old: Mapping[str, Any] | None) -> None:
         if self.table.kind == "association":

@@ -4,7 +4,8 @@ A pass over one table = finish its backfill (checkpointed per page), then one li
 (objects: incremental poll, deletions when HubSpot's count says so, the id diff when its
 safety interval is due; associations: a sweep when due, paced by its cost;
 owners/pipelines: a full re-read when due). A failing table is recorded in sync_state
-(phase ``failing``, last_error) and the others go on. The daemon (``run_step`` /
+(phase ``failing``, last_error with its next attempt) and the others go on; the daemon
+tries it again after a back-off that doubles with each failure in a row (backoff.py). The daemon (``run_step`` /
 ``run_forever``) polls each object table when the planner says it is due and the daily
 share affords it; ``run_once`` runs every table once. Before any pass the cache
 schema's portal stamp is checked (portal.py), which also gives the portal's time zone:
@@ -31,7 +32,7 @@ from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec, object_table
-from hubspot_fdw.materializer import associations, clock, deletions, metadata, objects, portal
+from hubspot_fdw.materializer import associations, backoff, clock, deletions, metadata, objects, portal
 from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
@@ -41,7 +42,7 @@ from hubspot_fdw.materializer.planner import DAY, Planner
 from hubspot_fdw.materializer.progress import Progress
 from hubspot_fdw.materializer.report import Summary
 from hubspot_fdw.materializer.spending import Spending
-from hubspot_fdw.materializer.state import SyncState, record_plan, server_budget
+from hubspot_fdw.materializer.state import SyncState, record_plan, record_server_calls, server_budget
 from hubspot_fdw.materializer.store import CacheStore
 
 log = logging.getLogger("hubspot_fdw.materializer.engine")
@@ -106,6 +107,19 @@ class Materializer:
         self._last_calls = 0
         self._columns_seen: dict[str, set[str]] = {}  # cache columns after the last property refresh
         self._summary_at: float | None = None
+
+    def record_calls(self) -> None:
+        """Count the calls made so far (the catalog) in sync_budget now, as the checkpoints
+        do, so that they survive a restart; the planner reads them back from there."""
+        ctx = self.ctx
+        calls = ctx.calls.take()
+        if calls and self.spending.planner is None:
+            record_server_calls(ctx.runner, ctx.server, calls, self.spending.budget_day.day(now_utc()),
+                                ctx.calls.daily_limit, ctx.calls.daily_remaining, self.config.daily_share,
+                                ctx.budget_zone())
+            self.spending.accounted = ctx.calls.total
+        else:
+            ctx.calls_pending += calls
 
     @property
     def planner(self) -> Planner | None:
@@ -187,8 +201,10 @@ class Materializer:
         state = ctx.state(name)
         state.phase = "failing"
         state.consecutive_failures += 1
-        state.last_error = describe(exc)
         state.last_error_at = now_utc()
+        retry = backoff.retry_at(state.consecutive_failures, state.last_error_at)
+        state.last_error = (describe(exc)[:1800]
+                            + backoff.describe(state.consecutive_failures, retry or state.last_error_at))
         state.last_poll_at = now_utc()
         log.warning("%s: pass failed (%s)", name, state.last_error)
         ctx.checkpoint(state)
@@ -319,12 +335,17 @@ class Materializer:
         ctx = self.ctx
         planner.backfilling = any(not ctx.state(n).backfill_done for n in self.specs)
         planner.clamp_intervals()
+        backing_off: dict[str, float] = {}  # failing tables: seconds until their next attempt
         for name in list(self.specs):
             if ctx.stop.is_set():
                 break
             spec = self.specs[name]
             now = clock.CLOCK.monotonic()
             state = ctx.state(name)
+            wait = self._backoff_left(state)
+            if wait > 0:
+                backing_off[name] = wait
+                continue
             polling = spec.kind == "object" and state.backfill_done
             if polling:
                 plan = planner.table(name, now)
@@ -361,8 +382,9 @@ class Materializer:
                 wait = max(wait, planner.wait_for_tokens(now, plan.calls_per_poll))
             if planner.left_today() < plan.calls_per_poll:  # the day's share is spent
                 wait = max(wait, until_reset)
-            waits.append(wait)
-        if any(not ctx.state(n).backfill_done for n in self.specs):
+            waits.append(max(wait, backing_off.get(name, 0.0)))
+        waits.extend(backing_off.values())
+        if any(not ctx.state(n).backfill_done for n in self.specs if n not in backing_off):
             if self.spending.waiting_until is None:
                 waits.append(0.0)
             else:  # out of today's budget: the next budget day (or a raised share) lets it go on
@@ -413,6 +435,13 @@ class Materializer:
         self.ctx.runner.commit()
         if summary is not None:
             log.info("%s", summary.line())
+
+    def _backoff_left(self, state: SyncState) -> float:
+        """Seconds a failing table still waits before its next attempt (backoff.py)."""
+        if state.phase != "failing":
+            return 0.0
+        retry = backoff.retry_at(state.consecutive_failures, state.last_error_at)
+        return 0.0 if retry is None else max(0.0, (retry - now_utc()).total_seconds())
 
     def run_forever(self, max_seconds: float | None = None) -> None:
         deadline = None if max_seconds is None else clock.CLOCK.monotonic() + max_seconds

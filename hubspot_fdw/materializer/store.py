@@ -1,5 +1,5 @@
 """Writing cache tables for the materializer: ensure/evolve tables, upsert rows (recording
-cast failures in ``hubspot_fdw.sync_errors``), delete and prune.
+odd values — catalog/odd_values.py — in ``hubspot_fdw.sync_errors``), delete and prune.
 
 Deliberately not here: HTTP, state, commits (the engine commits after each checkpoint).
 """
@@ -99,7 +99,8 @@ class CacheStore:
                 "DO UPDATE SET raw_value = EXCLUDED.raw_value, error = EXCLUDED.error, occurred_at = now()",
                 [self.server, spec.name, f.record_id, f.property, f.raw_value, f.error])
         if failures:
-            log.warning("%s: %d value(s) did not cast (see hubspot_fdw.sync_errors)", spec.name, len(failures))
+            log.warning("%s: %d value(s) stored as NULL or without NUL characters (see hubspot_fdw.sync_errors)",
+                        spec.name, len(failures))
         return len(failures)
 
     def delete_ids(self, spec: TableSpec, ids: Iterable[str], *, written_before: object = None) -> list[str]:

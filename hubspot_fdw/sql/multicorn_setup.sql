@@ -512,6 +512,44 @@ COMMENT ON VIEW hubspot_fdw.sync_workers IS
   'per server: marked for a background worker, who syncs it now (worker/cli), pid, since when, last pass, last error';
 
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE TABLE IF NOT EXISTS hubspot_fdw.sync_worker_backoff (
+  server_name  text        PRIMARY KEY,
+  failures     integer     NOT NULL DEFAULT 0,
+  retry_at     timestamptz,
+  reason       text,
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON TABLE hubspot_fdw.sync_worker_backoff IS
+  'per server: failures in a row of its sync worker (each start counts until a pass succeeds) and when it tries again';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._sync_worker_backoff(server text, new_failures integer, delay_seconds float8,
+                                                 why text, OUT failures integer, OUT retry_at timestamptz)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+#variable_conflict use_column
+DECLARE
+  me text;
+BEGIN
+  SELECT a.backend_type INTO me FROM pg_catalog.pg_stat_activity a WHERE a.pid = pg_catalog.pg_backend_pid();
+  IF me IS DISTINCT FROM 'hubspot_fdw sync' THEN
+    RAISE EXCEPTION 'only a hubspot_fdw sync worker may record its back-off' USING ERRCODE = '42501';
+  END IF;
+  SELECT b.failures, b.retry_at INTO failures, retry_at
+    FROM hubspot_fdw.sync_worker_backoff b WHERE b.server_name = server;
+  failures := coalesce(failures, 0);
+  IF new_failures IS NOT NULL THEN
+    INSERT INTO hubspot_fdw.sync_worker_backoff AS b (server_name, failures, retry_at, reason)
+    VALUES (server, new_failures,
+            CASE WHEN new_failures > 0 THEN now() + delay_seconds * interval '1 second' END, why)
+    ON CONFLICT (server_name) DO UPDATE
+      SET failures = EXCLUDED.failures, retry_at = EXCLUDED.retry_at,
+          reason = coalesce(EXCLUDED.reason, b.reason), updated_at = now();
+  END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
 CREATE OR REPLACE FUNCTION hubspot_fdw._sync_holder(server text, OUT holder text, OUT pid integer,
                                                     OUT since timestamptz, OUT description text)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$

@@ -159,7 +159,7 @@ def test_catalog_of_the_seeded_portal(client) -> None:
     assert contacts.column_names[0] == "id" and contacts.column("email").sql_type == "text"
     record = client.list_page("contacts", properties=[c.property_name for c in contacts.property_columns][:50],
                               limit=1).results[0]
-    from hubspot_fdw.catalog.convert import record_to_row
+    from hubspot_fdw.catalog import record_to_row
     row = record_to_row(contacts, record)
     assert row["id"] == record.id
 

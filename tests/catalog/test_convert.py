@@ -13,11 +13,12 @@ from hubspot_fdw.catalog.columns import object_table
 from hubspot_fdw.catalog.convert import (
     ConversionError,
     ReadOnlyColumnError,
-    record_to_row,
+    as_stored,
     row_to_properties,
     to_hubspot,
     to_python,
 )
+from hubspot_fdw.catalog.odd_values import column_values, record_to_row, summary
 from hubspot_fdw.catalog.registry import Registry
 
 UTC = timezone.utc
@@ -163,3 +164,64 @@ def test_record_to_row_and_back() -> None:
     with pytest.raises(ConversionError) as missing:
         row_to_properties(table, {"nope": 1})
     assert missing.value.sqlstate == "42703"
+
+
+@pytest.mark.parametrize("value,expected", [
+    (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00.000Z"),
+    (datetime(999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), "0999-12-31T23:59:59.999Z"),
+    (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "9999-12-31T23:59:59.000Z"),
+])
+def test_datetimes_sent_with_four_digit_years(value, expected) -> None:
+    assert to_hubspot(value, "datetime", "date") == expected
+    assert to_python(expected, "datetime", "date") == value.replace(microsecond=value.microsecond // 1000 * 1000)
+    assert to_hubspot(value.date(), "date", "date") == expected[:10]
+
+
+def test_type_words_and_sqlstate() -> None:
+    with pytest.raises(ConversionError) as info:
+        to_python("yesterday", "date", "date")
+    assert info.value.message == "'yesterday' is not a date" and info.value.sqlstate == "22023"
+    with pytest.raises(ConversionError) as info:
+        to_python("soon", "datetime", "date")
+    assert info.value.message == "'soon' is not a datetime"
+    with pytest.raises(ConversionError) as info:
+        to_python("lots", "number", "number")
+    assert info.value.message == "'lots' is not a number"
+
+
+def test_odd_values_never_raise() -> None:
+    props = [PropertyDefinition("firstname", "First", "string", "text"),
+             PropertyDefinition("annualrevenue", "Revenue", "number", "number"),
+             PropertyDefinition("date_of_birth", "Born", "date", "date")]
+    table = object_table(Registry.standard().get("contacts"), props)
+    record = HubSpotObject("7", {"firstname": "nul\u0000api", "annualrevenue": "lots",
+                                 "date_of_birth": "yesterday"}, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z", False)
+    values, odd = column_values(table, record)
+    assert values["firstname"] == "nulapi" and values["annualrevenue"] is None and values["date_of_birth"] is None
+    by_column = {o.column: o for o in odd}
+    assert by_column["firstname"].kept and by_column["firstname"].raw_value == "nul\\u0000api"
+    assert by_column["annualrevenue"].error == "'lots' is not a number" and not by_column["annualrevenue"].kept
+    assert by_column["date_of_birth"].error == "'yesterday' is not a date"
+    message, detail = summary("contacts", odd)
+    assert "record(s) 7" in message and "annualrevenue, date_of_birth, firstname" in message
+    assert "record 7 column date_of_birth: 'yesterday' is not a date, read as NULL" in detail
+    error = by_column["date_of_birth"].as_error()
+    assert error.sqlstate == "22023" and "record 7" in error.message and "date_of_birth" in error.message
+    assert record_to_row(table, record, ["firstname"]) == {"firstname": "nulapi"}
+
+
+def test_as_stored_cuts_to_milliseconds() -> None:
+    props = [PropertyDefinition("email", "Email", "string", "text"),
+             PropertyDefinition("closedate", "Close", "datetime", "date")]
+    table = object_table(Registry.standard().get("deals"), props)
+    row = {"id": "1", "closedate": datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC), "email": "a@b.example"}
+    assert as_stored(table, row) == {"id": "1", "email": "a@b.example",
+                                     "closedate": datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)}
+
+
+def test_write_conversion_errors_name_the_column() -> None:
+    table = _contacts_table()
+    with pytest.raises(ConversionError) as info:
+        row_to_properties(table, {"amount": "lots"})
+    assert info.value.message == "column \"amount\" of contacts: invalid number 'lots'"
+    assert info.value.sqlstate == "22023"

@@ -87,3 +87,17 @@ def test_bad_values_give_clear_errors(conn):
     with pytest.raises(psycopg2.Error) as excinfo:
         run(conn, "SELECT i2 FROM too_big")
     assert excinfo.value.pgcode == "22003"
+
+
+def test_text_with_nul_from_a_wrapper_is_an_error_not_truncated(conn):
+    make_table(conn, "nul_text", row={"id": 1, "t": "a\u0000b"})
+    with pytest.raises(Exception) as raised:
+        run(conn, "SELECT t FROM nul_text")
+    assert getattr(raised.value, "pgcode", None) == "22021"
+    assert "NUL" in str(raised.value)
+
+
+def test_execute_sql_refuses_nul_as_a_python_error(conn):
+    conn.rollback()
+    rows = run(conn, "SELECT hubspot_fdw._python_call('host_test_wrappers.execute_sql_with_nul', NULL)")
+    assert rows == [("ValueError: execute_sql: text cannot contain NUL (0x00) characters",)]

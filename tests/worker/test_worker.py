@@ -15,6 +15,7 @@ import time
 import psycopg2
 import pytest
 
+from hubspot_fdw.api import HubSpotClient
 from tests.materializer.conftest import TABLES, assert_exact, popen_sync, run_sync
 from tests.worker.cluster import query, wait_for
 
@@ -88,6 +89,23 @@ def test_start_sync_again_keeps_the_running_worker(db) -> None:
 def test_change_arrives_with_no_daemon(db, sim) -> None:
     latencies = [change_arrives(db, sim, f"Arrived{i}", i) for i in range(3)]
     print(f"\nchange-to-cache latency (poll interval 0.2 s, idle 0.5 s): {', '.join(f'{s:.2f}s' for s in latencies)}")
+
+
+def test_nul_text_is_stored_without_it_and_the_worker_goes_on(db, sim) -> None:
+    """HubSpot's public API accepts a NUL in text: the worker stores the text without it,
+    records the original in sync_errors, and neither fails the table nor exits."""
+    pid = one_worker(db)
+    client = HubSpotClient(sim.base_url, sim.token, use_budget=False)
+    record = client.create_object("contacts", {"firstname": "nul\u0000api", "lastname": "Nul"})
+    wait_for("the NUL contact in the cache", lambda: cached_firstname(db, record.id) == "nulapi")
+    assert query(db, "SELECT raw_value FROM hubspot_fdw.sync_errors WHERE table_name = 'contacts' "
+                     "AND record_id = %s AND property = 'firstname'", (record.id,)) == [("nul\\u0000api",)]
+    change_arrives(db, sim, "AfterNul")  # the table goes on polling
+    assert query(db, "SELECT phase FROM hubspot_fdw.sync_status WHERE table_name = 'contacts'") == [("live",)]
+    assert worker_pids(db) == [pid]
+    spent = query(db, "SELECT server_calls_today, server_calls_allowed_per_day FROM hubspot_fdw.sync_status "
+                      "WHERE table_name = 'contacts'")[0]
+    assert spent[1] is None or spent[0] <= spent[1]
 
 
 def test_cli_refused_while_the_worker_runs(db) -> None:
@@ -167,6 +185,31 @@ def test_kill_9_restarts_the_worker_and_loses_nothing(db, sim) -> None:
     sim.admin("POST", f"/objects/contacts/{gone}/archive")
     wait_for("the archived contact gone", lambda: gone not in contact_ids(db) and all_live(db))
     wait_for("cache equal to the simulator", lambda: _exact(db, sim), timeout=60)
+
+
+def test_a_restarted_worker_waits_out_the_back_off_before_any_call(db, sim) -> None:
+    """The back-off survives the process: a worker started while its server backs off
+    (as after repeated deaths) says so, calls nothing until then, and resets it once a
+    pass succeeds."""
+    old = one_worker(db)
+    query(db, "INSERT INTO hubspot_fdw.sync_worker_backoff (server_name, failures, retry_at) "
+              "VALUES ('hubspot', 3, clock_timestamp() + interval '6 seconds') ON CONFLICT (server_name) "
+              "DO UPDATE SET failures = 3, retry_at = clock_timestamp() + interval '6 seconds'")
+    retry_at = query(db, "SELECT retry_at FROM hubspot_fdw.sync_worker_backoff WHERE server_name = 'hubspot'")[0][0]
+    since = db_now(db)
+    assert query(db, "SELECT pg_terminate_backend(%s, 10000)", (old,))[0][0] is True
+    waiting = wait_for("the restarted worker waiting", lambda: query(
+        db, "SELECT last_error FROM hubspot_fdw.sync_workers WHERE last_error LIKE 'waiting: the sync worker%%' "
+            "AND last_error_at > %s", (since,)))
+    assert "failed 3 time(s) in a row" in waiting[0][0]
+    sim.clear_requests()
+    while query(db, "SELECT clock_timestamp() < %s - interval '0.5 seconds'", (retry_at,))[0][0]:
+        assert sim.requests() == []  # no HubSpot call while it waits
+        time.sleep(0.2)
+    wait_for("a pass after the back-off", lambda: query(
+        db, "SELECT 1 FROM hubspot_fdw.sync_workers WHERE last_pass_at > %s", (retry_at,)), timeout=60)
+    assert query(db, "SELECT failures FROM hubspot_fdw.sync_worker_backoff WHERE server_name = 'hubspot'") == [(0,)]
+    change_arrives(db, sim, "AfterBackoff", 3)
 
 
 def _exact(db, sim) -> bool:

@@ -385,3 +385,13 @@ class Bench(ForeignDataWrapper):
         texts = ("x", "abc", "k4", "zz")
         for i in range(int(self.fdw_options.get("rows", "1000"))):
             yield (i, i, i, i, i, "name%d" % (i % 1000), *texts)
+
+
+def execute_sql_with_nul(_argument: Any = None) -> str:
+    """For _python_call: a NUL in an execute_sql parameter is a Python error, not an ERROR
+    escaping into Python (in a sync worker, that killed the process)."""
+    try:
+        execute_sql("SELECT $1::text AS v", ["a\x00b"])
+    except ValueError as error:
+        return f"ValueError: {error}"
+    return "no error"
