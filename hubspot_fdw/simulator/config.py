@@ -50,6 +50,7 @@ class SimulatorOptions:
     no_limits: bool = False
     burst_max: int = 190              # per 10-second rolling window (Pro/Enterprise private app)
     daily_max: int = 625_000
+    daily_headers: bool = True        # False: no X-HubSpot-RateLimit-Daily* (an OAuth app's calls)
     time_zone: str = "US/Eastern"     # the portal's; the daily budget resets at its midnight
     search_per_second: int = 5
     index_lag_ms: int = 0             # writes reach search after this many ms

@@ -110,6 +110,13 @@ def custom_type(name: str, type_id: str, singular_label: str, plural_label: str,
     )
 
 
+def record_url(portal_id: int, t: ObjectType, rid: int | str) -> str:
+    """The record's page in HubSpot's app, as real answers carry it (``url``)."""
+    if t.name == "tasks":
+        return f"https://app.hubspot.com/tasks/{portal_id}/view/all/task/{rid}"
+    return f"https://app.hubspot.com/contacts/{portal_id}/record/{t.type_id}/{rid}"
+
+
 class TypeRegistry:
     """Resolves `{objectType}` path segments: API name, objectTypeId, singular,
     and for custom objects the fully qualified name and `p_{name}`."""
