@@ -16,6 +16,8 @@ DEFAULT_SIZES: dict[str, int] = {
     "line_items": 400, "quotes": 20, "calls": 100, "emails": 100, "meetings": 100,
     "notes": 100, "tasks": 100, "communications": 50, "postal_mail": 20,
     "cars": 100, "service_requests": 100,
+    "leads": 20, "services": 10, "appointments": 10, "courses": 10, "listings": 10, "invoices": 20,
+    "orders": 20, "carts": 10, "subscriptions": 10, "feedback_submissions": 20, "goal_targets": 10,
 }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hubspot_fdw.simulator import later_types
+
 
 @dataclass
 class ObjectType:
@@ -93,6 +95,9 @@ def standard_types() -> list[ObjectType]:
              create_prop="hs_createdate", search_defaults=_ENG, ordinal=12),
         _std("postal_mail", "0-116", "postal_mail", (), ("hs_postal_mail_body",),
              create_prop="hs_createdate", search_defaults=_ENG, ordinal=13),
+    ] + [  # ordinals after the seeded custom objects' (14, 15): their ids stay put
+        _std(name, type_id, singular, defaults, defaults, create_prop="hs_createdate", ordinal=16 + k)
+        for k, (name, type_id, singular, defaults) in enumerate(later_types.TYPES)
     ]
 
 

@@ -30,6 +30,7 @@ CUSTOM = (  # name, objectTypeId suffix offset, singular, plural, primary displa
     ("cars", 0, "Car", "Cars", "vin", ("vin", "model")),
     ("service_requests", 1, "Service request", "Service requests", "request_name", ("request_name",)),
 )
+CUSTOM_ORDINAL = 14  # seeded ids of custom objects: after the first standard types
 USER_LABELS = (  # from type, to type, key, label, inverse label
     ("contacts", "companies", "billing_contact", "Billing contact", "Billed company"),
     ("deals", "contacts", "decision_maker", "Decision maker", "Decision maker"),
@@ -87,7 +88,7 @@ class Portal:
     def _build_types(self) -> None:
         for t in standard_types():
             self.types.add(t)
-        base = len(self.types.types)
+        base = CUSTOM_ORDINAL
         for name, off, singular, plural, primary, searchable in CUSTOM:
             t = custom_type(name, f"2-{3465404 + off}", singular, plural, self.portal_id,
                             primary, searchable, base + off)
