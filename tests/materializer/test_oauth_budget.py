@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.materializer.conftest import assert_exact, materializer, setup_server, start_sim
+from tests.materializer.conftest import assert_exact, setup_server, start_sim, sync_once_live
 
 TABLES = ["contacts", "companies", "associations_company_contact"]
 
@@ -19,12 +19,7 @@ def sim():
 
 def test_sync_without_daily_headers_counts_its_own_calls(db, sim) -> None:
     setup_server(db, sim, imported=TABLES)
-    m, conn = materializer(db, sim, tables=TABLES)
-    try:
-        results = m.run_once()
-        assert {n: s.phase for n, s in results.items()} == {n: "live" for n in TABLES}
-    finally:
-        conn.close()
+    sync_once_live(db, sim, TABLES)
     assert_exact(db, sim, TABLES)
     calls = [e for e in sim.requests() if e["path"].startswith("/crm/")]
     with db.connect() as c, c.cursor() as cur:
