@@ -165,9 +165,10 @@ def _well_formed(state: dict[str, Any]) -> bool:
     for entry in pools.values():
         if not isinstance(entry, dict) or not isinstance(entry.get("log", []), list):
             return False
-        if not isinstance(entry.get("sync_log", []), list):
+        if not isinstance(entry.get("sync_log", []), list) or not isinstance(entry.get("second_phantoms", []), list):
             return False
-        if not all(_number(t) for t in [*entry.get("log", []), *entry.get("sync_log", [])]):
+        if not all(_number(t) for t in [*entry.get("log", []), *entry.get("sync_log", []),
+                                        *entry.get("second_phantoms", [])]):
             return False
         if not all(_number(entry.get(k, 1)) and entry.get(k, 1) > 0 for k in ("max", "window", "secondly")):
             return False
@@ -346,6 +347,8 @@ class RateBudget:
         horizon = now - float(entry["window"])
         entry["log"] = [t for t in entry["log"] if t > horizon]
         entry["sync_log"] = [t for t in entry.get("sync_log", []) if horizon < t <= now + 1.0]
+        second = now - float(entry["window"]) / 10.0
+        entry["second_phantoms"] = [t for t in entry.get("second_phantoms", []) if second < t <= now + 1.0]
         if entry.get("blocked_until", 0.0) > now + 10 * float(entry["window"]) + 600:
             entry["blocked_until"] = 0.0  # stale or tampered
         return entry
@@ -358,7 +361,7 @@ class RateBudget:
         if not _number(secondly) or secondly <= 0:
             return None
         second = float(entry["window"]) / 10.0
-        recent = [t for t in entry["log"] if t > now - second]
+        recent = [t for t in entry["log"] + entry.get("second_phantoms", []) if t > now - second]
         return len(recent), self.usable(int(secondly), priority), (min(recent) if recent else now) + second
 
     def usable(self, pool_max: int, priority: Priority) -> int:
@@ -464,11 +467,15 @@ class RateBudget:
             if self.config.learn_from_headers and secondly is not None and secondly > 0:
                 entry["secondly"] = int(secondly)
             if secondly is not None and secondly_remaining is not None:
+                # what HubSpot counted in this second beyond our own starts: other clients'
+                # requests, kept for this second only (Remaining covers the window). HubSpot's
+                # second and ours do not start together: ours are counted over a wider span
+                # so that the offset alone never looks like someone else's requests.
                 second = float(entry["window"]) / 10.0
-                missing = int(secondly - secondly_remaining) - sum(1 for t in entry["log"] if t > now - second)
-                if missing > 0:
-                    entry["log"].extend([now] * missing)
-                    entry["log"].sort()
+                phantoms = [t for t in entry.get("second_phantoms", []) if t > now - second]
+                ours = sum(1 for t in entry["log"] if t > now - 2 * second)
+                missing = int(secondly - secondly_remaining) - ours - len(phantoms)
+                entry["second_phantoms"] = phantoms + [now] * max(0, missing)
             if daily_remaining is not None:
                 state["daily"] = {"limit": daily, "remaining": daily_remaining, "seen": time.time()}
 
