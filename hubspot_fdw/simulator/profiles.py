@@ -206,7 +206,6 @@ def define_properties(catalog: PropertyCatalog, types: list[Any]) -> dict[str, l
             continue
         before = catalog.names(t.type_id)
         for prop in hubspot_defined(t.name, t.singular, before):
-            prop.display_order = len(catalog.names(t.type_id)) if prop.name not in before else prop.display_order
             catalog.put(t.type_id, prop)
         missing = TARGETS[t.name] - len(catalog.names(t.type_id))
         by_group: dict[str, list[Spec]] = {}
