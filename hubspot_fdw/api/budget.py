@@ -16,8 +16,8 @@ re-calibrate it (``observe``): ``Max``/``Interval`` set the pool size, and
 ``Remaining`` adds phantom entries when HubSpot counted more than we did (other
 clients on the same app). HubSpot also limits each second of the window
 (``Secondly``, a tenth of ``Max``): once that header is seen, no more than the usable
-share of it starts in any tenth of the window, and ``Secondly-Remaining`` adds phantom
-entries the same way. A 429 blocks the pool for everyone (``penalize``).
+share of it starts in any tenth of the window, and what ``Secondly-Remaining`` says
+HubSpot counted beyond our own starts fills that second (only that second). A 429 blocks the pool for everyone (``penalize``).
 
 Priorities: interactive (FDW statements) may use the whole usable capacity except the
 sync's reserved slice, incremental sync ``shares[1]`` of it, backfill ``shares[2]``; while
@@ -165,7 +165,7 @@ def _well_formed(state: dict[str, Any]) -> bool:
     for entry in pools.values():
         if not isinstance(entry, dict) or not isinstance(entry.get("log", []), list):
             return False
-        if not isinstance(entry.get("sync_log", []), list) or not isinstance(entry.get("second_phantoms", []), list):
+        if not all(isinstance(entry.get(k, []), list) for k in ("sync_log", "second_phantoms")):
             return False
         if not all(_number(t) for t in [*entry.get("log", []), *entry.get("sync_log", []),
                                         *entry.get("second_phantoms", [])]):
