@@ -25,5 +25,5 @@ if ! runuser -u "$runner" -- test -r "$here/pyproject.toml" -a -x "$here/tests";
 fi
 cd "$workdir"
 exec runuser -u "$runner" -- env HOME=/tmp PATH="$venv/bin:$PATH" PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}" \
-  HUBSPOT_OPENAPI_DIR="${HUBSPOT_OPENAPI_DIR:-}" \
+  HUBSPOT_OPENAPI_DIR="${HUBSPOT_OPENAPI_DIR:-}" HUBSPOT_RECORDED_DIR="${HUBSPOT_RECORDED_DIR:-}" \
   "$python" -m pytest "${pytest_args[@]}"

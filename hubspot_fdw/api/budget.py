@@ -14,7 +14,10 @@ moved to the time the answer arrived (``complete``), which makes the log a
 conservative picture of what HubSpot counted. HubSpot's rate-limit headers
 re-calibrate it (``observe``): ``Max``/``Interval`` set the pool size, and
 ``Remaining`` adds phantom entries when HubSpot counted more than we did (other
-clients on the same app). A 429 blocks the pool for everyone (``penalize``).
+clients on the same app). HubSpot also limits each second of the window
+(``Secondly``, a tenth of ``Max``): once that header is seen, no more than the usable
+share of it starts in any tenth of the window, and what ``Secondly-Remaining`` says
+HubSpot counted beyond our own starts fills that second (only that second). A 429 blocks the pool for everyone (``penalize``).
 
 Priorities: interactive (FDW statements) may use the whole usable capacity except the
 sync's reserved slice, incremental sync ``shares[1]`` of it, backfill ``shares[2]``; while
@@ -22,7 +25,8 @@ a higher priority is waiting, lower ones do not take new slots, except that the 
 (incremental) always gets ``reserve`` of each window: interactive load can slow the
 sync down, never stop it. ``headroom`` keeps a fraction of HubSpot's limit unused for
 clients outside this budget. HubSpot's daily headers are recorded in the state
-(``daily``: limit, remaining, when seen) for the sync's daily plan.
+(``daily``: limit, remaining, when seen) for the sync's daily plan; HubSpot sends none
+to an OAuth app, and then nothing here depends on them (the sync counts its own calls).
 
 Files: one directory only the owning OS user can enter (mode 0700, checked: a
 directory owned by someone else or open to group/others is refused) and files mode
@@ -161,11 +165,12 @@ def _well_formed(state: dict[str, Any]) -> bool:
     for entry in pools.values():
         if not isinstance(entry, dict) or not isinstance(entry.get("log", []), list):
             return False
-        if not isinstance(entry.get("sync_log", []), list):
+        if not all(isinstance(entry.get(k, []), list) for k in ("sync_log", "second_phantoms")):
             return False
-        if not all(_number(t) for t in [*entry.get("log", []), *entry.get("sync_log", [])]):
+        if not all(_number(t) for t in [*entry.get("log", []), *entry.get("sync_log", []),
+                                        *entry.get("second_phantoms", [])]):
             return False
-        if not all(_number(entry.get(k, 1)) and entry.get(k, 1) > 0 for k in ("max", "window")):
+        if not all(_number(entry.get(k, 1)) and entry.get(k, 1) > 0 for k in ("max", "window", "secondly")):
             return False
         if not _number(entry.get("blocked_until", 0.0)):
             return False
@@ -342,9 +347,22 @@ class RateBudget:
         horizon = now - float(entry["window"])
         entry["log"] = [t for t in entry["log"] if t > horizon]
         entry["sync_log"] = [t for t in entry.get("sync_log", []) if horizon < t <= now + 1.0]
+        second = now - float(entry["window"]) / 10.0
+        entry["second_phantoms"] = [t for t in entry.get("second_phantoms", []) if second < t <= now + 1.0]
         if entry.get("blocked_until", 0.0) > now + 10 * float(entry["window"]) + 600:
             entry["blocked_until"] = 0.0  # stale or tampered
         return entry
+
+    def _per_second(self, entry: dict[str, Any], priority: Priority,
+                    now: float) -> tuple[int, int, float] | None:
+        """(started in the last second, usable per second, when the oldest of them leaves
+        the second) once HubSpot has advertised its per-second limit; None before."""
+        secondly = entry.get("secondly")
+        if not _number(secondly) or secondly <= 0:
+            return None
+        second = float(entry["window"]) / 10.0
+        recent = [t for t in entry["log"] + entry.get("second_phantoms", []) if t > now - second]
+        return len(recent), self.usable(int(secondly), priority), (min(recent) if recent else now) + second
 
     def usable(self, pool_max: int, priority: Priority) -> int:
         share = self.config.shares[int(priority)]
@@ -375,6 +393,9 @@ class RateBudget:
                     cap, higher_waiting = full, False  # the sync's reserved slice
                 elif priority is Priority.INTERACTIVE and sync_waiting and sync_used < reserved:
                     higher_waiting = True  # let the waiting sync have its slice first
+                per_second = self._per_second(entry, priority, now)
+                if per_second is not None and per_second[0] >= per_second[1]:
+                    cap = min(cap, used)  # this second's share is taken: wait for it to pass
                 if now >= blocked and used < cap and not higher_waiting:
                     ticket = now
                     while ticket in entry["log"]:
@@ -388,6 +409,8 @@ class RateBudget:
                 waiting[f"{pool.value}:{int(priority)}"] = now + _WAIT_LEASE
                 if now < blocked:
                     wait = blocked - now
+                elif per_second is not None and per_second[0] >= per_second[1]:
+                    wait = per_second[2] - now
                 elif used >= cap:
                     wait = entry["log"][used - cap] + float(entry["window"]) - now
                 else:
@@ -424,7 +447,9 @@ class RateBudget:
         remaining = number("X-HubSpot-RateLimit-Remaining")
         daily = number("X-HubSpot-RateLimit-Daily")
         daily_remaining = number("X-HubSpot-RateLimit-Daily-Remaining")
-        if max_ is None and remaining is None and daily_remaining is None:
+        secondly = number("X-HubSpot-RateLimit-Secondly")
+        secondly_remaining = number("X-HubSpot-RateLimit-Secondly-Remaining")
+        if max_ is None and remaining is None and daily_remaining is None and secondly is None:
             return
         with self._state() as state:
             now = self.clock()
@@ -439,6 +464,18 @@ class RateBudget:
                 if missing > 0:
                     entry["log"].extend([now] * missing)
                     entry["log"].sort()
+            if self.config.learn_from_headers and secondly is not None and secondly > 0:
+                entry["secondly"] = int(secondly)
+            if secondly is not None and secondly_remaining is not None:
+                # what HubSpot counted in this second beyond our own starts: other clients'
+                # requests, kept for this second only (Remaining covers the window). HubSpot's
+                # second and ours do not start together: ours are counted over a wider span
+                # so that the offset alone never looks like someone else's requests.
+                second = float(entry["window"]) / 10.0
+                phantoms = [t for t in entry.get("second_phantoms", []) if t > now - second]
+                ours = sum(1 for t in entry["log"] if t > now - 2 * second)
+                missing = int(secondly - secondly_remaining) - ours - len(phantoms)
+                entry["second_phantoms"] = phantoms + [now] * max(0, missing)
             if daily_remaining is not None:
                 state["daily"] = {"limit": daily, "remaining": daily_remaining, "seen": time.time()}
 

@@ -148,10 +148,43 @@ class HubSpotAuthenticationError(HubSpotError):
 
 
 class HubSpotPermissionError(HubSpotError):
-    """403 / MISSING_SCOPES: the token lacks a scope."""
+    """403 / MISSING_SCOPES: the token lacks a scope. The scopes HubSpot named
+    (``errors[].context.requiredGranularScopes`` / ``requiredScopes``) are in
+    ``required_scopes``, the detail and the hint."""
 
     sqlstate = "42501"  # insufficient_privilege
     default_hint = "Grant the private app the scopes this operation needs."
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        self.required_scopes = required_scopes(kwargs.get("errors") or [], kwargs.get("context"))
+        if self.required_scopes and kwargs.get("hint") is None:
+            kwargs["hint"] = ("Grant the app the scopes HubSpot named (one or more of them is required), "
+                              "then retry.")
+        super().__init__(message, **kwargs)
+
+    def _default_detail(self) -> str | None:
+        base = super()._default_detail()
+        if not self.required_scopes:
+            return base
+        named = "Scopes HubSpot named as required (one or more of): " + ", ".join(self.required_scopes) + "."
+        return f"{base} {named}" if base else named
+
+
+SCOPE_KEYS = ("requiredGranularScopes", "requiredScopes")
+
+
+def required_scopes(errors: list[Mapping[str, Any]], context: Mapping[str, Any] | None = None) -> list[str]:
+    """The scopes a 403 body names, in HubSpot's order, each once: from every
+    ``errors[].context`` (and a top-level ``context``), granular ones first."""
+    contexts = [e.get("context") for e in errors if isinstance(e, Mapping)] + [context]
+    out: list[str] = []
+    for key in SCOPE_KEYS:
+        for ctx in contexts:
+            values = ctx.get(key) if isinstance(ctx, Mapping) else None
+            for scope in values if isinstance(values, list) else []:
+                if isinstance(scope, str) and scope and scope not in out:
+                    out.append(scope)
+    return out
 
 
 class HubSpotRateLimitError(HubSpotError):

@@ -2,7 +2,8 @@
 its columns, derived from the portal's schemas and properties.
 
 ``build_catalog(client)`` fetches what it needs (schemas once, properties once per
-type); ``Catalog.from_definitions`` builds the same thing from data already fetched.
+type; an optional type the portal refuses to describe is left out unless asked for by
+name); ``Catalog.from_definitions`` builds the same thing from data already fetched.
 
 Deliberately not here: HTTP details (the client), SQL (sql.py), caching the catalog.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
+from hubspot_fdw.api.errors import HubSpotNotFoundError, HubSpotPermissionError, HubSpotValidationError
 from hubspot_fdw.api.models import ObjectSchema, PropertyDefinition
 from hubspot_fdw.catalog.columns import (
     TableSpec,
@@ -67,6 +69,14 @@ def build_catalog(client: "HubSpotClient", *, only: Iterable[str] | None = None,
     registry = Registry.from_schemas(client.list_schemas() if schemas is None else schemas,
                                      include_self_pairs=include_self_pairs)
     wanted = None if only is None else {registry.get(k).table for k in only}
-    properties = {t.table: client.list_properties(t.api_path) for t in registry
-                  if wanted is None or t.table in wanted}
+    properties: dict[str, Sequence[PropertyDefinition]] = {}
+    for t in registry:
+        if wanted is not None and t.table not in wanted:
+            continue
+        try:
+            properties[t.table] = client.list_properties(t.api_path)
+        except (HubSpotPermissionError, HubSpotNotFoundError, HubSpotValidationError):
+            if wanted is not None or not t.optional:
+                raise
+            # a later object type this portal has not activated or this token may not read
     return Catalog.from_definitions(registry, properties)

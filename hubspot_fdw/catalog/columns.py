@@ -111,7 +111,8 @@ def object_table(object_type: ObjectType, properties: Iterable[PropertyDefinitio
     names = property_columns(p.name for p in props)
     columns = [ColumnSpec("id", "text", kind="id")]
     columns += [ColumnSpec(names[p.name], sql_type(p), kind="property", property_name=p.name,
-                           hubspot_type=p.type, field_type=p.field_type, writable=is_writable(p), label=p.label)
+                           hubspot_type=p.type, field_type=p.field_type,
+                           writable=object_type.writable and is_writable(p), label=p.label)
                 for p in props]
     columns += [*ENVELOPE_COLUMNS, *SYNC_COLUMNS]
     return TableSpec(object_type.table, "object", tuple(columns), object_type=object_type)

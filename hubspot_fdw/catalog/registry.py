@@ -31,13 +31,21 @@ class ObjectType:
     pipelines: bool = False
     custom: bool = False
     associable: bool = True
+    writable: bool = True    # False: HubSpot's API only reads these records
+    optional: bool = False   # a portal may not have it (not activated, no scope): import skips it
 
 
 def _std(name: str, type_id: str, singular: str, *, created: str = "createdate",
-         modified: str = "hs_lastmodifieddate", pipelines: bool = False, associable: bool = True) -> ObjectType:
+         modified: str = "hs_lastmodifieddate", pipelines: bool = False, associable: bool = True,
+         writable: bool = True, optional: bool = False) -> ObjectType:
     return ObjectType(name=name, object_type_id=type_id, singular=singular, table=name, api_path=name,
                       created_property=created, last_modified_property=modified, pipelines=pipelines,
-                      associable=associable)
+                      associable=associable, writable=writable, optional=optional)
+
+
+def _new(name: str, type_id: str, singular: str, **kwargs: bool) -> ObjectType:
+    """An object type HubSpot added later: not every portal has it (or every token its scope)."""
+    return _std(name, type_id, singular, created="hs_createdate", optional=True, **kwargs)
 
 
 STANDARD_TYPES: tuple[ObjectType, ...] = (
@@ -55,10 +63,33 @@ STANDARD_TYPES: tuple[ObjectType, ...] = (
     _std("calls", "0-48", "call", created="hs_createdate"),
     _std("emails", "0-49", "email", created="hs_createdate"),
     _std("postal_mail", "0-116", "postal_mail", created="hs_createdate"),
+    # objectTypeIds and writability as HubSpot's developer docs give them (2026)
+    _new("leads", "0-136", "lead"),
+    _new("services", "0-162", "service"),
+    _new("appointments", "0-421", "appointment"),
+    _new("courses", "0-410", "course"),
+    _new("listings", "0-420", "listing"),
+    _new("invoices", "0-53", "invoice"),
+    _new("orders", "0-123", "order"),
+    _new("carts", "0-142", "cart"),
+    _new("subscriptions", "0-69", "subscription"),
+    _new("feedback_submissions", "0-19", "feedback_submission", writable=False),
+    _new("goal_targets", "0-74", "goal_target", associable=False),
 )
 
 _CORE = ("contact", "company", "deal", "ticket")
 _ENGAGEMENTS = ("call", "email", "meeting", "note", "task", "communication", "postal_mail")
+# associations of the later object types that HubSpot's guides describe
+_LATER_PAIRS = (
+    ("lead", "contact"), ("lead", "company"),
+    ("service", "contact"), ("service", "company"), ("appointment", "contact"), ("appointment", "company"),
+    ("course", "contact"), ("course", "company"), ("listing", "contact"), ("listing", "company"),
+    ("invoice", "contact"), ("invoice", "line_item"),
+    ("order", "contact"), ("order", "line_item"), ("order", "cart"),
+    ("cart", "contact"), ("cart", "line_item"),
+    ("subscription", "contact"), ("subscription", "company"), ("subscription", "line_item"),
+    ("feedback_submission", "contact"),
+)
 
 
 def _standard_pairs() -> frozenset[frozenset[str]]:
@@ -66,6 +97,7 @@ def _standard_pairs() -> frozenset[frozenset[str]]:
     pairs |= {frozenset(("quote", x)) for x in ("deal", "contact", "company", "line_item")}
     pairs.add(frozenset(("deal", "line_item")))
     pairs |= {frozenset((c, e)) for c in _CORE for e in _ENGAGEMENTS}
+    pairs |= {frozenset(p) for p in _LATER_PAIRS}
     return frozenset(pairs)
 
 

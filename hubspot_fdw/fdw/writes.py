@@ -361,6 +361,9 @@ class Writer:
         if self.table.kind != "object":
             raise FdwError(f"{self.table.name} is read-only", sqlstate="42809",
                            hint="Owners and pipelines are managed in HubSpot.")
+        if self.table.object_type is not None and not self.table.object_type.writable:
+            raise FdwError(f"{self.table.name} is read-only", sqlstate="42809",
+                           hint="HubSpot's API does not let apps create, change or delete these records.")
 
     # -- association tables ----------------------------------------------------------------------
     def _ids(self, row: Mapping[str, Any]) -> tuple[str, str]:

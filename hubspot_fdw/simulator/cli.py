@@ -37,6 +37,8 @@ def _size_options(fn):
 @click.option("--no-limits", is_flag=True, help="Disable rate limits (benchmarks).")
 @click.option("--burst-limit", type=int, default=190, show_default=True, help="Requests per 10-second window.")
 @click.option("--daily-limit", type=int, default=625_000, show_default=True, help="Requests per day.")
+@click.option("--no-daily-headers", is_flag=True,
+              help="Send no X-HubSpot-RateLimit-Daily headers (as HubSpot answers an OAuth app).")
 @click.option("--time-zone", default="US/Eastern", show_default=True,
               help="The portal's time zone (account details); the daily limit resets at its midnight.")
 @click.option("--search-limit", type=int, default=5, show_default=True, help="Search requests per second.")
@@ -74,6 +76,7 @@ def simulator(**kw) -> None:
         host=kw["host"], port=kw["port"], seed=kw["seed"], sizes=sizes, owners=kw["owners"],
         token=kw["token"], portal_id=kw["portal_id"], time_scale=kw["time_scale"],
         no_limits=kw["no_limits"], burst_max=kw["burst_limit"], daily_max=kw["daily_limit"],
+        daily_headers=not kw["no_daily_headers"],
         search_per_second=kw["search_limit"], time_zone=kw["time_zone"], index_lag_ms=kw["index_lag_ms"],
         log_size=kw["log_size"], max_url_length=kw["max_url_length"], profile=kw["profile"], faults=faults)
     run(options)

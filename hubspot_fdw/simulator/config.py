@@ -16,6 +16,8 @@ DEFAULT_SIZES: dict[str, int] = {
     "line_items": 400, "quotes": 20, "calls": 100, "emails": 100, "meetings": 100,
     "notes": 100, "tasks": 100, "communications": 50, "postal_mail": 20,
     "cars": 100, "service_requests": 100,
+    "leads": 20, "services": 10, "appointments": 10, "courses": 10, "listings": 10, "invoices": 20,
+    "orders": 20, "carts": 10, "subscriptions": 10, "feedback_submissions": 20, "goal_targets": 10,
 }
 
 
@@ -50,6 +52,7 @@ class SimulatorOptions:
     no_limits: bool = False
     burst_max: int = 190              # per 10-second rolling window (Pro/Enterprise private app)
     daily_max: int = 625_000
+    daily_headers: bool = True        # False: no X-HubSpot-RateLimit-Daily* (an OAuth app's calls)
     time_zone: str = "US/Eastern"     # the portal's; the daily budget resets at its midnight
     search_per_second: int = 5
     index_lag_ms: int = 0             # writes reach search after this many ms

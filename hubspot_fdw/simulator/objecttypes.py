@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hubspot_fdw.simulator import later_types
+
 
 @dataclass
 class ObjectType:
@@ -93,6 +95,9 @@ def standard_types() -> list[ObjectType]:
              create_prop="hs_createdate", search_defaults=_ENG, ordinal=12),
         _std("postal_mail", "0-116", "postal_mail", (), ("hs_postal_mail_body",),
              create_prop="hs_createdate", search_defaults=_ENG, ordinal=13),
+    ] + [  # ordinals after the seeded custom objects' (14, 15): their ids stay put
+        _std(name, type_id, singular, defaults, defaults, create_prop="hs_createdate", ordinal=16 + k)
+        for k, (name, type_id, singular, defaults) in enumerate(later_types.TYPES)
     ]
 
 
@@ -108,6 +113,13 @@ def custom_type(name: str, type_id: str, singular_label: str, plural_label: str,
         labels={"singular": singular_label, "plural": plural_label},
         id_base=(ordinal + 1) * 10_000_000_000 + 1001, embed_key=f"p{portal_id}_{name}",
     )
+
+
+def record_url(portal_id: int, t: ObjectType, rid: int | str) -> str:
+    """The record's page in HubSpot's app, as real answers carry it (``url``)."""
+    if t.name == "tasks":
+        return f"https://app.hubspot.com/tasks/{portal_id}/view/all/task/{rid}"
+    return f"https://app.hubspot.com/contacts/{portal_id}/record/{t.type_id}/{rid}"
 
 
 class TypeRegistry:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from hubspot_fdw.simulator import errors, profiles
+from hubspot_fdw.simulator import errors, hubspot_facts, profiles
 from hubspot_fdw.simulator.bodies import is_id
 from hubspot_fdw.simulator.associations import STANDARD, AssociationRegistry, AssociationStore
 from hubspot_fdw.simulator.clock import Clock
 from hubspot_fdw.simulator.config import SimulatorOptions
 from hubspot_fdw.simulator.groups import GroupStore
-from hubspot_fdw.simulator.objecttypes import ObjectType, TypeRegistry, custom_type, standard_types
+from hubspot_fdw.simulator.objecttypes import ObjectType, TypeRegistry, custom_type, record_url, standard_types
 from hubspot_fdw.simulator.owners import Owner, seed_owners
 from hubspot_fdw.simulator.pipelines import Pipeline, seed_pipelines
 from hubspot_fdw.simulator.properties import Option, PropertyCatalog
@@ -30,6 +30,7 @@ CUSTOM = (  # name, objectTypeId suffix offset, singular, plural, primary displa
     ("cars", 0, "Car", "Cars", "vin", ("vin", "model")),
     ("service_requests", 1, "Service request", "Service requests", "request_name", ("request_name",)),
 )
+CUSTOM_ORDINAL = 14  # seeded ids of custom objects: after the first standard types
 USER_LABELS = (  # from type, to type, key, label, inverse label
     ("contacts", "companies", "billing_contact", "Billing contact", "Billed company"),
     ("deals", "contacts", "decision_maker", "Decision maker", "Decision maker"),
@@ -59,6 +60,7 @@ class Portal:
         self._build_types()
         self._build_properties()
         profile_seeded = profiles.define_properties(self.catalog, self.types.types) if realistic else {}
+        self._fill_options()
         self._build_association_definitions()
         if realistic:
             for a, b, key, label, inverse in profiles.EXTRA_LABELS:
@@ -86,7 +88,7 @@ class Portal:
     def _build_types(self) -> None:
         for t in standard_types():
             self.types.add(t)
-        base = len(self.types.types)
+        base = CUSTOM_ORDINAL
         for name, off, singular, plural, primary, searchable in CUSTOM:
             t = custom_type(name, f"2-{3465404 + off}", singular, plural, self.portal_id,
                             primary, searchable, base + off)
@@ -96,13 +98,18 @@ class Portal:
                                              created, created)
 
     def _build_properties(self) -> None:
-        owner_opts = [Option(f"{o.first_name} {o.last_name} ({o.email})", o.id, i)
-                      for i, o in enumerate(self.owners)]
         for t in self.types.types:
             specs = SPECS.get(t.name, []) + common(t, t.create_prop, t.modified_prop,
                                                    t.mergeable, owner=t.name not in ("products", "line_items"))
             group = f"{t.singular}information"
             self.catalog.define(t.type_id, group, specs)
+            hubspot_facts.align(self.catalog, t.type_id, t.name)
+
+    def _fill_options(self) -> None:
+        """Owner and pipeline properties list the portal's owners, pipelines and stages."""
+        owner_opts = [Option(f"{o.first_name} {o.last_name} ({o.email})", o.id, i)
+                      for i, o in enumerate(self.owners)]
+        for t in self.types.types:
             owner = self.catalog.get(t.type_id, "hubspot_owner_id")
             if owner is not None:
                 owner.options = owner_opts
@@ -185,6 +192,9 @@ class Portal:
         if t is None:
             raise errors.unknown_object_type(key)
         return t
+
+    def record_url(self, t: ObjectType, rid: int | str) -> str:
+        return record_url(self.portal_id, t, rid)
 
     def store(self, t: ObjectType) -> TypeStore:
         return self.stores[t.type_id]

@@ -18,7 +18,7 @@ Options map to the CLI flags: host, port (default 0 = free port), seed, one size
 object type (contacts, companies, deals, tickets, products, line_items, quotes,
 calls, emails, meetings, notes, tasks, communications, postal_mail, cars,
 service_requests), owners, token, portal_id, time_scale, no_limits, burst_limit,
-daily_limit, time_zone, search_limit, index_lag_ms, log_size, verbose, profile ("default" or
+daily_limit, no_daily_headers, time_zone, search_limit, index_lag_ms, log_size, verbose, profile ("default" or
 "realistic"), max_url_length, and faults as
 fault_seed, fault_latency_ms, fault_latency_jitter_ms, fault_error_rate,
 fault_reset_rate, fault_truncate_rate, fault_429_rate, fault_stale_search_ms,
@@ -47,7 +47,7 @@ FLAGS = {"host", "port", "seed", "owners", "token", "portal_id", "time_scale", "
          "burst_limit", "daily_limit", "search_limit", "index_lag_ms", "log_size", "verbose",
          "fault_seed", "fault_latency_ms", "fault_latency_jitter_ms", "fault_error_rate",
          "fault_reset_rate", "fault_truncate_rate", "fault_429_rate", "fault_stale_search_ms",
-         "fault_path", "profile", "max_url_length", "time_zone"} | set(DEFAULT_SIZES)
+         "fault_path", "profile", "max_url_length", "time_zone", "no_daily_headers"} | set(DEFAULT_SIZES)
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 

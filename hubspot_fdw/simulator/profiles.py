@@ -1,12 +1,15 @@
 """Portal presets (`--profile`): "default" (the compact portal) and "realistic".
 
 "realistic" gives the shape of a portal in real use: hundreds of properties per
-standard object (HubSpot's own analytics/email/sales properties by their real names,
-then custom ones of every type and calculated ones, spread over several groups; deals
-reach about 900 so that asking for all of them in a GET URL hits the 414 limit), more
-deal and ticket pipelines, and more association labels, some of them on seeded pairs.
-Seeded records carry values for about a quarter of the extra properties, drawn from
-(seed, record, property) like every other seeded value.
+standard object. HubSpot's own ones are the definitions a real portal sent
+(hubspot_facts.py: all of them for companies and deals; for contacts and tickets the
+names real portals carry, defined as the facts define the same name elsewhere), then
+the portal's custom ones of every type HubSpot allows and calculated ones, spread over
+several groups; deals reach about 900 so that asking for all of them in a GET URL hits
+the 414 limit. More deal and ticket pipelines, and more association labels, some of
+them on seeded pairs. Seeded records carry values, in the formats real portals hold,
+for about a quarter of the extra properties, drawn from (seed, record, property) like
+every other seeded value.
 Does not change record counts (the size flags do) and does not touch the default profile.
 """
 
@@ -16,7 +19,8 @@ from typing import Any, Callable
 
 from hubspot_fdw.simulator.clock import iso_date, iso_ms
 from hubspot_fdw.simulator.pipelines import CREATED_MS, Pipeline, Stage
-from hubspot_fdw.simulator.properties import Option, PropertyCatalog, Spec, opts
+from hubspot_fdw.simulator import hubspot_facts
+from hubspot_fdw.simulator.properties import PropertyCatalog, PropertyDef, Spec, opts
 from hubspot_fdw.simulator.records import Record
 from hubspot_fdw.simulator.seed import START_MS, mix
 
@@ -105,13 +109,17 @@ _EDITABLE = {
 }
 # total property count per object type in the realistic profile (deals ~900: the 414 case)
 TARGETS = {"contacts": 620, "companies": 420, "deals": 900, "tickets": 320}
+# the portal's own properties: only type/fieldType pairs HubSpot produces for custom ones
 KINDS = (("string", "text"), ("number", "number"), ("datetime", "date"), ("date", "date"),
          ("enumeration", "select"), ("enumeration", "checkbox"), ("bool", "booleancheckbox"),
          ("string", "textarea"), ("string", "phonenumber"), ("enumeration", "radio"))
+CALC_KINDS = (("number", "calculation_equation"), ("bool", "calculation_equation"),
+              ("string", "calculation_equation"), ("datetime", "calculation_equation"))
 GROUPS = ("analyticsinformation", "emailinformation", "sales_properties", "marketing_properties",
           "custom_fields", "finance", "legacy_import")
 CHOICES = opts("alpha:Alpha", "beta:Beta", "gamma:Gamma", "delta:Delta", "epsilon:Epsilon")
 YES_NO = opts("true:Yes", "false:No")
+UNSEEDED_TYPES = frozenset({"object_coordinates"})
 
 EXTRA_LABELS = (  # from type, to type, key, label, inverse label
     ("contacts", "companies", "former_employee", "Former employee", "Former employer"),
@@ -128,58 +136,86 @@ def _label(name: str) -> str:
     return name.replace("hs_", "").replace("_", " ").strip().capitalize()
 
 
-def extra_specs(type_name: str, existing: set[str]) -> list[tuple[str, Spec]]:
-    """(group, spec) pairs that bring a standard type up to its TARGETS count."""
-    target = TARGETS.get(type_name)
-    if target is None:
-        return []
-    out: list[tuple[str, Spec]] = []
+def _guessed(name: str) -> tuple[str, str]:
+    """A HubSpot-defined property no recording shows: typed by its name, as HubSpot
+    names them (…date/…timestamp: datetime; num_…/hs_num…/…count: number)."""
+    if "date" in name or "timestamp" in name:
+        ptype, ftype = "datetime", "date"
+    elif name.startswith(("num_", "hs_num_", "hs_analytics_num", "hs_count", "hs_time_", "total_", "hs_acv",
+                          "hs_arr", "hs_mrr", "hs_tcv", "amount")):
+        ptype, ftype = "number", "number"
+    else:
+        ptype, ftype = "string", "text"
+    return ptype, ftype
+
+
+def hubspot_defined(type_name: str, singular: str, existing: set[str]) -> list[PropertyDef]:
+    """HubSpot's own properties of a standard type in the realistic profile: for a type
+    the facts cover, exactly the recorded definitions; for the others the names real
+    portals carry, with the recorded definition wherever another type's facts know the
+    name, else typed by name."""
+    recorded = hubspot_facts.recorded_properties().get(type_name)
+    if recorded is not None:
+        return [PropertyDef.from_json(d) for d in recorded]
+    known = hubspot_facts.by_name()
+    out: list[PropertyDef] = []
     seen = set(existing)
+    names = [(n, False) for n in _HS_COMMON_RO + (_HS_CONTACT if type_name == "contacts" else ())]
+    names += [(n, True) for n in _EDITABLE.get(type_name, ())]
+    for name, editable in names:
+        if name in seen:
+            continue
+        seen.add(name)
+        fact = known.get(name)
+        if fact is not None:
+            prop = PropertyDef.from_json(fact)
+            if prop.group.endswith("information"):
+                prop.group = f"{singular}information"
+        else:
+            ptype, ftype = _guessed(name)
+            group = ("analyticsinformation" if "analytics" in name else "emailinformation" if "email" in name
+                     else "sales_properties")
+            prop = PropertyDef(name=name, label=_label(name), type=ptype, field_type=ftype, group=group,
+                               read_only=not editable, form_field=editable and ptype == "string")
+        out.append(prop)
+    return out
 
-    def add(group: str, name: str, ptype: str, ftype: str, flags: str, options: list[Option]) -> None:
-        if name not in seen:
-            seen.add(name)
-            out.append((group, (name, ptype, ftype, _label(name), flags, options)))
 
-    names = _HS_COMMON_RO + (_HS_CONTACT if type_name == "contacts" else ())
-    for i, name in enumerate(names):           # HubSpot-defined, read-only rollups
-        ptype = "datetime" if ("date" in name or "timestamp" in name) else "number" if name.startswith(
-            ("num_", "hs_num_", "hs_analytics_num", "hs_count", "hs_time_")) else "string"
-        add("analyticsinformation" if "analytics" in name else "emailinformation" if "email" in name
-            else "sales_properties", name, ptype, "date" if ptype == "datetime" else "number" if ptype == "number"
-            else "text", "ro", [])
-    for name in _EDITABLE.get(type_name, ()):  # HubSpot-defined, editable
-        ptype = "datetime" if "date" in name else "number" if name.startswith(("hs_num", "total_", "hs_acv", "hs_arr",
-                                                                               "hs_mrr", "hs_tcv", "amount")) else "string"
-        add("sales_properties", name, ptype, "date" if ptype == "datetime" else "number" if ptype == "number"
-            else "text", "", [])
-    calc = max(20, target // 20)
-    for i in range(calc):                       # calculated properties
-        add("sales_properties", f"hs_calculated_metric_{i:03d}", ("number", "string", "bool")[i % 3],
-            ("number", "text", "booleancheckbox")[i % 3], "calc", YES_NO if i % 3 == 2 else [])
+def custom_specs(type_name: str, count: int) -> list[tuple[str, Spec]]:
+    """(group, spec) of the portal's own properties: calculated ones, then every kind."""
+    out: list[tuple[str, Spec]] = []
+    for i in range(max(20, TARGETS[type_name] // 20)):
+        ptype, ftype = CALC_KINDS[i % len(CALC_KINDS)]
+        out.append(("sales_properties", (f"custom_{type_name[:-1]}_calc_{i:03d}", ptype, ftype,
+                                         f"Calculated {i}", "calc user", [])))
     i = 0
-    while len(seen) < target:                   # the portal's own custom properties
+    while len(out) < count:
         ptype, ftype = KINDS[i % len(KINDS)]
         options = CHOICES if ptype == "enumeration" else YES_NO if ptype == "bool" else []
-        add(GROUPS[i % len(GROUPS)], f"custom_{type_name[:-1]}_field_{i:03d}", ptype, ftype, "user", options)
+        out.append((GROUPS[i % len(GROUPS)], (f"custom_{type_name[:-1]}_field_{i:03d}", ptype, ftype,
+                                              _label(f"field_{i:03d}"), "user", options)))
         i += 1
     return out
 
 
 def define_properties(catalog: PropertyCatalog, types: list[Any]) -> dict[str, list[str]]:
-    """Add the extra properties; returns type_id → names of the extra writable ones (seeded values)."""
+    """Add the profile's properties; returns type_id → names to give seeded values."""
     seeded: dict[str, list[str]] = {}
     for t in types:
-        specs = extra_specs(t.name, catalog.names(t.type_id))
+        if t.name not in TARGETS:
+            continue
+        before = catalog.names(t.type_id)
+        for prop in hubspot_defined(t.name, t.singular, before):
+            catalog.put(t.type_id, prop)
+        missing = TARGETS[t.name] - len(catalog.names(t.type_id))
         by_group: dict[str, list[Spec]] = {}
-        for group, spec in specs:
+        for group, spec in custom_specs(t.name, missing):
             by_group.setdefault(group, []).append(spec)
         for group, group_specs in by_group.items():
-            table_before = catalog.names(t.type_id)
             catalog.define(t.type_id, group, group_specs)
-            for spec in group_specs:
-                if spec[0] not in table_before and "calc" not in spec[4]:
-                    seeded.setdefault(t.type_id, []).append(spec[0])
+        seeded[t.type_id] = [p.name for p in catalog.all(t.type_id)
+                             if p.name not in before and not p.calculated
+                             and not p.field_type.startswith("calculation_") and p.type not in UNSEEDED_TYPES]
     return seeded
 
 
@@ -209,24 +245,34 @@ def add_pipelines(pipelines: dict[str, list[Pipeline]]) -> None:
 
 
 def seeded_value(prop: Any, h: int) -> str | None:
-    """A valid stored value for a seeded record, or None (about three in four)."""
+    """A value in the formats real portals hold, or None (about three in four): numbers
+    with up to five decimals (``293.68326``), epoch milliseconds in number properties
+    named after a date, datetimes with and without milliseconds."""
     if h % 4:
         return None
     h >>= 2
+    ms = START_MS + (h % (700 * DAY))
     if prop.type == "number":
-        return str(h % 100_000)
+        if "date" in prop.name or "timestamp" in prop.name:
+            return str(ms)
+        if h % 3 == 0:
+            return f"{(h >> 8) % 1000}.{(h >> 20) % 100_000:05d}"
+        return str((h >> 8) % 100_000)
     if prop.type == "datetime":
-        ms = START_MS + (h % (700 * DAY))
-        return iso_ms(ms - ms % 1000)
+        return iso_ms(ms - ms % 1000) if h % 2 else iso_ms(ms - ms % 1000 + (h >> 40) % 999 + 1)
     if prop.type == "date":
         return iso_date(START_MS + (h % 700) * DAY)
     if prop.type == "bool":
         return "true" if h % 2 else "false"
     if prop.type == "enumeration":
-        values = [o.value for o in prop.options] or ["alpha"]
+        values = [o.value for o in prop.options if not o.hidden]
+        if not values:
+            return None
         if prop.multi:
             return ";".join(v for b, v in enumerate(values) if (h >> b) & 1) or values[0]
         return values[h % len(values)]
+    if prop.field_type == "phonenumber":
+        return f"+1 617-555-{h % 10_000:04d}"
     return f"{prop.name.split('_')[-1]}-{h % 10_000}"
 
 

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubspot_fdw.simulator.clock import iso_ms
+from hubspot_fdw.simulator.clock import iso_ms, parse_iso
 
 FIELD_TYPES: dict[str, tuple[str, ...]] = {
     "string": ("text", "textarea", "html", "phonenumber", "file", "calculation_equation"),
@@ -23,6 +23,9 @@ FIELD_TYPES: dict[str, tuple[str, ...]] = {
     "phone_number": ("phonenumber",),
 }
 
+# keys of a real definition sent as they are (when present)
+EXTRA_KEYS = ("calculationFormula", "createdUserId", "updatedUserId", "dateDisplayHint", "showCurrencySymbol",
+              "numberDisplayHint", "textDisplayHint", "currencyPropertyName")
 SCHEMA_EPOCH_MS = 1_565_059_269_148  # 2019-08-06T02:41:09.148Z, when "HubSpot" defined them
 
 
@@ -59,6 +62,14 @@ class PropertyDef:
     archived: bool = False
     hidden: bool = False
     form_field: bool = False
+    archivable: bool | None = None           # None: the rule (custom ones are archivable)
+    read_only_definition: bool | None = None  # None: the rule (HubSpot's own are)
+    read_only_options: bool | None = None     # sent only when known
+    external_options: bool = False
+    data_sensitivity: str = "non_sensitive"
+    dated: bool = True                        # HubSpot omits createdAt/updatedAt on some
+    recorded: bool = False                    # taken as HubSpot sent it (PropertyDef.from_json)
+    extra: dict[str, Any] = field(default_factory=dict)  # further keys HubSpot sends as they are
     _option_values: frozenset[str] | None = None
 
     @property
@@ -71,25 +82,56 @@ class PropertyDef:
         return self._option_values
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "updatedAt": iso_ms(self.updated_ms), "createdAt": iso_ms(self.created_ms),
+        """HubSpot's Property JSON. Like HubSpot, ``archived`` is only sent when true."""
+        out: dict[str, Any] = {}
+        if self.dated:
+            out.update({"updatedAt": iso_ms(self.updated_ms), "createdAt": iso_ms(self.created_ms)})
+        meta = {"archivable": not self.hubspot_defined if self.archivable is None else self.archivable,
+                "readOnlyDefinition": self.hubspot_defined if self.read_only_definition is None
+                else self.read_only_definition,
+                "readOnlyValue": self.read_only}
+        if self.read_only_options is not None:
+            meta["readOnlyOptions"] = self.read_only_options
+        out.update({
             "name": self.name, "label": self.label, "type": self.type,
             "fieldType": self.field_type, "description": self.description,
             "groupName": self.group, "options": [o.to_json() for o in self.options],
             "displayOrder": self.display_order, "calculated": self.calculated,
-            "externalOptions": False, "hasUniqueValue": self.unique, "hidden": self.hidden,
-            "hubspotDefined": self.hubspot_defined,
-            "modificationMetadata": {"archivable": not self.hubspot_defined,
-                                     "readOnlyDefinition": self.hubspot_defined,
-                                     "readOnlyValue": self.read_only},
-            "formField": self.form_field, "dataSensitivity": "non_sensitive",
-            "archived": self.archived,
-        }
+            "externalOptions": self.external_options, "hasUniqueValue": self.unique, "hidden": self.hidden,
+            "hubspotDefined": self.hubspot_defined, "modificationMetadata": meta,
+            "formField": self.form_field, "dataSensitivity": self.data_sensitivity,
+        })
         if self.referenced_object_type:
             out["referencedObjectType"] = self.referenced_object_type
-        if self.calculated:
+        if self.calculated and not self.recorded:
             out["calculationFormula"] = "calculated_by_hubspot"
+        out.update(self.extra)
+        if self.archived:
+            out["archived"] = True
         return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "PropertyDef":
+        """A definition exactly as HubSpot sent it (the realistic profile's facts)."""
+        meta = data.get("modificationMetadata") or {}
+        extra = {k: data[k] for k in EXTRA_KEYS if k in data}
+        dated = "createdAt" in data
+        return cls(
+            name=data["name"], label=data.get("label", ""), type=data["type"], field_type=data["fieldType"],
+            group=data.get("groupName", ""),
+            options=[Option(o["label"], o["value"], o.get("displayOrder", i), o.get("hidden", False),
+                            o.get("description", "")) for i, o in enumerate(data.get("options") or [])],
+            read_only=bool(meta.get("readOnlyValue")), calculated=bool(data.get("calculated")),
+            unique=bool(data.get("hasUniqueValue")), hubspot_defined=bool(data.get("hubspotDefined")),
+            description=data.get("description", ""), display_order=data.get("displayOrder", -1),
+            referenced_object_type=data.get("referencedObjectType"),
+            created_ms=parse_iso(data["createdAt"]) or SCHEMA_EPOCH_MS if dated else SCHEMA_EPOCH_MS,
+            updated_ms=parse_iso(data.get("updatedAt") or "") or SCHEMA_EPOCH_MS,
+            hidden=bool(data.get("hidden")), form_field=bool(data.get("formField")),
+            archivable=meta.get("archivable"), read_only_definition=meta.get("readOnlyDefinition"),
+            read_only_options=meta.get("readOnlyOptions"), external_options=bool(data.get("externalOptions")),
+            data_sensitivity=data.get("dataSensitivity", "non_sensitive"), dated=dated, recorded=True, extra=extra,
+        )
 
 
 def opts(*pairs: str) -> list[Option]:
@@ -135,6 +177,10 @@ class PropertyCatalog:
 
     def names(self, type_id: str) -> set[str]:
         return {p.name for p in self.all(type_id)}
+
+    def put(self, type_id: str, prop: PropertyDef) -> None:
+        """Define or redefine one property as given (its display order included)."""
+        self._by_type.setdefault(type_id, {})[prop.name] = prop
 
     def add(self, type_id: str, prop: PropertyDef) -> None:
         with self._lock:

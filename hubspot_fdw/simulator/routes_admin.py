@@ -84,7 +84,8 @@ def faults_clear(sim: Any, req: Request) -> Response:
 def _limits(sim: Any) -> dict[str, Any]:
     lim = sim.limiter
     return {"enabled": lim.enabled, "burst_max": lim.burst_max, "daily_max": lim.daily_max,
-            "search_per_second": lim.search_per_second, "time_scale": lim.time_scale}
+            "search_per_second": lim.search_per_second, "time_scale": lim.time_scale,
+            "daily_headers": lim.daily_headers, "secondly": lim.secondly}
 
 
 def limits_get(sim: Any, req: Request) -> Response:
@@ -94,7 +95,7 @@ def limits_get(sim: Any, req: Request) -> Response:
 def limits_put(sim: Any, req: Request) -> Response:
     data = {**_limits(sim), **req.json_object()}
     sim.limiter.configure(int(data["burst_max"]), int(data["daily_max"]), int(data["search_per_second"]),
-                          float(data["time_scale"]), bool(data["enabled"]))
+                          float(data["time_scale"]), bool(data["enabled"]), bool(data["daily_headers"]))
     return Response(200, _limits(sim))
 
 
@@ -133,7 +134,7 @@ def obj_update(sim: Any, req: Request) -> Response:
         body = req.json_object()
         rec = writes.update(p, t, rec, body.get("properties"), source="CRM_UI",
                             allow_read_only=True, raw=bool(body.get("raw")))
-        return Response(200, envelope(rec, sorted(rec.props)))
+        return Response(200, envelope(rec, sorted(rec.props), p.record_url(t, rec.id)))
 
 
 def obj_archive(sim: Any, req: Request) -> Response:
@@ -150,7 +151,7 @@ def obj_restore(sim: Any, req: Request) -> Response:
     with p.lock:
         rec = p.must_find(t, req.params["id"], archived=True)
         writes.restore(p, t, rec)
-        return Response(200, envelope(rec, sorted(rec.props)))
+        return Response(200, envelope(rec, sorted(rec.props), p.record_url(t, rec.id)))
 
 
 def obj_merge(sim: Any, req: Request) -> Response:
@@ -160,7 +161,7 @@ def obj_merge(sim: Any, req: Request) -> Response:
     with p.lock:
         rec = writes.merge(p, t, p.must_find(t, str(body.get("primaryObjectId"))),
                            p.must_find(t, str(body.get("objectIdToMerge"))))
-        return Response(200, envelope(rec, sorted(rec.props)))
+        return Response(200, envelope(rec, sorted(rec.props), p.record_url(t, rec.id)))
 
 
 def obj_create(sim: Any, req: Request) -> Response:
@@ -169,7 +170,7 @@ def obj_create(sim: Any, req: Request) -> Response:
     body = req.json_object()
     with p.lock:
         rec = writes.create(p, t, body.get("properties"), body.get("associations"), source="CRM_UI")
-        return Response(201, envelope(rec, sorted(rec.props)))
+        return Response(201, envelope(rec, sorted(rec.props), p.record_url(t, rec.id)))
 
 
 ROUTER = Router()

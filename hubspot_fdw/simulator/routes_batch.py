@@ -68,7 +68,7 @@ def read(sim: Any, req: Request) -> Response:
                 missing.append(oid)
             elif rec.id not in seen:
                 seen.add(rec.id)
-                out = envelope(rec, names)
+                out = envelope(rec, names, p.record_url(t, rec.id))
                 with_history(out, p, t, rec, history)
                 results.append(out)
     return _envelope(started, results, [_not_found(t, missing)] if missing else [])
@@ -97,7 +97,7 @@ def create(sim: Any, req: Request) -> Response:
                 errs.append(errors.standard_error(exc.body.get("category", "VALIDATION_ERROR"),
                                                   exc.body["message"], {"objectWriteTraceId": [trace]}))
                 continue
-            out = envelope(rec, sorted(rec.props))
+            out = envelope(rec, sorted(rec.props), p.record_url(t, rec.id))
             if trace:
                 out["objectWriteTraceId"] = trace
             results.append(out)
@@ -123,7 +123,7 @@ def update(sim: Any, req: Request) -> Response:
         results = []
         for rec, inp in found:
             rec = writes.update(p, t, rec, inp.get("properties"))
-            out = envelope(rec, sorted(rec.props))
+            out = envelope(rec, sorted(rec.props), p.record_url(t, rec.id))
             if inp.get("objectWriteTraceId"):
                 out["objectWriteTraceId"] = inp["objectWriteTraceId"]
             results.append(out)
@@ -155,7 +155,7 @@ def upsert(sim: Any, req: Request) -> Response:
         for rec, props in plan:
             new = rec is None
             rec = writes.create(p, t, props) if new else writes.update(p, t, rec, props)
-            out = envelope(rec, sorted(rec.props))
+            out = envelope(rec, sorted(rec.props), p.record_url(t, rec.id))
             out["new"] = new
             results.append(out)
     return _envelope(started, results, [])

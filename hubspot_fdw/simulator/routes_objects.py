@@ -30,7 +30,7 @@ def _assoc_types(sim: Any, names: list[str] | None) -> list:
 
 
 def _one(sim: Any, t, rec, names, history, assoc_types) -> dict[str, Any]:
-    out = envelope(rec, names)
+    out = envelope(rec, names, sim.portal.record_url(t, rec.id))
     with_history(out, sim.portal, t, rec, history)
     if assoc_types:
         blocks = embedded_associations(sim.portal, t, rec, assoc_types)
@@ -58,7 +58,7 @@ def list_page(sim: Any, req: Request) -> Response:
             frags = [json_bytes(_one(sim, t, r, names, history, assoc_types)) for r in recs]
         else:                      # the hot path: cached per-record JSON (serialize.py)
             key = tuple(names)
-            frags = [envelope_bytes(r, key) for r in recs]
+            frags = [envelope_bytes(r, key, portal.record_url(t, r.id)) for r in recs]
     # the bytes json_bytes({"results": [...], "paging": {...}}) would give
     out = [b'{"results":[', b",".join(frags), b"]"]
     if nxt is not None:
@@ -92,7 +92,7 @@ def create(sim: Any, req: Request) -> Response:
     body = req.json_object()
     with portal.lock:
         rec = writes.create(portal, t, bodies.opt_obj(body, "properties"), body.get("associations"))
-        return Response(201, envelope(rec, sorted(rec.props)))
+        return Response(201, envelope(rec, sorted(rec.props), portal.record_url(t, rec.id)))
 
 
 def update(sim: Any, req: Request) -> Response:
@@ -102,7 +102,7 @@ def update(sim: Any, req: Request) -> Response:
     with portal.lock:
         rec = portal.must_find(t, req.params["objectId"], req.qstr("idProperty"))
         rec = writes.update(portal, t, rec, bodies.opt_obj(body, "properties"))
-        return Response(200, envelope(rec, sorted(rec.props)))
+        return Response(200, envelope(rec, sorted(rec.props), portal.record_url(t, rec.id)))
 
 
 def archive(sim: Any, req: Request) -> Response:
@@ -130,7 +130,7 @@ def merge(sim: Any, req: Request) -> Response:
             missing = primary_id if primary is None else other_id
             raise errors.error(404, f"Object {missing} of type {t.type_id} not found.", "OBJECT_NOT_FOUND")
         rec = writes.merge(portal, t, primary, other)
-        return Response(200, envelope(rec, sorted(rec.props)))
+        return Response(200, envelope(rec, sorted(rec.props), portal.record_url(t, rec.id)))
 
 
 def gdpr_delete(sim: Any, req: Request) -> Response:
@@ -156,7 +156,7 @@ def do_search(sim: Any, req: Request) -> Response:
     with portal.lock:
         total, recs, nxt = search.run(portal, t, body)
         names = property_names(portal, t, bodies.str_list(body, "properties"), search=True)
-        results = [envelope(r, names) for r in recs]
+        results = [envelope(r, names, portal.record_url(t, r.id)) for r in recs]
     out: dict[str, Any] = {"total": total, "results": results}
     if nxt is not None:
         out["paging"] = {"next": {"after": str(nxt)}}

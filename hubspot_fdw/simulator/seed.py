@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
+from hubspot_fdw.simulator import later_types
 from hubspot_fdw.simulator.clock import iso_date, iso_ms
 from hubspot_fdw.simulator.objecttypes import ObjectType
 from hubspot_fdw.simulator.records import Record
@@ -124,7 +125,7 @@ class Seeder:
         h = self.h(t.name, idx)
         created = START_MS + (SPAN_MS * idx) // n + (h % 3_600_000)
         updated = created + (h >> 24) % (END_MS - created)
-        gen = self._gen.get(t.name, self._engagement)
+        gen = self._gen.get(t.name) or (self._later if t.name in later_types.NAMES else self._engagement)
         props = {k: v for k, v in gen(t, idx, h).items() if v is not None}
         rid = t.id_base + idx
         props["hs_object_id"] = str(rid)
@@ -270,6 +271,11 @@ class Seeder:
             out.update(hs_postal_mail_body=f"Letter {i}")
         return out
 
+    def _later(self, t: ObjectType, i: int, h: int) -> dict[str, str | None]:
+        out = later_types.seed_values(t.name, i, h, START_MS)
+        out["hubspot_owner_id"] = self.owner(h >> 50)
+        return out
+
     def _car(self, t: ObjectType, i: int, h: int) -> dict[str, str | None]:
         make, model = MAKES[h % len(MAKES)]
         feats = [f for b, f in enumerate(FEATURES) if (h >> (8 + b)) & 1]
@@ -348,6 +354,13 @@ class Seeder:
                 yield "service_requests", "cars", k, h % ncar, ("",)
             if nc and h % 2:
                 yield "service_requests", "contacts", k, (h >> 20) % nc, ("",)
+        for name, targets in later_types.ASSOCIATED.items():
+            for k in range(n(name)):
+                h = self.h(name, k, 3)
+                for j, target in enumerate(targets):
+                    size = n(target)
+                    if size and (j == 0 or (h >> (8 * j)) % 2):
+                        yield name, target, k, (h >> (16 * j)) % size, ("",)
 
 
 _NAME_HASH: dict[str, int] = {}

@@ -31,7 +31,7 @@ def property_names(portal: Portal, t: ObjectType, requested: list[str] | None,
     return sorted(names)
 
 
-def envelope(rec: Record, names: list[str]) -> dict[str, Any]:
+def envelope(rec: Record, names: list[str], url: str | None = None) -> dict[str, Any]:
     props = rec.props
     pmap = {n: props.get(n) for n in names}
     out: dict[str, Any] = {
@@ -43,6 +43,8 @@ def envelope(rec: Record, names: list[str]) -> dict[str, Any]:
     }
     if rec.archived:
         out["archivedAt"] = iso_ms(rec.archived_ms)
+    if url is not None:
+        out["url"] = url
     return out
 
 
@@ -55,8 +57,8 @@ def json_bytes(body: Any) -> bytes:
     return _ENCODER.encode(body).encode("utf-8")
 
 
-def envelope_bytes(rec: Record, names: tuple[str, ...]) -> bytes:
-    """`json_bytes(envelope(rec, list(names)))`, cached on the record.
+def envelope_bytes(rec: Record, names: tuple[str, ...], url: str | None = None) -> bytes:
+    """`json_bytes(envelope(rec, list(names), url))`, cached on the record.
 
     The cache is dropped by writes.py on every change and is also keyed on the
     record's (updated_ms, archived, archived_ms), which every write moves.
@@ -73,7 +75,7 @@ def envelope_bytes(rec: Record, names: tuple[str, ...]) -> bytes:
     frags = cache[1]
     if len(frags) >= CACHE_PER_RECORD:
         frags.clear()
-    out = frags[names] = json_bytes(envelope(rec, list(names)))
+    out = frags[names] = json_bytes(envelope(rec, list(names), url))
     return out
 
 

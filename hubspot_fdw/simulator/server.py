@@ -63,7 +63,8 @@ class Simulator:
         self.started = time.time()
         self.portal = Portal(options)
         self.limiter = RateLimiter(options.burst_max, options.daily_max, options.search_per_second,
-                                   options.time_scale, not options.no_limits, day=self.portal_day)
+                                   options.time_scale, not options.no_limits, day=self.portal_day,
+                                   daily_headers=options.daily_headers)
         self.faults = FaultInjector(options.faults)
         self.portal.extra_lag_ms = options.faults.stale_search_ms
         self.log = RequestLog(options.log_size)

@@ -7,6 +7,7 @@ options are filled in by portal.py from owners.py / pipelines.py.
 
 from __future__ import annotations
 
+from hubspot_fdw.simulator import later_types
 from hubspot_fdw.simulator.properties import Spec, opts
 
 LIFECYCLE = opts("subscriber:Subscriber", "lead:Lead", "marketingqualifiedlead:Marketing Qualified Lead",
@@ -218,3 +219,4 @@ SPECS: dict[str, list[Spec]] = {
         ("notes", "string", "textarea", "Notes", "user", []),
     ],
 }
+SPECS.update(later_types.SPECS)

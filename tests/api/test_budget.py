@@ -244,3 +244,27 @@ def test_the_sync_gets_its_reserved_slice_under_interactive_load(tmp_path) -> No
     clock.now += 20
     for _ in range(20):
         budget.acquire(priority=Priority.INTERACTIVE)
+
+
+def test_secondly_headers_pace_each_second(tmp_path) -> None:
+    """HubSpot's real headers (Max 110 per 10 s, Secondly 11): after seeing them the budget
+    grants no more than the usable share of 11 in any second, and Secondly-Remaining
+    counts what other clients spent in this second."""
+    clock = FakeClock()
+    budget = make(tmp_path, clock)
+    budget.observe(Pool.STANDARD, {"X-HubSpot-RateLimit-Max": "110", "X-HubSpot-RateLimit-Remaining": "109",
+                                   "X-HubSpot-RateLimit-Interval-Milliseconds": "10000",
+                                   "X-HubSpot-RateLimit-Secondly": "11",
+                                   "X-HubSpot-RateLimit-Secondly-Remaining": "10"})
+    grants = [budget.acquire() for _ in range(60)]
+    per_second = max(sum(1 for t in grants if s <= t < s + 1.0) for s in grants)
+    assert per_second == 10                       # floor(11 * 0.95), never the 104 of the window
+    assert budget.daily() is None                 # no Daily header was ever seen
+    other = make(tmp_path / "other", FakeClock())
+    other.observe(Pool.STANDARD, {"X-HubSpot-RateLimit-Max": "110", "X-HubSpot-RateLimit-Secondly": "11",
+                                  "X-HubSpot-RateLimit-Secondly-Remaining": "3"})
+    for _ in range(2):
+        other.acquire()
+    assert other.clock.now == 1000.0              # 8 counted by HubSpot + 2 = the usable 10
+    other.acquire()
+    assert other.clock.now > 1000.0

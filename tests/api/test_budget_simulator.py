@@ -79,3 +79,42 @@ def test_shared_budget_no_429_in_steady_state(sim, tmp_path) -> None:
     assert totals["ok"] > 0.4 * standard_bound, totals
     assert totals["search_ok"] > 0, totals
     assert totals["ok"] <= standard_bound, totals
+
+
+def test_budget_keeps_to_hubspots_per_second_limit(tmp_path) -> None:
+    """HubSpot's real headers (Max 110, Secondly 11, no Daily ones for an OAuth app):
+    several threads sharing the budget never start more than the advertised per-second
+    count in any second, as the simulator's request log shows, and get no 429."""
+    import threading
+
+    with simulator.start_simulator(seed=4, burst_limit=110, no_daily_headers=True, contacts=30, companies=2,
+                                   deals=2, tickets=2, line_items=0, cars=0, service_requests=0) as sim:
+        config = BudgetConfig(directory=str(tmp_path / "budget"), max_wait=30)
+        first = HubSpotClient(sim.base_url, sim.token, budget=config, retry=RetryPolicy(max_attempts=1))
+        first.list_page("contacts", limit=1)                  # the budget sees HubSpot's headers
+        assert first.budget.daily() is None                   # no Daily header: nothing to record
+        sim.clear_requests()
+        counts = {"ok": 0, "429": 0}
+        lock = threading.Lock()
+
+        def hammer() -> None:
+            client = HubSpotClient(sim.base_url, sim.token, budget=config, retry=RetryPolicy(max_attempts=1))
+            for _ in range(12):
+                try:
+                    client.list_page("contacts", limit=1)
+                    key = "ok"
+                except errors.HubSpotRateLimitError:
+                    key = "429"
+                with lock:
+                    counts[key] += 1
+
+        threads = [threading.Thread(target=hammer) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        stamps = sorted(e["atMs"] for e in sim.requests() if e["path"] == "/crm/v3/objects/contacts")
+        busiest = max(sum(1 for t in stamps[i:] if t < s + 1000) for i, s in enumerate(stamps))
+        print(f"requests {len(stamps)}, most in any second {busiest} (HubSpot allows 11)")
+        assert counts == {"ok": 48, "429": 0} and len(stamps) == 48
+        assert busiest <= 11

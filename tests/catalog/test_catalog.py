@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, strategies as st
 
 from hubspot_fdw.api.models import ObjectSchema, PropertyDefinition, SchemaAssociation
@@ -103,3 +104,38 @@ def test_quoting() -> None:
     table = object_table(Registry.standard().get("contacts"), [P("Drop Table")])
     assert '"Drop Table" text' in create_table_sql(table, "hub spot")
     assert create_table_sql(table, "hub spot").startswith('CREATE TABLE "hub spot"."contacts"')
+
+
+class _Refusing:
+    """A client whose portal has not activated leads (HubSpot answers 403 for them)."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def list_schemas(self):
+        return []
+
+    def list_properties(self, api_path: str):
+        from hubspot_fdw.api.models import PropertyDefinition
+        if api_path == "leads":
+            raise self.error
+        return [PropertyDefinition.from_json({"name": "name", "label": "Name", "type": "string",
+                                              "fieldType": "text", "groupName": "g"})]
+
+
+def test_a_later_type_the_portal_refuses_is_left_out_unless_asked_for():
+    from hubspot_fdw.api.errors import HubSpotPermissionError, HubSpotValidationError
+    from hubspot_fdw.catalog import build_catalog
+    for error in (HubSpotPermissionError("no scope", status=403), HubSpotValidationError("unknown", status=400)):
+        catalog = build_catalog(_Refusing(error))
+        assert "leads" not in catalog.tables and "contacts" in catalog.tables
+        assert "associations_contact_lead" not in catalog.tables
+        with pytest.raises(type(error)):
+            build_catalog(_Refusing(error), only=["leads"])
+    with pytest.raises(HubSpotPermissionError):   # a type every portal has is never skipped
+        class _NoContacts(_Refusing):
+            def list_properties(self, api_path):
+                if api_path == "contacts":
+                    raise self.error
+                return []
+        build_catalog(_NoContacts(HubSpotPermissionError("no scope", status=403)))

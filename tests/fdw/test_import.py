@@ -101,3 +101,38 @@ def test_unknown_remote_schema(conn):
     with pytest.raises(psycopg2.Error) as info:
         query(conn, "IMPORT FOREIGN SCHEMA salesforce FROM SERVER hubspot INTO nope")
     assert "hubspot" in info.value.diag.message_hint
+
+
+LATER = {"leads", "services", "appointments", "courses", "listings", "invoices", "orders", "carts",
+         "subscriptions", "feedback_submissions", "goal_targets"}
+
+
+def test_later_object_types_are_imported_and_associable(conn):
+    found = tables(conn, "hubspot")
+    assert LATER <= found
+    assert {"associations_contact_lead", "associations_company_lead", "associations_cart_order",
+            "associations_contact_feedback_submission"} <= found
+    assert not any(t.startswith("associations_") and "goal_target" in t for t in found)
+    rows = query(conn, "SELECT ftoptions FROM pg_foreign_table WHERE ftrelid = 'hubspot.leads'::regclass")
+    assert "object_type=leads" in rows[0][0]
+    assert query(conn, "SELECT count(*) FROM hubspot.leads")[0][0] == 20
+    assert query(conn, "SELECT count(*) FROM hubspot.associations_contact_lead")[0][0] >= 20
+
+
+def test_writable_later_type_takes_writes(conn):
+    query(conn, "INSERT INTO hubspot.leads (hs_lead_name, hs_lead_label) VALUES ('Ada', 'HOT')")
+    assert query(conn, "SELECT hs_lead_label FROM hubspot.leads WHERE hs_lead_name = 'Ada'") == [("HOT",)]
+    query(conn, "UPDATE hubspot.leads SET hs_lead_label = 'WARM' WHERE hs_lead_name = 'Ada'")
+    assert query(conn, "SELECT hs_lead_label FROM hubspot.leads WHERE hs_lead_name = 'Ada'") == [("WARM",)]
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO hubspot.feedback_submissions (hs_survey_name) VALUES ('x')",
+    "UPDATE hubspot.feedback_submissions SET hs_content = 'x'",
+    "DELETE FROM hubspot.feedback_submissions",
+])
+def test_read_only_later_type_refuses_writes(conn, statement):
+    with pytest.raises(psycopg2.Error) as caught:
+        query(conn, statement)
+    assert caught.value.pgcode == "42809"
+    assert "feedback_submissions is read-only" in caught.value.pgerror

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from hubspot_fdw.simulator.process import start_simulator
-from tests.materializer.conftest import assert_exact, materializer, setup_server
+from tests.materializer.conftest import assert_exact, setup_server, sync_once_live
 
 SIZES = dict(contacts=60, companies=15, deals=20, tickets=5, products=0, line_items=0, quotes=0, calls=0,
              emails=0, meetings=0, notes=0, tasks=0, communications=0, postal_mail=0, cars=0, service_requests=0)
@@ -63,12 +63,7 @@ def test_import_live_read_and_sync(db, sim) -> None:
         assert filled > 20 * 100            # seeded values on many of the extra properties
         cur.execute("SELECT count(*) FROM hubspot.contacts WHERE email IS NOT NULL")
         assert cur.fetchone()[0] == 60
-    m, conn = materializer(db, sim, tables=TABLES)
-    try:
-        results = m.run_once()
-        assert {n: s.phase for n, s in results.items()} == {n: "live" for n in TABLES}
-    finally:
-        conn.close()
+    sync_once_live(db, sim, TABLES)
     assert_exact(db, sim, ["contacts", "companies", "deals", "associations_company_contact"])
     with db.connect() as c, c.cursor() as cur:
         cur.execute("SELECT count(*) FROM hubspot_cache.pipelines")

@@ -72,3 +72,30 @@ def test_no_limits_mode(api, sim):
     rs = [api.get("/crm/v3/objects/contacts") for _ in range(30)]
     assert all(r.status_code == 200 for r in rs)
     assert not any(k.startswith("X-HubSpot-RateLimit") for k in rs[0].headers)
+
+
+def test_secondly_limit_is_enforced_with_hubspot_body():
+    """HubSpot advertises a tenth of the burst per second and answers 429 SECONDLY past it
+    (the body of a real answer: errorType RATE_LIMIT, policyName SECONDLY)."""
+    with start_simulator(seed=2, burst_limit=40, daily_limit=1000, time_scale=0.1, **SMALL) as sim:
+        s = session(sim)
+        url = sim.base_url + "/crm/v3/objects/contacts"
+        rs = [s.get(url) for _ in range(6)]
+        statuses = [r.status_code for r in rs]
+        assert statuses[:4] == [200] * 4 and 429 in statuses[4:]   # 4 per (scaled) second
+        assert rs[0].headers["X-HubSpot-RateLimit-Secondly"] == "4"
+        assert rs[0].headers["X-HubSpot-RateLimit-Secondly-Remaining"] == "3"
+        body = next(r for r in rs if r.status_code == 429).json()
+        assert (body["status"], body["errorType"], body["policyName"]) == ("error", "RATE_LIMIT", "SECONDLY")
+        assert body["message"] == "You have reached your secondly limit."
+        time.sleep(0.15)                                                 # the scaled second passes
+        assert s.get(url).status_code == 200
+
+
+def test_no_daily_headers_like_an_oauth_app():
+    with start_simulator(seed=2, no_daily_headers=True, **SMALL) as sim:
+        r = session(sim).get(sim.base_url + "/crm/v3/objects/contacts")
+        assert r.status_code == 200
+        assert {"X-HubSpot-RateLimit-Max", "X-HubSpot-RateLimit-Secondly", "X-HubSpot-RateLimit-Remaining",
+                "X-HubSpot-RateLimit-Secondly-Remaining"} <= set(r.headers)
+        assert not any(k.startswith("X-HubSpot-RateLimit-Daily") for k in r.headers)
