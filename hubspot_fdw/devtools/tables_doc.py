@@ -46,6 +46,13 @@ class TypeFacts:
 
 
 _ENGAGEMENT = ("crm.objects.contacts.read", "crm.objects.contacts.write")
+
+
+def _later(holds: str, name: str) -> TypeFacts:
+    """A type whose scopes follow HubSpot's crm.objects.<name>.read/.write pattern."""
+    return TypeFacts(holds, f"crm.objects.{name}.read", f"crm.objects.{name}.write", API + name)
+
+
 TYPE_FACTS: dict[str, TypeFacts] = {
     "contacts": TypeFacts("people: leads, customers, anyone with an e-mail address",
                           "crm.objects.contacts.read", "crm.objects.contacts.write", API + "contacts"),
@@ -69,6 +76,21 @@ TYPE_FACTS: dict[str, TypeFacts] = {
     "calls": TypeFacts("calls logged or recorded", *_ENGAGEMENT, API + "calls"),
     "emails": TypeFacts("one-to-one e-mails logged on records", *_ENGAGEMENT, API + "email"),
     "postal_mail": TypeFacts("letters logged on records", *_ENGAGEMENT, API + "postal-mail"),
+    # Types HubSpot added later: imported only where the portal has them and the token may read them.
+    "leads": _later("prospects being qualified before they become deals", "leads"),
+    "services": _later("services the company delivers (projects, onboarding)", "services"),
+    "appointments": _later("scheduled appointments", "appointments"),
+    "courses": _later("courses offered", "courses"),
+    "listings": _later("property listings (real estate)", "listings"),
+    "invoices": _later("invoices sent to customers", "invoices"),
+    "orders": _later("orders from e-commerce channels", "orders"),
+    "carts": _later("shopping carts from e-commerce channels", "carts"),
+    "subscriptions": _later("recurring billing subscriptions", "subscriptions"),
+    "feedback_submissions": TypeFacts("answers to feedback surveys (read-only in HubSpot's API)",
+                                      "crm.objects.feedback_submissions.read", "– (read-only)",
+                                      API + "feedback-submissions"),
+    "goal_targets": TypeFacts("sales and service goals with their targets", "crm.objects.goals.read",
+                              "crm.objects.goals.write", API + "goals"),
 }
 
 FIELD_TEXT = {
