@@ -219,7 +219,7 @@ KINDS: tuple[TableKind, ...] = (
               API + "crm-custom-objects"),
     TableKind("owners", "owners", "`owners`", "the users and queues records can be assigned to "
               "(`hubspot_owner_id` holds an owner's `id`)", owners_table(), "",
-              "`id`; " + _key(owners_table()), "SELECT only", "`crm.objects.owners.read`", API + "owners"),
+              "`id`; " + _key(owners_table()), "SELECT only", "`crm.objects.owners.read` (older apps: `contacts`)", API + "owners"),
     TableKind("pipelines", "pipelines", "`pipelines`", "the pipelines of deals and tickets "
               "(`pipeline` / `hs_pipeline` of records hold a pipeline's `id`)", pipelines_table(), "",
               _key(pipelines_table()), "SELECT only",

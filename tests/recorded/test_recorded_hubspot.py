@@ -30,7 +30,7 @@ from hubspot_fdw.api.models import HubSpotObject, ObjectSchema, Owner, Pipeline,
 from hubspot_fdw.api.retry import RetryPolicy
 from hubspot_fdw.api.transport import Transport
 from hubspot_fdw.catalog.columns import object_table
-from hubspot_fdw.catalog.convert import record_to_row
+from hubspot_fdw.catalog import record_to_row
 from hubspot_fdw.catalog.registry import Registry
 from hubspot_fdw.simulator.process import start_simulator
 
