@@ -10,11 +10,15 @@
 # missing ones as root. Then make runs the same goal again with
 # HUBSPOT_FDW_DEPS_CHECKED=1, which includes PGXS and builds. PG_CONFIG and VENV may
 # be overridden on the command line; the second pass inherits them.
+#
+# PostgreSQL 15-18: PG_CONFIG chooses the installation (Debian's, a source build, the
+# official Docker image's, scripts/pg18.sh's); see docs/install.md.
 
 PG_CONFIG ?= /usr/lib/postgresql/15/bin/pg_config
 PYTHON_CONFIG ?= /usr/bin/python3-config
+# The interpreter of that python3-config (the venv is made from it; its libpython is linked)
+PYTHON ?= $(PYTHON_CONFIG:%-config=%)
 VENV ?= /opt/hubspot_fdw/venv
-VENV_SITE = $(VENV)/lib/python3.11/site-packages
 BUILD_LOG ?= $(CURDIR)/build/demo-build.log
 
 EXTENSION = hubspot_fdw
@@ -31,20 +35,20 @@ ifndef HUBSPOT_FDW_DEPS_CHECKED
 SECOND_PASS = --no-print-directory HUBSPOT_FDW_DEPS_CHECKED=1
 
 all install installcheck test python-env:
-	@bash scripts/install_deps.sh
+	@bash scripts/install_deps.sh $(PG_CONFIG)
 	@$(MAKE) $(SECOND_PASS) $@
 
 # The demo shows the demo, not the compiler: the build goes to a log file.
 demo:
 	@mkdir -p $(dir $(BUILD_LOG))
 	@echo "Checking Debian packages and building hubspot_fdw (log: $(BUILD_LOG)) ..."
-	@{ bash scripts/install_deps.sh && $(MAKE) $(SECOND_PASS) install; } >$(BUILD_LOG) 2>&1 \
+	@{ bash scripts/install_deps.sh $(PG_CONFIG) && $(MAKE) $(SECOND_PASS) install; } >$(BUILD_LOG) 2>&1 \
 	  || { tail -n 25 $(BUILD_LOG) >&2; \
 	       echo "make demo: the build failed; the whole log is $(BUILD_LOG)" >&2; exit 1; }
 	@$(MAKE) $(SECOND_PASS) demo
 
 deps:
-	@bash scripts/install_deps.sh
+	@bash scripts/install_deps.sh $(PG_CONFIG)
 
 clean:
 	@if [ -f "$$($(PG_CONFIG) --pgxs 2>/dev/null)" ]; then $(MAKE) $(SECOND_PASS) clean; \
@@ -52,6 +56,9 @@ clean:
 
 else
 # ---- second pass: the packages are there; PGXS builds -----------------------------------
+# "3.11" from python3-config's -lpython3.11: the venv's site-packages the backend imports from
+PYTHON_VERSION := $(patsubst -lpython%,%,$(filter -lpython%,$(shell $(PYTHON_CONFIG) --embed --libs 2>/dev/null)))
+VENV_SITE = $(VENV)/lib/python$(PYTHON_VERSION)/site-packages
 PG_CPPFLAGS = $(shell $(PYTHON_CONFIG) --includes 2>/dev/null) \
 	-DHUBSPOT_FDW_PYTHON_PATH='"$(VENV_SITE)"'
 SHLIB_LINK = $(shell $(PYTHON_CONFIG) --embed --ldflags 2>/dev/null)
@@ -59,17 +66,25 @@ SHLIB_LINK = $(shell $(PYTHON_CONFIG) --embed --ldflags 2>/dev/null)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# pg_config's CFLAGS are those of the compiler PostgreSQL was built with; a newer one's
+# options (e.g. -Wmissing-variable-declarations, unknown to gcc 12) would stop the
+# build: keep only the options this compiler accepts (each tried once, on an empty file).
+UNKNOWN_CFLAGS := $(shell for flag in $(filter -W% -f% -m%,$(CFLAGS)); do \
+	$(CC) -Werror $$flag -x c -c -o /dev/null /dev/null >/dev/null 2>&1 || echo $$flag; done)
+override CFLAGS := $(filter-out $(UNKNOWN_CFLAGS),$(CFLAGS))
+PG_MAJOR := $(shell $(PG_CONFIG) --version | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p')
+
 # A clear message instead of "postgres.h: No such file or directory".
 SERVER_HEADERS = $(shell $(PG_CONFIG) --includedir-server)/postgres.h
 $(OBJS): | check-headers
 check-headers:
 	@test -f "$(SERVER_HEADERS)" || { echo "hubspot_fdw: $(SERVER_HEADERS) is missing:" \
-	  "install the PostgreSQL server headers (Debian: postgresql-server-dev-15) for $(PG_CONFIG)" >&2; exit 1; }
+	  "install the PostgreSQL server headers (Debian: postgresql-server-dev-$(PG_MAJOR)) for $(PG_CONFIG)" >&2; exit 1; }
 
 install: python-env
 
 deps:
-	@bash scripts/install_deps.sh
+	@bash scripts/install_deps.sh $(PG_CONFIG)
 
 python-env:
 	bash scripts/install_python_env.sh $(VENV)
