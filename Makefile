@@ -52,7 +52,7 @@ deps:
 
 clean:
 	@if [ -f "$$($(PG_CONFIG) --pgxs 2>/dev/null)" ]; then $(MAKE) $(SECOND_PASS) clean; \
-	 else rm -f src/*.o src/*.bc $(MODULE_big).so; fi
+	 else rm -f src/*.o src/*.bc src/.build-for $(MODULE_big).so; fi
 
 else
 # ---- second pass: the packages are there; PGXS builds -----------------------------------
@@ -73,6 +73,17 @@ UNKNOWN_CFLAGS := $(shell for flag in $(filter -W% -f% -m%,$(CFLAGS)); do \
 	$(CC) -Werror $$flag -x c -c -o /dev/null /dev/null >/dev/null 2>&1 || echo $$flag; done)
 override CFLAGS := $(filter-out $(UNKNOWN_CFLAGS),$(CFLAGS))
 PG_MAJOR := $(shell $(PG_CONFIG) --version | sed -n 's/^PostgreSQL \([0-9]*\).*/\1/p')
+
+# Objects built for one installation are not for another: they are rebuilt when
+# PG_CONFIG, its version or the Python changes (the stamp changes only then).
+BUILD_STAMP = src/.build-for
+BUILD_FOR = $(PG_CONFIG) $(shell $(PG_CONFIG) --version) $(PYTHON_CONFIG) $(PYTHON_VERSION) $(VENV_SITE)
+EXTRA_CLEAN = $(BUILD_STAMP)
+$(BUILD_STAMP): FORCE
+	@if [ "$$(cat $@ 2>/dev/null)" != "$(BUILD_FOR)" ]; then echo "$(BUILD_FOR)" >$@; fi
+$(OBJS): $(BUILD_STAMP)
+.PHONY: FORCE
+FORCE:
 
 # A clear message instead of "postgres.h: No such file or directory".
 SERVER_HEADERS = $(shell $(PG_CONFIG) --includedir-server)/postgres.h

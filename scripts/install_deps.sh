@@ -3,6 +3,7 @@
 # Idempotent: does nothing (and needs no network) when everything is present.
 #
 #   scripts/install_deps.sh [PG_CONFIG]
+#   scripts/install_deps.sh --list [PG_CONFIG]   only print the packages it requires
 #
 # PG_CONFIG (default: Debian's PostgreSQL 15) chooses the PostgreSQL installation.
 # When it is Debian's (a file of a Debian package, or /usr/lib/postgresql/NN/bin/...
@@ -12,6 +13,8 @@
 # brings its own server and headers.
 set -euo pipefail
 
+list_only=false
+if [ "${1:-}" = "--list" ]; then list_only=true; shift; fi
 pg_config=${1:-/usr/lib/postgresql/15/bin/pg_config}
 
 packages=(python3-dev python3-venv libpq-dev gcc make rsync sqlsmith)
@@ -29,10 +32,17 @@ debian_major() {
 
 major=$(debian_major "$pg_config")
 if [ -n "$major" ]; then
-  packages+=("postgresql-$major" "postgresql-server-dev-$major" postgresql-contrib)
+  # (postgresql-NN holds the contrib modules too; the postgresql-contrib meta-package would
+  # pull in the newest major instead)
+  packages+=("postgresql-$major" "postgresql-server-dev-$major")
 elif [ ! -x "$pg_config" ]; then
   echo "hubspot_fdw: PG_CONFIG=$pg_config does not exist" >&2
   exit 1
+fi
+
+if $list_only; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
 fi
 
 missing=()
