@@ -66,6 +66,15 @@ SHLIB_LINK = $(shell $(PYTHON_CONFIG) --embed --ldflags 2>/dev/null)
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# An installation built elsewhere may name a compiler this machine lacks (clang-19, say):
+# use the system's cc then, and no LLVM bitcode without its clang.
+ifeq ($(shell command -v $(firstword $(CC)) 2>/dev/null),)
+override CC := cc
+endif
+ifeq ($(shell command -v $(firstword $(CLANG)) 2>/dev/null),)
+override with_llvm := no
+endif
+
 # pg_config's CFLAGS are those of the compiler PostgreSQL was built with; a newer one's
 # options (e.g. -Wmissing-variable-declarations, unknown to gcc 12) would stop the
 # build: keep only the options this compiler accepts (each tried once, on an empty file).
