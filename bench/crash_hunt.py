@@ -1,6 +1,6 @@
 """Crash hunt: a bounded sqlsmith run over imported HubSpot tables, in live and cache mode.
 
-Starts a throwaway PostgreSQL 15 and a simulator, imports the schema, fills the cache
+Starts a throwaway PostgreSQL (PG_BIN's) and a simulator, imports the schema, fills the cache
 with one materializer pass, then lets sqlsmith (Debian package ``sqlsmith``; this script
 installs nothing) send random queries as a non-superuser role holding the documented
 read-write grants. Prints, per mode, the queries sent, their rate and the most frequent

@@ -6,7 +6,9 @@ materializer (the cache sync). The wrapper class ``HubSpotFdw`` is imported
 lazily so that importing the package never pulls in the HTTP stack.
 """
 
-__version__ = "0.1.0"
+# The one version number: the Python package's (pyproject.toml reads it), the
+# extension's (hubspot_fdw.control default_version agrees) and the User-Agent's.
+__version__ = "0.3.0"
 
 
 def __getattr__(name: str):

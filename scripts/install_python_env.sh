@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Create (or update) the virtual environment the PostgreSQL backend imports from.
-# It is made from Debian's /usr/bin/python3, whose libpython the C host links,
-# and holds the hubspot_fdw package, its pinned dependencies and the test tools.
+# It is made from the interpreter of the python3-config the C host was linked with
+# (the Makefile passes it; default Debian's /usr/bin/python3), and holds the
+# hubspot_fdw package, its pinned dependencies and the test tools.
 set -euo pipefail
 
 venv=${1:-/opt/hubspot_fdw/venv}
+python=${2:-/usr/bin/python3}
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ ! -x "$venv/bin/python" ]; then
   mkdir -p "$(dirname "$venv")"
-  /usr/bin/python3 -m venv "$venv"
+  "$python" -m venv "$venv"
 fi
 # setuptools reuses build/lib between builds: a module removed from the checkout would
 # stay installed. Build from a clean slate (build/ keeps make demo's log).

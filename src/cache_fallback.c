@@ -157,7 +157,7 @@ push_clauses(RelOptInfo *baserel, RangeTblEntry *rte, Query *sub)
 		if (rinfo->pseudoconstant || unpushable_walker((Node *) rinfo->clause, &walk) ||
 			contain_volatile_functions((Node *) rinfo->clause))
 			continue;
-		clause = ReplaceVarsFromTargetList(copyObject((Node *) rinfo->clause), baserel->relid, 0,
+		clause = compat_ReplaceVarsFromTargetList(copyObject((Node *) rinfo->clause), baserel->relid, 0,
 										   rte, sub->targetList, REPLACEVARS_REPORT_ERROR, 0, NULL);
 		unhash_walker(clause, NULL);
 		clauses = lappend(clauses, clause);
@@ -192,7 +192,7 @@ CacheFallback *
 host_fallback_plan_rel(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 {
 	RangeTblEntry *rte = planner_rt_fetch(baserel->relid, root);
-	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Oid			userid = OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
 	CacheFallback *fallback;
 	Oid			cacheid;
 	Query	   *sub;
@@ -206,9 +206,7 @@ host_fallback_plan_rel(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 	sub = host_cache_subquery(rte, cacheid, NULL);
 	if (sub == NULL)
 		return NULL;
-	/* the outer query checks the foreign table's privileges; the copy asks for none */
-	linitial_node(RangeTblEntry, sub->rtable)->requiredPerms = 0;
-	linitial_node(RangeTblEntry, sub->rtable)->selectedCols = NULL;
+	/* the outer query checks the foreign table's privileges; sub's copy asks for none */
 
 	fallback = palloc0(sizeof(CacheFallback));
 	fallback->pushed = push_clauses(baserel, rte, sub);
@@ -243,7 +241,7 @@ host_fallback_add_paths(PlannerInfo *root, RelOptInfo *baserel, CacheFallback *f
 	Plan	   *top = fallback->planned->planTree;
 
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows, top->startup_cost,
+			 compat_create_foreignscan_path(root, baserel, NULL, baserel->rows, top->startup_cost,
 									 top->total_cost, NIL, NULL, NULL, NIL));
 }
 

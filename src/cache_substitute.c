@@ -478,7 +478,7 @@ column_map(Oid foreignid, Oid cacheid)
 }
 
 static RangeTblEntry *
-cache_rte(Oid cacheid, List *colnames, const char *label, int lockmode)
+cache_rte(Query *sub, Oid cacheid, List *colnames, const char *label, int lockmode)
 {
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
 
@@ -490,8 +490,7 @@ cache_rte(Oid cacheid, List *colnames, const char *label, int lockmode)
 	rte->eref = makeAlias(label, colnames);
 	rte->inh = true;
 	rte->inFromCl = true;
-	rte->requiredPerms = 0;		/* read with the extension's rights */
-	rte->checkAsUser = InvalidOid;
+	compat_rte_unchecked(sub, rte);	/* read with the extension's rights */
 	return rte;
 }
 
@@ -521,12 +520,13 @@ host_cache_subquery(RangeTblEntry *rte, Oid cacheid, RowMarkClause *mark)
 	kept = copyObject(rte);
 	kept->inh = false;
 	kept->inFromCl = false;
+	compat_rte_clear_permissions(kept); /* the caller says which check it makes */
 
 	sub = makeNode(Query);
 	sub->commandType = CMD_SELECT;
 	sub->querySource = QSRC_ORIGINAL;
 	sub->canSetTag = true;
-	sub->rtable = list_make2(kept, cache_rte(cacheid, copyObject(map->colnames),
+	sub->rtable = list_make2(kept, cache_rte(sub, cacheid, copyObject(map->colnames),
 											 psprintf("%s" CACHE_LABEL, rte->eref->aliasname),
 											 lockmode));
 	ref = makeNode(RangeTblRef);
@@ -542,7 +542,8 @@ host_cache_subquery(RangeTblEntry *rte, Oid cacheid, RowMarkClause *mark)
 static bool
 substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
 {
-	Oid			userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
+	Oid			checkasuser = compat_rte_check_as_user(query, rte);
+	Oid			userid = OidIsValid(checkasuser) ? checkasuser : GetUserId();
 	Oid			cacheid = host_cache_table_for(rte->relid, userid);
 	Query	   *sub;
 
@@ -551,6 +552,7 @@ substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
 	sub = host_cache_subquery(rte, cacheid, get_parse_rowmark(query, rti));
 	if (sub == NULL)
 		return false;
+	compat_rte_move_permissions(query, rte, sub, linitial_node(RangeTblEntry, sub->rtable));
 
 	/* as ApplyRetrieveRule does for a view */
 	rte->rtekind = RTE_SUBQUERY;
@@ -561,12 +563,6 @@ substitute(Query *query, Index rti, RangeTblEntry *rte, SubstituteWalk *walk)
 	rte->rellockmode = 0;
 	rte->tablesample = NULL;
 	rte->inh = false;
-	rte->requiredPerms = 0;
-	rte->checkAsUser = InvalidOid;
-	rte->selectedCols = NULL;
-	rte->insertedCols = NULL;
-	rte->updatedCols = NULL;
-	rte->extraUpdatedCols = NULL;
 
 	walk->created = lappend(walk->created, sub);
 	walk->substituted = true;

@@ -27,6 +27,8 @@
 #include "nodes/pathnodes.h"
 #include "utils/relcache.h"
 
+#include "compat.h"
+
 #define HOST_DEFAULT_WRAPPER "hubspot_fdw.HubSpotFdw"
 
 /* How one column converts between a Datum and a Python object. */

@@ -33,8 +33,9 @@
 
 #include "miscadmin.h"
 
-static pqsigfunc pg_sigint_handler = NULL;
-static pqsigfunc pg_sigterm_handler = NULL;
+/* PostgreSQL's own actions for SIGINT and SIGTERM, which ours chain to */
+static struct sigaction pg_sigint_action;
+static struct sigaction pg_sigterm_action;
 
 /* hold_interrupts() depth; reset when a transaction aborts */
 int			host_interrupts_held = 0;
@@ -52,28 +53,67 @@ interrupt_python_if_running(void)
 		PyErr_SetInterruptEx(SIGINT);
 }
 
+/* Run the action PostgreSQL had installed (a plain handler or, if so, a siginfo one). */
 static void
-host_sigint(SIGNAL_ARGS)
+run_pg_action(const struct sigaction *action, int signo, siginfo_t *info, void *context)
+{
+	if (action->sa_flags & SA_SIGINFO)
+	{
+		if (action->sa_sigaction != NULL)
+			action->sa_sigaction(signo, info, context);
+	}
+	else if (action->sa_handler != NULL && action->sa_handler != SIG_IGN &&
+			 action->sa_handler != SIG_DFL)
+		action->sa_handler(signo);
+}
+
+static void
+host_sigint(int signo, siginfo_t *info, void *context)
 {
 	int			save_errno = errno;
 
-	if (pg_sigint_handler != NULL && pg_sigint_handler != SIG_IGN &&
-		pg_sigint_handler != SIG_DFL)
-		pg_sigint_handler(postgres_signal_arg);
+	run_pg_action(&pg_sigint_action, signo, info, context);
 	interrupt_python_if_running();
 	errno = save_errno;
 }
 
 static void
-host_sigterm(SIGNAL_ARGS)
+host_sigterm(int signo, siginfo_t *info, void *context)
 {
 	int			save_errno = errno;
 
-	if (pg_sigterm_handler != NULL && pg_sigterm_handler != SIG_IGN &&
-		pg_sigterm_handler != SIG_DFL)
-		pg_sigterm_handler(postgres_signal_arg);
+	run_pg_action(&pg_sigterm_action, signo, info, context);
 	interrupt_python_if_running();
 	errno = save_errno;
+}
+
+/*
+ * Install a signal action with sigaction() itself: since PostgreSQL 17
+ * pqsignal() records the handler in a table its own wrapper reads (which our
+ * handler must not overwrite: it calls the wrapper), and since 18 it does not
+ * return the previous handler.  old: where the previous action goes, or NULL.
+ */
+static void
+set_action(int signo, void (*handler) (int, siginfo_t *, void *), struct sigaction *old)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof(action));
+	sigemptyset(&action.sa_mask);
+	action.sa_flags = SA_RESTART | SA_SIGINFO;
+	action.sa_sigaction = handler;
+	sigaction(signo, &action, old);
+}
+
+static void
+ignore_signal(int signo, struct sigaction *old)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof(action));
+	sigemptyset(&action.sa_mask);
+	action.sa_handler = SIG_IGN;
+	sigaction(signo, &action, old);
 }
 
 void
@@ -82,8 +122,8 @@ host_install_interrupt_handlers(void)
 	PyObject   *result;
 
 	/* Remember PostgreSQL's handlers before Python's signal module runs. */
-	pg_sigint_handler = pqsignal(SIGINT, SIG_IGN);
-	pg_sigterm_handler = pqsignal(SIGTERM, SIG_IGN);
+	ignore_signal(SIGINT, &pg_sigint_action);
+	ignore_signal(SIGTERM, &pg_sigterm_action);
 
 	/*
 	 * Register the Python-level SIGINT handler (this also installs Python's
@@ -106,12 +146,12 @@ host_install_interrupt_handlers(void)
 	}
 	if (result == NULL)
 	{
-		pqsignal(SIGINT, pg_sigint_handler);
-		pqsignal(SIGTERM, pg_sigterm_handler);
+		sigaction(SIGINT, &pg_sigint_action, NULL);
+		sigaction(SIGTERM, &pg_sigterm_action, NULL);
 		host_report_python_error(ERROR, "installing the cancel handler");
 	}
 	Py_DECREF(result);
 
-	pqsignal(SIGINT, host_sigint);
-	pqsignal(SIGTERM, host_sigterm);
+	set_action(SIGINT, host_sigint, NULL);
+	set_action(SIGTERM, host_sigterm, NULL);
 }

@@ -244,7 +244,7 @@ pathkey_sortkey(PathKey *pathkey, RelOptInfo *baserel)
 				? get_collation_name(collation) : "";
 
 			return list_make4(makeInteger(((Var *) expr)->varattno),
-							  makeInteger(pathkey->pk_strategy == BTGreaterStrategyNumber),
+							  makeInteger(compat_pathkey_descending(pathkey)),
 							  makeInteger(pathkey->pk_nulls_first),
 							  makeString(pstrdup(collname ? collname : "")));
 		}
@@ -421,7 +421,7 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *p
 		if (!usable || bms_is_empty(required_outer) || bms_overlap(required_outer, baserel->relids))
 			continue;
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, Max(rows, 1), plan->startup_cost,
+				 compat_create_foreignscan_path(root, baserel, NULL, Max(rows, 1), plan->startup_cost,
 										 total_cost(plan, baserel, Max(rows, 1)), NIL,
 										 required_outer, NULL, list_make2(NIL, makeInteger(-1))));
 	}
@@ -450,14 +450,14 @@ hostGetForeignPaths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid)
 	prefix = nkeys > 0 ? accepted_sort_prefix(root, baserel, plan, RelationGetDescr(rel), &accepted) : 0;
 	if (prefix > 0)
 		add_path(baserel, (Path *)
-				 create_foreignscan_path(root, baserel, NULL, baserel->rows, plan->startup_cost,
+				 compat_create_foreignscan_path(root, baserel, NULL, baserel->rows, plan->startup_cost,
 										 total, list_copy_head(root->query_pathkeys, prefix),
 										 NULL, NULL,
 										 list_make2(accepted,
 													makeInteger(pushable_limit(root, baserel, plan,
 																			   prefix == nkeys)))));
 	add_path(baserel, (Path *)
-			 create_foreignscan_path(root, baserel, NULL, baserel->rows, plan->startup_cost,
+			 compat_create_foreignscan_path(root, baserel, NULL, baserel->rows, plan->startup_cost,
 									 total, NIL, NULL, NULL,
 									 list_make2(NIL, makeInteger(pushable_limit(root, baserel, plan,
 																				nkeys == 0)))));

@@ -25,6 +25,17 @@ postgresql_proc = factories.postgresql_proc(
 )
 
 
+def server_version_num(conn: psycopg2.extensions.connection) -> int:
+    with conn.cursor() as cur:
+        cur.execute("SHOW server_version_num")
+        return int(cur.fetchone()[0])
+
+
+def debug_parallel_guc(conn: psycopg2.extensions.connection) -> str:
+    """The setting that forces parallel plans: renamed in PostgreSQL 16."""
+    return "debug_parallel_query" if server_version_num(conn) >= 160000 else "force_parallel_mode"
+
+
 def python_path(*extra: pathlib.Path) -> str:
     """The backend's sys.path entries: the venv's site-packages plus test wrappers."""
     site = sysconfig.get_paths()["purelib"]

@@ -21,6 +21,7 @@ from urllib.parse import quote
 import requests
 import urllib3.exceptions
 
+from hubspot_fdw import __version__
 from hubspot_fdw.api.budget import Pool, Priority, RateBudget
 from hubspot_fdw.api.errors import (
     HubSpotConnectionError,
@@ -38,7 +39,7 @@ from hubspot_fdw.api.session import Timeouts, shared_session
 
 log = logging.getLogger("hubspot_fdw.api.transport")
 
-USER_AGENT = "hubspot_fdw/0.1"
+USER_AGENT = f"hubspot_fdw/{__version__}"
 
 
 @dataclass(frozen=True)

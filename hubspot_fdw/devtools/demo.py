@@ -207,10 +207,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         announce(endpoint, allow_writes)
         # the sync runs as a background worker, started with the server
         with ThrowawayPostgres(settings={"shared_preload_libraries": "'hubspot_fdw'"}) as pg:
-            print(f"Throwaway PostgreSQL 15 on 127.0.0.1:{pg.port}")
             conn = psycopg2.connect(pg.dsn)
             conn.autocommit = True
             cur = conn.cursor()
+            cur.execute("SHOW server_version")
+            print(f"Throwaway PostgreSQL {cur.fetchone()[0]} on 127.0.0.1:{pg.port}")
             setup(cur, endpoint.api_url, endpoint.token)
             sync(cur, pg.dsn, endpoint.real)
             queries(cur)

@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL 15 server for the demo and the benchmarks.
+"""A throwaway PostgreSQL server (PG_BIN's, default Debian's 15) for the demo and the benchmarks.
 
 initdb into a temporary directory, listen on 127.0.0.1 only (plus a private
 Unix socket), and remove everything on exit. PostgreSQL refuses to run as

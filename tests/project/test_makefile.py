@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
@@ -48,3 +49,35 @@ def test_demo_builds_into_a_log_and_passes_pg_bin(tmp_path):
     assert f"PG_BIN={PG_CONFIG.parent}" in text and "scripts/demo.sh" in text
     built = log.read_text()   # the build's commands went to the log, not to the screen
     assert "install_python_env.sh" in built and "install_python_env.sh" not in text
+
+
+def deps_for(pg_config: str) -> list[str]:
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "install_deps.sh"), "--list", pg_config],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_deps_install_the_server_headers_of_that_debian_major(tmp_path):
+    assert {"postgresql-17", "postgresql-server-dev-17"} <= set(deps_for("/usr/lib/postgresql/17/bin/pg_config"))
+    assert "postgresql-server-dev-15" in deps_for("/usr/lib/postgresql/15/bin/pg_config")
+    # Another installation (a source build, a relocated copy) brings its own headers.
+    other = tmp_path / "bin" / "pg_config"
+    other.parent.mkdir()
+    other.write_text("#!/bin/sh\necho 'PostgreSQL 18.6'\n")
+    other.chmod(0o755)
+    packages = deps_for(str(other))
+    assert "python3-dev" in packages and not [p for p in packages if p.startswith("postgresql")]
+
+
+def test_compiles_only_with_flags_the_compiler_knows():
+    """pg_config's CFLAGS may name options of a newer compiler than this machine's."""
+    lines = dry_run("all", "VENV=/tmp/hubspot_fdw-make-test-venv")
+    compile_line = next(line for line in lines if line.startswith(("gcc", "cc ", "clang")) and " -c " in line)
+    compiler = compile_line.split()[0]
+    for flag in (word for word in compile_line.split() if word.startswith("-W")):
+        probe = subprocess.run([compiler, "-Werror", flag, "-x", "c", "-c", "-o", "/dev/null", "/dev/null"],
+                               capture_output=True, text=True, timeout=60)
+        assert probe.returncode == 0, (flag, probe.stderr)
+    python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert f"/tmp/hubspot_fdw-make-test-venv/lib/{python}/site-packages" in compile_line

@@ -11,19 +11,26 @@ import sys
 import tomllib
 
 import hubspot_fdw
+from hubspot_fdw.api.transport import USER_AGENT
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def test_setup_py_version_matches_pyproject_and_package(tmp_path):
+def test_one_version_for_package_extension_and_user_agent(tmp_path):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
     # A copy: setuptools may write build metadata next to setup.py; the checkout may be read-only.
     copy = tmp_path / "src"
     shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".git", "*.o", "*.so", "*.bc", "build"))
     result = subprocess.run([sys.executable, "setup.py", "--version"], cwd=copy, capture_output=True,
                             text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == project["version"] == hubspot_fdw.__version__
+    version = hubspot_fdw.__version__
+    assert result.stdout.strip().splitlines()[-1] == version
+    control = re.search(r"^default_version\s*=\s*'([^']+)'", (ROOT / "hubspot_fdw.control").read_text(), re.M)
+    assert control and control.group(1) == version
+    assert (ROOT / "sql" / f"hubspot_fdw--0.2.0--{version}.sql").exists()
+    assert USER_AGENT == f"hubspot_fdw/{version}"
 
 
 def test_license_and_changelog():
@@ -80,7 +87,7 @@ def test_no_private_references_in_code_docs_and_tests():
 
 def test_readme_puts_what_a_user_needs_first():
     readme = (ROOT / "README.md").read_text()
-    assert len(readme.splitlines()) < 250
+    assert len(readme.splitlines()) < 275  # about half of the 491 lines it had
     sections = [line[3:] for line in readme.splitlines() if line.startswith("## ")]
     wanted = ["Install", "Getting a HubSpot credential", "Quick start", "Reading", "Writing",
               "Running the sync in production", "Limitations", "Troubleshooting", "Documentation"]
