@@ -409,12 +409,8 @@ class Shapes(ForeignDataWrapper):
         yield {name: value for name in self.fdw_columns}
 
 
-class Batched(ForeignDataWrapper):
-    """Reports each insert and bulk_insert call; ``batch`` sets modify_batch_size."""
-
-    @property
-    def modify_batch_size(self) -> int:
-        return int(self.fdw_options.get("batch", "1"))
+class _EmptyWithId:
+    """A table that reads as empty, with rowid column ``id`` (for write-only tests)."""
 
     @property
     def rowid_column(self) -> str:
@@ -422,6 +418,14 @@ class Batched(ForeignDataWrapper):
 
     def execute(self, quals, columns, **kw):
         return iter(())
+
+
+class Batched(_EmptyWithId, ForeignDataWrapper):
+    """Reports each insert and bulk_insert call; ``batch`` sets modify_batch_size."""
+
+    @property
+    def modify_batch_size(self) -> int:
+        return int(self.fdw_options.get("batch", "1"))
 
     def insert(self, values):
         report("insert", values=values)
@@ -432,20 +436,13 @@ class Batched(ForeignDataWrapper):
         return [{**values, "note": "stored in a batch"} for values in all_values]
 
 
-class Ledger(TransactionAwareForeignDataWrapper):
+class Ledger(_EmptyWithId, TransactionAwareForeignDataWrapper):
     """Keeps a per-transaction journal the way Multicorn2 subclasses do (fsfdw, ...)."""
 
     def _init_transaction_state(self) -> None:
         super()._init_transaction_state()
         self.journal: list[str] = []
         report("init_transaction_state")
-
-    @property
-    def rowid_column(self) -> str:
-        return "id"
-
-    def execute(self, quals, columns, **kw):
-        return iter(())
 
     def insert(self, values):
         super().insert(values)
@@ -456,19 +453,3 @@ class Ledger(TransactionAwareForeignDataWrapper):
         report("commit", journal=self.journal)
         super().commit()
 
-
-class OldStyleError(Exception):
-    """Shaped like Multicorn2's own MulticornException: the message is an attribute and
-    the arguments never reach Exception.__init__ (so str() shows a tuple)."""
-
-    def __init__(self, message, code, hint, detail):
-        self._is_multicorn_exception = True
-        self.message = message
-        self.code = code
-        self.hint = hint
-        self.detail = detail
-
-
-class RaisesOldStyle(ForeignDataWrapper):
-    def execute(self, quals, columns, **kw):
-        raise OldStyleError("the columns do not match", 3, "Choose one of them", None)
