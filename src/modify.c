@@ -14,8 +14,9 @@
  * Rows are sent one at a time, or, when the wrapper's modify_batch_size is
  * above 1, as Multicorn2 does, in lists of that many to bulk_insert(rows),
  * except for an INSERT with RETURNING (or under a view's WITH CHECK OPTION),
- * which stays row by row so that RETURNING is always exact.  Beyond Multicorn, a wrapper may define expect_rows(rows)
- * to learn before the first row how many rows an INSERT will send, and
+ * which stays row by row so that RETURNING is always exact.  Beyond
+ * Multicorn, a wrapper may define expect_rows(rows) to learn before the
+ * first row how many rows an INSERT will send, and
  * modify_context(operation, returning, on_conflict) to learn whether the
  * statement has RETURNING and, for INSERT ... ON CONFLICT DO NOTHING,
  * on_conflict = "nothing"; insert() may then return False: the row was not
