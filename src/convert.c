@@ -10,21 +10,26 @@
  * elements -> None), text-like -> str, anything else -> its output text.
  *
  * Python -> PostgreSQL: native fast paths for ints, floats, bools, text and
- * bytes; dict/list into json(b) via json.dumps; lists into arrays with None
- * as NULL; date/datetime via isoformat; everything else through str() and
- * the column type's input function, so PostgreSQL's input syntax applies.
+ * bytes; bytes into any other type are decoded as UTF-8 first; dict/list
+ * into json(b) via json.dumps; lists into arrays with None as NULL, nested
+ * lists as dimensions up to the column's declared ones (varchar[][]: two);
+ * a dict into any other type as hstore text ("key"=>"value"); date/datetime
+ * via isoformat; everything else (a list into text included) through str()
+ * and the column type's input function, so PostgreSQL's input syntax applies.
  *
  *-------------------------------------------------------------------------
  */
 #include "hubspot_fdw.h"
 
 #include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/numeric.h"
 #include "utils/timestamp.h"
 
@@ -267,6 +272,7 @@ host_column_init(HostColumn *col, const char *name, Oid typid, int32 typmod)
 	fmgr_info(infunc, &col->infunc);
 	col->elemtypid = get_element_type(typid);
 	col->element = NULL;
+	col->ndims = 0;
 	if (OidIsValid(col->elemtypid))
 	{
 		col->element = palloc0(sizeof(HostColumn));
@@ -294,6 +300,7 @@ host_columns_build(TupleDesc tupdesc)
 			continue;
 		col = &cols->columns[position];
 		host_column_init(col, NameStr(att->attname), att->atttypid, att->atttypmod);
+		col->ndims = att->attndims;
 		col->attnum = i + 1;
 		col->position = position++;
 		cols->by_attnum[i] = col;
@@ -363,28 +370,147 @@ python_int(PyObject *obj, HostColumn *col, int64 min, int64 max)
 	return value;
 }
 
+static bool
+is_python_array(PyObject *obj)
+{
+	return PyList_Check(obj) || PyTuple_Check(obj);
+}
+
+static void
+mismatched_dimensions(HostColumn *col)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+			 errmsg("multidimensional arrays must have sub-arrays with matching dimensions"),
+			 errdetail("The wrapper returned nested lists of different lengths for column \"%s\".",
+					   col->name)));
+}
+
+/* Convert the elements of nested lists, depth-first, into elems/nulls. */
+static void
+fill_array(PyObject *seq, int depth, int ndims, int *dims, HostColumn *col,
+		   Datum *elems, bool *nulls, int *position)
+{
+	if (!is_python_array(seq) || PySequence_Fast_GET_SIZE(seq) != dims[depth])
+		mismatched_dimensions(col);
+	for (int i = 0; i < dims[depth]; i++)
+	{
+		PyObject   *item = PySequence_Fast_GET_ITEM(seq, i);
+
+		if (depth + 1 < ndims)
+			fill_array(item, depth + 1, ndims, dims, col, elems, nulls, position);
+		else
+		{
+			elems[*position] = host_py_to_datum(item, col->element, &nulls[*position]);
+			(*position)++;
+		}
+	}
+}
+
+/*
+ * A list (or tuple) into an array column.  Nested lists become dimensions,
+ * as many as the column declares (at least one); lists nested deeper are
+ * elements, converted like any value of the element type.
+ */
 static Datum
 array_from_sequence(PyObject *obj, HostColumn *col)
 {
-	PyObject   *seq = PySequence_Fast(obj, "expected a sequence");
-	Py_ssize_t	n;
+	int			maxdims = Min(Max(col->ndims, 1), MAXDIM);
+	int			ndims = 0;
+	int			dims[MAXDIM];
+	int			lbs[MAXDIM];
+	int			nitems = 1;
+	int			position = 0;
+	PyObject   *level = obj;
 	Datum	   *elems;
 	bool	   *nulls;
-	int			dims[1];
-	int			lbs[1] = {1};
 
-	if (seq == NULL)
-		host_report_python_error(ERROR, "converting an array");
-	n = PySequence_Fast_GET_SIZE(seq);
-	elems = palloc(sizeof(Datum) * Max(n, 1));
-	nulls = palloc(sizeof(bool) * Max(n, 1));
-	for (Py_ssize_t i = 0; i < n; i++)
-		elems[i] = host_py_to_datum(PySequence_Fast_GET_ITEM(seq, i), col->element, &nulls[i]);
-	Py_DECREF(seq);
-	dims[0] = n;
-	return PointerGetDatum(construct_md_array(elems, nulls, n > 0 ? 1 : 0, dims, lbs,
+	while (ndims < maxdims && is_python_array(level))
+	{
+		Py_ssize_t	size = PySequence_Fast_GET_SIZE(level);
+
+		if (size > MaxArraySize / Max(nitems, 1))
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("array size exceeds the maximum allowed (%d)", (int) MaxArraySize)));
+		dims[ndims] = (int) size;
+		lbs[ndims] = 1;
+		nitems *= (int) size;
+		ndims++;
+		if (size == 0)
+			break;
+		level = PySequence_Fast_GET_ITEM(level, 0);
+	}
+	if (nitems == 0)
+		return PointerGetDatum(construct_empty_array(col->elemtypid));
+	elems = palloc(sizeof(Datum) * nitems);
+	nulls = palloc(sizeof(bool) * nitems);
+	fill_array(obj, 0, ndims, dims, col, elems, nulls, &position);
+	return PointerGetDatum(construct_md_array(elems, nulls, ndims, dims, lbs,
 											  col->elemtypid, col->elem_len,
 											  col->elem_byval, col->elem_align));
+}
+
+/* A dict as hstore's text form: "key"=>"value", NULL for None. */
+static char *
+hstore_text(PyObject *dict)
+{
+	StringInfoData buf;
+	PyObject   *key;
+	PyObject   *value;
+	Py_ssize_t	pos = 0;
+
+	initStringInfo(&buf);
+	while (PyDict_Next(dict, &pos, &key, &value))
+	{
+		const char *parts[2];
+
+		if (buf.len > 0)
+			appendStringInfoString(&buf, ", ");
+		parts[0] = host_py_to_cstring(key);
+		parts[1] = value == Py_None ? NULL : host_py_to_cstring(value);
+		for (int i = 0; i < 2; i++)
+		{
+			if (i == 1)
+				appendStringInfoString(&buf, "=>");
+			if (parts[i] == NULL)
+			{
+				appendStringInfoString(&buf, "NULL");
+				continue;
+			}
+			appendStringInfoChar(&buf, '"');
+			for (const char *c = parts[i]; *c; c++)
+			{
+				if (*c == '"' || *c == '\\')
+					appendStringInfoChar(&buf, '\\');
+				appendStringInfoChar(&buf, *c);
+			}
+			appendStringInfoChar(&buf, '"');
+		}
+	}
+	return buf.data;
+}
+
+/* bytes for a column that is not bytea: its UTF-8 text, as a new str. */
+static PyObject *
+decoded_bytes(PyObject *obj, HostColumn *col)
+{
+	Py_buffer	view;
+	PyObject   *text;
+
+	if (PyObject_GetBuffer(obj, &view, PyBUF_SIMPLE) < 0)
+		host_report_python_error(ERROR, "reading bytes");
+	text = PyUnicode_DecodeUTF8(view.buf, view.len, "strict");
+	PyBuffer_Release(&view);
+	if (text == NULL)
+	{
+		PyErr_Clear();
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("bytes returned for column \"%s\" are not valid UTF-8", col->name),
+				 errhint("Return str, or bytes encoded as UTF-8; only a bytea column takes raw bytes.")));
+	}
+	return text;
 }
 
 static Datum
@@ -408,6 +534,23 @@ host_py_to_datum(PyObject *obj, HostColumn *col, bool *isnull)
 	*isnull = (obj == NULL || obj == Py_None);
 	if (*isnull)
 		return (Datum) 0;
+
+	if (col->typid != BYTEAOID && (PyBytes_Check(obj) || PyByteArray_Check(obj)))
+	{
+		PyObject   *text = decoded_bytes(obj, col);
+		Datum		result;
+
+		PG_TRY();
+		{
+			result = host_py_to_datum(text, col, isnull);
+		}
+		PG_FINALLY();
+		{
+			Py_DECREF(text);
+		}
+		PG_END_TRY();
+		return result;
+	}
 
 	switch (col->typid)
 	{
@@ -482,8 +625,14 @@ host_py_to_datum(PyObject *obj, HostColumn *col, bool *isnull)
 		Py_DECREF(iso);
 		return result;
 	}
-	if ((PyDict_Check(obj) || PyList_Check(obj)) && col->element == NULL)
-		wrong_python_type(obj, col);	/* str(dict) is never what anyone meant */
+	if (PyDict_Check(obj))
+	{
+		char	   *text = hstore_text(obj);
+		Datum		result = InputFunctionCall(&col->infunc, text, col->ioparam, col->typmod);
+
+		pfree(text);
+		return result;
+	}
 	return input_from_text(obj, col);
 }
 

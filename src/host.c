@@ -29,17 +29,17 @@ PG_MODULE_MAGIC;
 #endif
 
 char	   *host_python_path = NULL;
-int			host_read_mode = 0;
+int			host_read_mode = HOST_READ_MODE_DEFAULT;
 int			host_python_depth = 0;
 
 static bool python_ready = false;
 static PyObject *host_api_module = NULL;	/* hubspot_fdw.host */
 
 static const struct config_enum_entry read_mode_options[] = {
-	{"default", 0, false},
-	{"auto", 1, false},
-	{"cache", 2, false},
-	{"live", 3, false},
+	{"default", HOST_READ_MODE_DEFAULT, false},
+	{"auto", HOST_READ_MODE_AUTO, false},
+	{"cache", HOST_READ_MODE_CACHE, false},
+	{"live", HOST_READ_MODE_LIVE, false},
 	{NULL, 0, false}
 };
 
@@ -65,7 +65,7 @@ _PG_init(void)
 							 "cache: always the cache tables; live: always the HubSpot API. "
 							 "default leaves the server and table options in charge.",
 							 &host_read_mode,
-							 0, read_mode_options,
+							 HOST_READ_MODE_DEFAULT, read_mode_options,
 							 PGC_USERSET, 0,
 							 NULL, host_read_mode_assign, NULL);
 	DefineCustomBoolVariable("hubspot_fdw.cache_substitution",
@@ -196,6 +196,16 @@ bool
 host_python_started(void)
 {
 	return python_ready;
+}
+
+/*
+ * Whether hubspot_fdw.host is imported.  Error reporting asks before looking
+ * up names in it: a failure to import it must not recurse into importing it.
+ */
+bool
+host_api_loaded(void)
+{
+	return host_api_module != NULL;
 }
 
 /* A borrowed reference to a name exported by hubspot_fdw.host. */

@@ -44,6 +44,7 @@ typedef struct HostColumn
 	Oid			ioparam;
 	Oid			elemtypid;		/* element type for arrays, else InvalidOid */
 	struct HostColumn *element; /* how array elements convert, or NULL */
+	int			ndims;			/* declared array dimensions (attndims), or 0 */
 	int16		elem_len;
 	bool		elem_byval;
 	char		elem_align;
@@ -79,6 +80,7 @@ extern int	host_read_mode;		/* HOST_READ_MODE_* */
 extern bool host_python_started(void);
 extern void host_python_ensure(void);
 extern PyObject *host_api_object(const char *name);
+extern bool host_api_loaded(void);
 extern int	host_python_depth;
 
 /* pycall.c: calling into Python safely and reporting its errors */
@@ -121,6 +123,7 @@ extern PyObject *host_load_class(const char *wrapper);
 extern void host_xact_init(void);
 
 /* quals.c: WHERE clauses to Multicorn quals */
+extern Var *host_rel_var(Node *node, Index relid);
 extern List *host_extract_quals(PlannerInfo *root, RelOptInfo *baserel,
 								List *clauses, List **exprs);
 typedef enum QualValueMode
@@ -204,5 +207,6 @@ extern Oid	host_instance_owner(PyObject *instance);
 
 /* pymodule.c: the _hubspot_fdw_host module Python code calls */
 extern PyObject *PyInit__hubspot_fdw_host(void);
+extern PyObject *host_raise_pg_error(MemoryContext context);
 
 #endif							/* HUBSPOT_FDW_H */

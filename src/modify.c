@@ -11,9 +11,12 @@
  * whole-row junk column when the statement has RETURNING).
  * BeginForeignInsert is implemented, so COPY FROM into a foreign table and
  * tuple routing into a foreign partition work (upstream crashes there).
- * Rows are sent one at a time: there is no batch insert, so RETURNING is
- * always exact.  Beyond Multicorn, a wrapper may define expect_rows(rows)
- * to learn before the first row how many rows an INSERT will send, and
+ * Rows are sent one at a time, or, when the wrapper's modify_batch_size is
+ * above 1, as Multicorn2 does, in lists of that many to bulk_insert(rows),
+ * except for an INSERT with RETURNING (or under a view's WITH CHECK OPTION),
+ * which stays row by row so that RETURNING is always exact.  Beyond
+ * Multicorn, a wrapper may define expect_rows(rows) to learn before the
+ * first row how many rows an INSERT will send, and
  * modify_context(operation, returning, on_conflict) to learn whether the
  * statement has RETURNING and, for INSERT ... ON CONFLICT DO NOTHING,
  * on_conflict = "nothing"; insert() may then return False: the row was not
@@ -74,10 +77,11 @@ rowid_attnum(HostInstance *entry, Relation rel)
 	Py_DECREF(name);
 	attnum = get_attnum(RelationGetRelid(rel), colname);
 	if (attnum == InvalidAttrNumber)
-		ereport(ERROR,
+		ereport(ERROR,			/* Multicorn2's message; the names in the server log */
 				(errcode(ERRCODE_UNDEFINED_COLUMN),
-				 errmsg("rowid_column \"%s\" is not a column of foreign table \"%s\"",
-						colname, RelationGetRelationName(rel))));
+				 errmsg("The rowid attribute does not exist"),
+				 errdetail_log("rowid_column \"%s\" is not a column of foreign table \"%s\".",
+							   colname, RelationGetRelationName(rel))));
 	return attnum;
 }
 
@@ -291,6 +295,73 @@ hostExecForeignDelete(EState *estate, ResultRelInfo *rinfo, TupleTableSlot *slot
 	return slot;
 }
 
+/*
+ * Rows per ExecForeignBatchInsert: the wrapper's modify_batch_size (1 when it
+ * has none), but 1 whenever the rows must come back one by one.
+ */
+static int
+hostGetForeignModifyBatchSize(ResultRelInfo *rinfo)
+{
+	HostModifyState *state = rinfo->ri_FdwState;
+	PyObject   *instance;
+	PyObject   *size;
+	long		batch;
+
+	if (rinfo->ri_projectReturning != NULL || rinfo->ri_WithCheckOptions != NIL)
+		return 1;
+	instance = state ? state->instance
+		: host_get_instance(RelationGetRelid(rinfo->ri_RelationDesc))->instance;
+	if (!PyObject_HasAttrString(instance, "modify_batch_size"))
+		return 1;
+	size = PyObject_GetAttrString(instance, "modify_batch_size");
+	if (size == NULL)
+		host_report_python_error(ERROR, "modify_batch_size");
+	batch = PyLong_Check(size) ? PyLong_AsLong(size) : -1;
+	Py_DECREF(size);
+	if (batch < 1 || batch > PG_INT32_MAX)
+	{
+		PyErr_Clear();
+		ereport(ERROR,
+				(errcode(ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE),
+				 errmsg("modify_batch_size must be a positive integer")));
+	}
+	return (int) batch;
+}
+
+/*
+ * bulk_insert(list of row dicts).  A returned sequence of the same length
+ * replaces the rows AFTER triggers see (None items keep their row).
+ */
+static TupleTableSlot **
+hostExecForeignBatchInsert(EState *estate, ResultRelInfo *rinfo, TupleTableSlot **slots,
+						   TupleTableSlot **planSlots, int *numSlots)
+{
+	HostModifyState *state = rinfo->ri_FdwState;
+	PyObject   *rows = PyList_New(*numSlots);
+	PyObject   *result;
+
+	for (int i = 0; i < *numSlots; i++)
+		PyList_SET_ITEM(rows, i, host_slot_to_dict(slots[i], state->cols));
+	result = host_call_method(state->instance, "bulk_insert", Py_BuildValue("(N)", rows), NULL);
+	if (result != Py_None && PySequence_Check(result) && !PyUnicode_Check(result) &&
+		PySequence_Size(result) == *numSlots)
+	{
+		for (int i = 0; i < *numSlots; i++)
+		{
+			PyObject   *row = PySequence_GetItem(result, i);
+
+			if (row == NULL)
+				host_report_python_error(ERROR, "bulk_insert");
+			if (row != Py_None)
+				host_store_py_row(row, state->cols, slots[i], NULL);
+			Py_DECREF(row);
+		}
+	}
+	PyErr_Clear();
+	Py_DECREF(result);
+	return slots;
+}
+
 static void
 end_modify(ResultRelInfo *rinfo)
 {
@@ -380,6 +451,8 @@ host_modify_routines(FdwRoutine *routine)
 	routine->AddForeignUpdateTargets = hostAddForeignUpdateTargets;
 	routine->BeginForeignModify = hostBeginForeignModify;
 	routine->ExecForeignInsert = hostExecForeignInsert;
+	routine->GetForeignModifyBatchSize = hostGetForeignModifyBatchSize;
+	routine->ExecForeignBatchInsert = hostExecForeignBatchInsert;
 	routine->ExecForeignUpdate = hostExecForeignUpdate;
 	routine->ExecForeignDelete = hostExecForeignDelete;
 	routine->EndForeignModify = hostEndForeignModify;

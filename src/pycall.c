@@ -127,15 +127,40 @@ format_traceback(PyObject *type, PyObject *value, PyObject *tb)
 static bool
 is_query_canceled(PyObject *type)
 {
-	PyObject   *canceled = host_api_object("QueryCanceled");
+	PyObject   *canceled;
+
+	if (!host_api_loaded())
+		return false;			/* reporting a failed import of the host module */
+	canceled = host_api_object("QueryCanceled");
 
 	return PyErr_GivenExceptionMatches(type, canceled);
 }
 
 /*
+ * A MulticornException (ours or upstream's, raised by log_to_postgres(ERROR)):
+ * its "message" attribute is the whole message, whatever its args are.
+ */
+static bool
+is_multicorn_exception(PyObject *value)
+{
+	PyObject   *flag;
+	int			truth;
+
+	if (value == NULL || !PyObject_HasAttrString(value, "_is_multicorn_exception"))
+		return false;
+	flag = PyObject_GetAttrString(value, "_is_multicorn_exception");
+	truth = flag != NULL ? PyObject_IsTrue(flag) : 0;
+	Py_XDECREF(flag);
+	PyErr_Clear();
+	return truth > 0;
+}
+
+/*
  * Report the pending Python exception at the given level.  With ERROR this
- * does not return.  Exceptions carrying sqlstate/detail/hint keep them; any
- * other exception is reported as "Class: message" with SQLSTATE 38000.
+ * does not return.  Exceptions carrying sqlstate/detail/hint keep them (with
+ * the wrapper method as CONTEXT), a MulticornException is reported as its
+ * message, and any other exception as Multicorn2 does: "Error in python:
+ * Class" with the message as DETAIL; both with SQLSTATE 38000.
  */
 void
 host_report_python_error(int elevel, const char *context)
@@ -149,6 +174,7 @@ host_report_python_error(int elevel, const char *context)
 	char	   *detail;
 	char	   *hint;
 	char	   *traceback_text;
+	bool		multicorn;
 	int			errcode_value = ERRCODE_EXTERNAL_ROUTINE_EXCEPTION;
 
 	PyErr_Fetch(&type, &value, &tb);
@@ -177,7 +203,8 @@ host_report_python_error(int elevel, const char *context)
 	}
 
 	classname = pstrdup(((PyTypeObject *) type)->tp_name);
-	message = py_str_or_null(value);
+	multicorn = is_multicorn_exception(value);
+	message = multicorn ? attr_string(value, "message") : py_str_or_null(value);
 	sqlstate = attr_string(value, "sqlstate");
 	detail = attr_string(value, "detail");
 	hint = attr_string(value, "hint");
@@ -203,14 +230,18 @@ host_report_python_error(int elevel, const char *context)
 				 detail ? errdetail("%s", detail) : 0,
 				 hint ? errhint("%s", hint) : 0,
 				 errcontext("hubspot_fdw wrapper: %s", context)));
-	else
-		ereport(elevel,
+	else if (multicorn)
+		ereport(elevel,			/* as Multicorn2 reports log_to_postgres(ERROR) */
 				(errcode(errcode_value),
-				 message && message[0] ? errmsg("%s: %s", classname, message)
-				 : errmsg("%s", classname),
+				 errmsg("%s", message && message[0] ? message : classname),
 				 detail ? errdetail("%s", detail) : 0,
-				 hint ? errhint("%s", hint) : 0,
-				 errcontext("hubspot_fdw wrapper: %s", context)));
+				 hint ? errhint("%s", hint) : 0));
+	else
+		ereport(elevel,			/* Multicorn2's format; the traceback at DEBUG1 */
+				(errcode(errcode_value),
+				 errmsg("Error in python: %s", classname),
+				 message && message[0] ? errdetail("%s", message) : 0,
+				 hint ? errhint("%s", hint) : 0));
 }
 
 /*

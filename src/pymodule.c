@@ -30,13 +30,24 @@
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
 
-/* Raise hubspot_fdw.host.PgError for a caught PostgreSQL error. */
-static PyObject *
-raise_pg_error(ErrorData *edata)
+/*
+ * In a PG_CATCH block: turn the PostgreSQL error being handled into a raised
+ * hubspot_fdw.host.PgError (message, SQLSTATE, detail, hint) and return NULL,
+ * for a Python-callable function to return.  The error data is copied in
+ * "context" and the error state flushed; the caller then cleans up as its
+ * PG_TRY required (subtransaction, transaction).
+ */
+PyObject *
+host_raise_pg_error(MemoryContext context)
 {
-	PyObject   *cls = host_api_object("PgError");
+	ErrorData  *edata;
+	PyObject   *cls;
 	PyObject   *error;
 
+	MemoryContextSwitchTo(context);
+	edata = CopyErrorData();
+	FlushErrorState();
+	cls = host_api_object("PgError");
 	error = PyObject_CallFunction(cls, "szzz", edata->message ? edata->message : "error",
 								  unpack_sql_state(edata->sqlerrcode),
 								  edata->detail, edata->hint);
@@ -56,6 +67,8 @@ elevel_from_name(const char *name)
 		return DEBUG1;
 	if (strcmp(name, "NOTICE") == 0)
 		return NOTICE;
+	if (strcmp(name, "INFO") == 0)
+		return INFO;
 	if (strcmp(name, "WARNING") == 0)
 		return WARNING;
 	if (strcmp(name, "FATAL") == 0)
@@ -92,12 +105,7 @@ host_log(PyObject *self, PyObject *args)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		return raise_pg_error(edata);
+		return host_raise_pg_error(oldcontext);
 	}
 	PG_END_TRY();
 	Py_RETURN_NONE;
@@ -344,16 +352,12 @@ host_execute_sql(PyObject *self, PyObject *args)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
+		(void) host_raise_pg_error(oldcontext);
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
 		Py_XDECREF(result);
-		return raise_pg_error(edata);
+		return NULL;
 	}
 	PG_END_TRY();
 	return result;

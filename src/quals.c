@@ -5,7 +5,9 @@
  *		  and turn them into Python Qual objects.
  *
  * Recognised: Var op expr (either side, using the commutator), Var op
- * ANY/ALL(array), Var IS [NOT] NULL, a boolean Var and NOT Var.  The other
+ * ANY/ALL(array), Var IS [NOT] NULL, a boolean Var and NOT Var, and
+ * Var IS [NOT] TRUE/FALSE/UNKNOWN (operator "IS" or "IS NOT" with the
+ * value True, False or None, as Multicorn2 passes them).  The other
  * side may be a constant, a Param (prepared statements, InitPlans, outer
  * Vars of a parameterized nested loop once the planner replaced them) or a
  * stable expression; it must not reference this table or be volatile.
@@ -35,13 +37,18 @@ typedef enum QualKind
 	QUAL_ALL,					/* col op ALL(array) */
 	QUAL_IS_NULL,
 	QUAL_IS_NOT_NULL,
-	QUAL_BOOL_TRUE,				/* WHERE flag */
-	QUAL_BOOL_FALSE				/* WHERE NOT flag */
+	QUAL_BOOL_TRUE,				/* WHERE flag; flag IS [NOT] TRUE */
+	QUAL_BOOL_FALSE,			/* WHERE NOT flag; flag IS [NOT] FALSE */
+	QUAL_BOOL_UNKNOWN			/* flag IS [NOT] UNKNOWN */
 } QualKind;
 
-/* The Var of our relation this expression is, or NULL. */
-static Var *
-our_var(Node *node, RelOptInfo *baserel)
+/*
+ * The column of relation "relid" this expression is once binary-compatible
+ * casts (RelabelType) are stripped, or NULL: a plain Var of this query level
+ * with a user column's attnum.
+ */
+Var *
+host_rel_var(Node *node, Index relid)
 {
 	while (node && IsA(node, RelabelType))
 		node = (Node *) ((RelabelType *) node)->arg;
@@ -49,10 +56,54 @@ our_var(Node *node, RelOptInfo *baserel)
 	{
 		Var		   *var = (Var *) node;
 
-		if (var->varno == baserel->relid && var->varlevelsup == 0 && var->varattno > 0)
+		if (var->varno == relid && var->varlevelsup == 0 && var->varattno > 0)
 			return var;
 	}
 	return NULL;
+}
+
+static List *qual_entry(AttrNumber attnum, const char *opname, QualKind kind, int expr_index);
+
+static Var *
+our_var(Node *node, RelOptInfo *baserel)
+{
+	return host_rel_var(node, baserel->relid);
+}
+
+/* x IS [NOT] TRUE/FALSE/UNKNOWN on a boolean column of ours. */
+static List *
+boolean_test_entry(BooleanTest *test, RelOptInfo *baserel)
+{
+	Var		   *var = our_var((Node *) test->arg, baserel);
+	bool		negated = false;
+	QualKind	kind;
+
+	if (var == NULL || var->vartype != BOOLOID)
+		return NIL;
+	switch (test->booltesttype)
+	{
+		case IS_NOT_TRUE:
+			negated = true;
+			/* FALLTHROUGH */
+		case IS_TRUE:
+			kind = QUAL_BOOL_TRUE;
+			break;
+		case IS_NOT_FALSE:
+			negated = true;
+			/* FALLTHROUGH */
+		case IS_FALSE:
+			kind = QUAL_BOOL_FALSE;
+			break;
+		case IS_NOT_UNKNOWN:
+			negated = true;
+			/* FALLTHROUGH */
+		case IS_UNKNOWN:
+			kind = QUAL_BOOL_UNKNOWN;
+			break;
+		default:
+			return NIL;
+	}
+	return qual_entry(var->varattno, negated ? "IS NOT" : "IS", kind, -1);
 }
 
 /* Can this expression be evaluated before scanning our relation? */
@@ -123,6 +174,8 @@ recognise(PlannerInfo *root, RelOptInfo *baserel, Expr *clause, List **exprs)
 		return qual_entry(var->varattno, test->nulltesttype == IS_NULL ? "=" : "<>",
 						  test->nulltesttype == IS_NULL ? QUAL_IS_NULL : QUAL_IS_NOT_NULL, -1);
 	}
+	if (IsA(clause, BooleanTest))
+		return boolean_test_entry((BooleanTest *) clause, baserel);
 	if (IsA(clause, Var))
 	{
 		Var		   *var = our_var((Node *) clause, baserel);
@@ -215,6 +268,7 @@ host_quals_to_py(List *quals, List *exprs, List *exprstates, ExprContext *econte
 		{
 			case QUAL_IS_NULL:
 			case QUAL_IS_NOT_NULL:
+			case QUAL_BOOL_UNKNOWN:
 				value = (Py_INCREF(Py_None), Py_None);
 				break;
 			case QUAL_BOOL_TRUE:

@@ -47,6 +47,7 @@ typedef struct HostPlanState
 {
 	PyObject   *instance;
 	double		startup_cost;
+	int			width;			/* get_rel_size's width, shown by EXPLAIN */
 	CacheFallback *fallback;	/* a cache read planned apart: no Python at all */
 } HostPlanState;
 
@@ -208,6 +209,7 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	if (PyErr_Occurred())
 		host_report_python_error(ERROR, "get_rel_size");
 
+	plan->width = baserel->reltarget->width;
 	cost = PyObject_GetAttrString(plan->instance, "_startup_cost");
 	plan->startup_cost = cost ? PyFloat_AsDouble(cost) : 20;
 	Py_XDECREF(cost);
@@ -216,10 +218,14 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	table_close(rel, NoLock);
 }
 
+/*
+ * Multicorn2's cost model: the wrapper's _startup_cost, then rows * width in
+ * total (never below the startup cost), so plans come out as under upstream.
+ */
 static double
 total_cost(HostPlanState *plan, RelOptInfo *baserel, double rows)
 {
-	return plan->startup_cost + rows * (cpu_tuple_cost + baserel->reltarget->width * 0.0001);
+	return Max(plan->startup_cost, rows * plan->width);
 }
 
 /* The attnum of our Var behind this pathkey, or 0. */
@@ -232,18 +238,15 @@ pathkey_sortkey(PathKey *pathkey, RelOptInfo *baserel)
 	foreach(lc, ec->ec_members)
 	{
 		EquivalenceMember *em = lfirst(lc);
-		Expr	   *expr = em->em_expr;
+		Var		   *var = host_rel_var((Node *) em->em_expr, baserel->relid);
 
-		while (expr && IsA(expr, RelabelType))
-			expr = ((RelabelType *) expr)->arg;
-		if (expr && IsA(expr, Var) && ((Var *) expr)->varno == baserel->relid &&
-			((Var *) expr)->varattno > 0 && bms_equal(em->em_relids, baserel->relids))
+		if (var != NULL && bms_equal(em->em_relids, baserel->relids))
 		{
 			Oid			collation = ec->ec_collation;
 			char	   *collname = (OidIsValid(collation) && collation != DEFAULT_COLLATION_OID)
 				? get_collation_name(collation) : "";
 
-			return list_make4(makeInteger(((Var *) expr)->varattno),
+			return list_make4(makeInteger(var->varattno),
 							  makeInteger(compat_pathkey_descending(pathkey)),
 							  makeInteger(pathkey->pk_nulls_first),
 							  makeString(pstrdup(collname ? collname : "")));
@@ -340,12 +343,9 @@ static bool
 ec_member_is_attnum(PlannerInfo *root, RelOptInfo *rel, EquivalenceClass *ec,
 					EquivalenceMember *em, void *arg)
 {
-	Expr	   *expr = em->em_expr;
+	Var		   *var = host_rel_var((Node *) em->em_expr, rel->relid);
 
-	while (expr && IsA(expr, RelabelType))
-		expr = ((RelabelType *) expr)->arg;
-	return expr && IsA(expr, Var) && ((Var *) expr)->varno == rel->relid &&
-		((Var *) expr)->varattno == *(AttrNumber *) arg;
+	return var != NULL && var->varattno == *(AttrNumber *) arg;
 }
 
 /* Join clauses "our column = something outside" usable to parameterize a path. */
@@ -361,19 +361,15 @@ join_clauses_for(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
 	{
 		RestrictInfo *rinfo = lfirst(lc);
 		OpExpr	   *op = (OpExpr *) rinfo->clause;
-		Node	   *left,
+		Var		   *left,
 				   *right;
 
 		if (!IsA(op, OpExpr) || list_length(op->args) != 2 || !op_mergejoinable(op->opno, exprType(linitial(op->args))))
 			continue;
-		left = linitial(op->args);
-		right = lsecond(op->args);
-		while (IsA(left, RelabelType))
-			left = (Node *) ((RelabelType *) left)->arg;
-		while (IsA(right, RelabelType))
-			right = (Node *) ((RelabelType *) right)->arg;
-		if ((IsA(left, Var) && ((Var *) left)->varno == baserel->relid && ((Var *) left)->varattno == attnum) ||
-			(IsA(right, Var) && ((Var *) right)->varno == baserel->relid && ((Var *) right)->varattno == attnum))
+		left = host_rel_var(linitial(op->args), baserel->relid);
+		right = host_rel_var(lsecond(op->args), baserel->relid);
+		if ((left != NULL && left->varattno == attnum) ||
+			(right != NULL && right->varattno == attnum))
 			result = lappend(result, rinfo);
 	}
 	return result;
@@ -503,6 +499,8 @@ hostGetForeignPlan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
 
 	if (plan->fallback != NULL)
 		return host_fallback_make_plan(baserel, plan->fallback, tlist, scan_clauses, outer_plan);
+	/* the width get_rel_size gave, not the one of the projected columns */
+	best_path->path.pathtarget->width = plan->width;
 	quals = host_extract_quals(root, baserel, scan_clauses, &exprs);
 	private = list_make5(quals,
 						 attrs_to_list(attrs_used(baserel, scan_clauses)),
@@ -811,7 +809,7 @@ hostExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		char	   *text = host_py_to_cstring(line);
 
 		Py_DECREF(line);
-		ExplainPropertyText("Wrapper", text, es);
+		ExplainPropertyText("Multicorn", text, es);
 	}
 	Py_XDECREF(iterator);
 	if (PyErr_Occurred())

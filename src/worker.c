@@ -359,29 +359,6 @@ hubspot_fdw_dbscan_main(Datum main_arg)
  * The sync worker and its Python module
  * --------------------------------------------------------------------- */
 
-/* Raise hubspot_fdw.host.PgError for a caught PostgreSQL error. */
-static PyObject *
-raise_caught_error(MemoryContext context)
-{
-	ErrorData  *edata;
-	PyObject   *cls;
-	PyObject   *error;
-
-	MemoryContextSwitchTo(context);
-	edata = CopyErrorData();
-	FlushErrorState();
-	cls = host_api_object("PgError");
-	error = PyObject_CallFunction(cls, "szzz", edata->message ? edata->message : "error",
-								  unpack_sql_state(edata->sqlerrcode), edata->detail, edata->hint);
-	if (error != NULL)
-	{
-		PyErr_SetObject(cls, error);
-		Py_DECREF(error);
-	}
-	FreeErrorData(edata);
-	return NULL;
-}
-
 /*
  * End the current transaction (commit or abort).  On failure the
  * transaction is aborted, a new one begun and a Python exception set.
@@ -401,7 +378,7 @@ finish_transaction(bool commit)
 	}
 	PG_CATCH();
 	{
-		(void) raise_caught_error(context);
+		(void) host_raise_pg_error(context);
 		AbortCurrentTransaction();
 		begin_step();
 		ok = false;

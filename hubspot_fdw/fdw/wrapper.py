@@ -106,12 +106,17 @@ class HubSpotFdw(ForeignDataWrapper):
     _startup_cost: float = 1000.0
     LIVE_STARTUP_COST = 1000.0
     CACHE_STARTUP_COST = 1.0
+    # Multicorn's cost model (both hosts): total = rows * width, so the width is the cost
+    # of a row. A live row costs almost nothing next to the request that brings 100 of
+    # them, so live reads give width 1: a scan costs one request until it has many rows.
+    LIVE_ROW_WIDTH = 1
 
     def get_rel_size(self, quals: list, columns: set) -> tuple[int, int]:
         width = 40 * max(len(columns), 1)
         try:
             cache = self._mode().mode == "cache"
             self._startup_cost = self.CACHE_STARTUP_COST if cache else self.LIVE_STARTUP_COST
+            width = width if cache else self.LIVE_ROW_WIDTH
             if cache:
                 cached = cache_rows(self.options, self.table.name)
                 return (1000 if cached is None else max(cached, 1), width)

@@ -19,6 +19,11 @@ CRITICAL = logging.CRITICAL
 # Python logging level -> PostgreSQL elevel name understood by the C module.
 _PG_LEVELS = {DEBUG: "DEBUG1", INFO: "NOTICE", WARNING: "WARNING", CRITICAL: "FATAL"}
 
+# The numeric codes upstream Multicorn2's ``multicorn.utils`` hands its ``_utils`` module
+# (its REPORT_CODES) -> PostgreSQL elevel name; any other code is reported as INFO.
+_UPSTREAM_CODES = {0: "DEBUG1", 1: "NOTICE", 2: "WARNING", 4: "FATAL"}
+_UPSTREAM_ERROR_CODE = 3
+
 try:
     import _hubspot_fdw_host as _host
 except ImportError:  # not inside PostgreSQL
@@ -58,6 +63,26 @@ def log_to_postgres(message: str, level: int = INFO, hint: str | None = None,
         _log.log(level, "%s", message)
         return
     _host.log(str(message), _PG_LEVELS[level],
+              None if hint is None else str(hint),
+              None if detail is None else str(detail))
+
+
+def log_by_code(message: object, level: int = 1, hint: object = None,
+                detail: object = None) -> None:
+    """``_log_to_postgres`` of upstream's ``multicorn._utils``, provided by this host.
+
+    Upstream's ``multicorn.utils.log_to_postgres`` calls it with one of its codes; with
+    upstream's package importable, the host registers it as ``multicorn._utils`` (see
+    ``multicorn_compat``), so that package's messages reach PostgreSQL here too.
+    """
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    if level == _UPSTREAM_ERROR_CODE:
+        raise MulticornException(str(message), ERROR, hint, detail)
+    if _host is None:
+        _log.log(INFO, "%s", message)
+        return
+    _host.log(str(message), _UPSTREAM_CODES.get(level, "INFO"),
               None if hint is None else str(hint),
               None if detail is None else str(detail))
 

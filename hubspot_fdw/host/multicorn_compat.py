@@ -2,9 +2,13 @@
 the hubspot_fdw host itself, and the one choice of Multicorn API our own wrapper uses.
 
 - ``install()``: called by the C host when its interpreter starts. When upstream
-  Multicorn2's ``multicorn`` package is importable it is left alone (installing
-  hubspot_fdw never shadows it); otherwise ``multicorn`` and ``multicorn.utils``
-  are registered in ``sys.modules``, made of the names in ``hubspot_fdw.host``.
+  Multicorn2's ``multicorn`` package is importable it is used as it is (installing
+  hubspot_fdw never shadows it), except for its compiled ``multicorn._utils``, which
+  needs upstream's own C extension loaded in the backend: this host provides that
+  module (``log_by_code``, ``check_interrupts``), so upstream's ``log_to_postgres``
+  reports through this host instead of silently doing nothing. Otherwise
+  ``multicorn`` and ``multicorn.utils`` are registered in ``sys.modules``, made of
+  the names in ``hubspot_fdw.host``.
 - ``api()``: what hubspot_fdw's own modules import Multicorn names from: our host's
   names inside our host, upstream's package under upstream Multicorn2, our names in
   plain Python (CLI, tests) when upstream is not installed.
@@ -21,6 +25,7 @@ from types import ModuleType
 
 import hubspot_fdw.host as _ours
 from hubspot_fdw.host.capabilities import HOST_AVAILABLE
+from hubspot_fdw.host.log import log_by_code
 
 # Names upstream's ``multicorn`` package and ``multicorn.utils`` module export.
 PACKAGE_NAMES = ("ALL", "ANY", "ColumnDefinition", "ForeignDataWrapper", "Qual", "SortKey",
@@ -53,12 +58,30 @@ def _module(name: str, names: tuple[str, ...], doc: str) -> ModuleType:
     return module
 
 
+def install_upstream_utils() -> None:
+    """Make upstream's ``multicorn.utils`` log through this host.
+
+    Registered before upstream's ``multicorn.utils`` first imports ``._utils`` (the
+    import finds it in ``sys.modules``); if that module was already imported (PL/Python
+    got there first), its fallback no-op is replaced.
+    """
+    utils_module = _module("multicorn._utils", (), "multicorn._utils, provided by the hubspot_fdw host.")
+    utils_module._log_to_postgres = log_by_code  # type: ignore[attr-defined]
+    utils_module.check_interrupts = _ours.check_interrupts  # type: ignore[attr-defined]
+    sys.modules["multicorn._utils"] = utils_module
+    loaded = sys.modules.get("multicorn.utils")
+    if loaded is not None and not is_ours(loaded):
+        loaded._log_to_postgres = utils_module._log_to_postgres  # type: ignore[attr-defined]
+        loaded.check_interrupts = utils_module.check_interrupts  # type: ignore[attr-defined]
+
+
 def install() -> bool:
     """Register our ``multicorn`` unless upstream's is importable; True if registered now
     or before."""
     if is_ours(sys.modules.get("multicorn")):
         return True
     if upstream_importable():
+        install_upstream_utils()
         return False
     package = _module("multicorn", PACKAGE_NAMES,
                       "Multicorn2's Python API, provided by the hubspot_fdw host.")

@@ -26,7 +26,8 @@ class Qual:
 
     ``operator`` is a str (``'='``, ``'~~'``, ...) or, for ``IN``/``= ANY``/
     ``<> ALL``, a tuple ``(opname, use_or)`` with ``value`` a list.
-    ``IS NULL`` is ``('x', '=', None)``, ``IS NOT NULL`` ``('x', '<>', None)``.
+    ``IS NULL`` is ``('x', '=', None)``, ``IS NOT NULL`` ``('x', '<>', None)``;
+    ``x IS [NOT] TRUE/FALSE/UNKNOWN`` is ``('x', 'IS' or 'IS NOT', True/False/None)``.
     """
 
     __slots__ = ("field_name", "operator", "value")
@@ -47,11 +48,10 @@ class Qual:
         return ANY if self.operator[1] else ALL
 
     def __repr__(self) -> str:
+        # Multicorn2's format, the value through str(): "name ~~ a%", "name = ANY(['a', 'b'])"
         if self.is_list_operator:
-            op = f"{self.operator[0]} {'ANY' if self.operator[1] else 'ALL'}"
-        else:
-            op = self.operator
-        return f"{self.field_name} {op} {self.value!r}"
+            return f"{self.field_name} {self.operator[0]} {'ANY' if self.operator[1] else 'ALL'}({self.value})"
+        return f"{self.field_name} {self.operator} {self.value}"
 
     def _key(self) -> tuple:
         value = tuple(self.value) if isinstance(self.value, list) else self.value

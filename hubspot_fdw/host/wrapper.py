@@ -44,8 +44,17 @@ class ForeignDataWrapper:
     def rowid_column(self) -> str:
         raise NotImplementedError("This FDW does not support the writable API")
 
+    @property
+    def modify_batch_size(self) -> int:
+        """Rows per ``bulk_insert`` call; 1 (the default) means ``insert`` row by row."""
+        return 1
+
     def insert(self, values: dict) -> Any:
         raise NotImplementedError("This FDW does not support the writable API")
+
+    def bulk_insert(self, all_values: list[dict]) -> Any:
+        """Insert up to ``modify_batch_size`` rows at once (INSERT without RETURNING)."""
+        raise NotImplementedError("This FDW does not support the bulk insert writable API")
 
     def update(self, oldvalues: Any, newvalues: dict) -> Any:
         raise NotImplementedError("This FDW does not support the writable API")
@@ -87,10 +96,17 @@ class ForeignDataWrapper:
 
 
 class TransactionAwareForeignDataWrapper(ForeignDataWrapper):
-    """Collects (operation, values) per transaction; cleared on rollback."""
+    """Collects (operation, values) per transaction; cleared on commit and rollback.
+
+    ``_init_transaction_state`` (re)creates the collection, as in Multicorn2: subclasses
+    override it to keep more per-transaction state.
+    """
 
     def __init__(self, fdw_options: dict[str, str], fdw_columns: dict) -> None:
         super().__init__(fdw_options, fdw_columns)
+        self._init_transaction_state()
+
+    def _init_transaction_state(self) -> None:
         self.current_transaction_state: list = []
 
     def insert(self, values: dict) -> Any:
@@ -103,7 +119,7 @@ class TransactionAwareForeignDataWrapper(ForeignDataWrapper):
         self.current_transaction_state.append(("delete", oldvalues))
 
     def rollback(self) -> None:
-        self.current_transaction_state = []
+        self._init_transaction_state()
 
     def commit(self) -> None:
-        self.current_transaction_state = []
+        self._init_transaction_state()

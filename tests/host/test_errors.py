@@ -35,18 +35,25 @@ def test_wrapper_error_keeps_sqlstate_detail_hint(conn, table):
     assert run(conn, "SELECT 1") == [(1,)]
 
 
-def test_plain_exception_names_class_and_message(conn):
+def test_plain_exception_reads_as_under_multicorn(conn):
     error = error_of(conn, "SELECT * FROM plain_error")
     assert error.pgcode == "38000"
-    assert error.diag.message_primary == "ValueError: boom in execute"
+    assert error.diag.message_primary == "Error in python: ValueError"
+    assert error.diag.message_detail == "boom in execute"
+    assert error.diag.context is None
+
+
+def test_wrapper_error_names_the_method_in_context(conn):
+    error = error_of(conn, "SELECT * FROM fail_execute")
     assert "hubspot_fdw wrapper: execute" in error.diag.context
 
 
-def test_log_to_postgres_error_raises_with_detail_and_hint(conn):
+def test_log_to_postgres_error_is_its_message_alone(conn):
     error = error_of(conn, "INSERT INTO logs_error VALUES (1)")
-    assert "insert failed via log_to_postgres" in error.diag.message_primary
+    assert error.diag.message_primary == "insert failed via log_to_postgres"
     assert error.diag.message_detail == "some detail"
     assert error.diag.message_hint == "a hint"
+    assert error.diag.context is None
 
 
 def test_warnings_reach_the_client(conn):
@@ -116,4 +123,4 @@ def test_wrapper_option_only_on_the_server(conn):
 
 def test_unknown_wrapper_class_fails_at_create_server(conn):
     error = error_of(conn, "CREATE SERVER nowhere FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (wrapper 'no_such_module.Thing')")
-    assert "No module named 'no_such_module'" in error.diag.message_primary
+    assert "No module named 'no_such_module'" in error.diag.message_detail

@@ -146,7 +146,7 @@ def test_limit_offset_pushdown_is_correct(conn):
 def test_explain_shows_wrapper_lines_without_executing(conn):
     reports(conn)
     plan = "\n".join(r[0] for r in run(conn, "EXPLAIN (VERBOSE) SELECT id FROM echo WHERE name = (SELECT 'b'::text)"))
-    assert "Wrapper: echo quals=" in plan and "verbose=True" in plan
+    assert "Multicorn: echo quals=" in plan and "verbose=True" in plan
     assert reports(conn, "execute") == []
     plan = "\n".join(r[0] for r in run(conn, "EXPLAIN ANALYZE SELECT id FROM echo WHERE name = 'a'"))
     assert "echo quals=['name = ''a'']" in plan or "name = 'a'" in plan

@@ -16,6 +16,7 @@ from typing import Any
 
 from multicorn import ColumnDefinition, TableDefinition
 from multicorn import ForeignDataWrapper as _Base
+from multicorn import TransactionAwareForeignDataWrapper
 from multicorn.utils import WARNING, log_to_postgres
 
 from hubspot_fdw.host import WrapperError
@@ -395,3 +396,70 @@ def execute_sql_with_nul(_argument: Any = None) -> str:
     except ValueError as error:
         return f"ValueError: {error}"
     return "no error"
+
+
+class Shapes(ForeignDataWrapper):
+    """One row whose every column holds the Python value the table option ``shape`` names.
+
+    bytes: UTF-8 bytes; bad_bytes: bytes that are not UTF-8; dict: a small mapping;
+    list: a flat list; nested: a 2x3 list of lists; ragged: lists of unequal lengths.
+    """
+
+    VALUES: dict[str, Any] = {
+        "bytes": "bl\u00e5 \u2713\n".encode(),
+        "bad_bytes": b"\xff\xfe",
+        "dict": {"k": "v", "n": 1, "quote": 'a "b"', "none": None},
+        "list": ["a", 1, 'b,"c"'],
+        "nested": [["a", "b", "c"], ["d", None, "f"]],
+        "ragged": [["a", "b"], ["c"]],
+    }
+
+    def execute(self, quals, columns, **kw):
+        value = self.VALUES[self.fdw_options["shape"]]
+        yield {name: value for name in self.fdw_columns}
+
+
+class _EmptyWithId:
+    """A table that reads as empty, with rowid column ``id`` (for write-only tests)."""
+
+    @property
+    def rowid_column(self) -> str:
+        return "id"
+
+    def execute(self, quals, columns, **kw):
+        return iter(())
+
+
+class Batched(_EmptyWithId, ForeignDataWrapper):
+    """Reports each insert and bulk_insert call; ``batch`` sets modify_batch_size."""
+
+    @property
+    def modify_batch_size(self) -> int:
+        return int(self.fdw_options.get("batch", "1"))
+
+    def insert(self, values):
+        report("insert", values=values)
+        return {**values, "note": "stored one by one"}
+
+    def bulk_insert(self, all_values):
+        report("bulk_insert", rows=all_values)
+        return [{**values, "note": "stored in a batch"} for values in all_values]
+
+
+class Ledger(_EmptyWithId, TransactionAwareForeignDataWrapper):
+    """Keeps a per-transaction journal the way Multicorn2 subclasses do (fsfdw, ...)."""
+
+    def _init_transaction_state(self) -> None:
+        super()._init_transaction_state()
+        self.journal: list[str] = []
+        report("init_transaction_state")
+
+    def insert(self, values):
+        super().insert(values)
+        self.journal.append(f"insert {values['id']}")
+        report("journal", journal=self.journal, pending=len(self.current_transaction_state))
+
+    def commit(self) -> None:
+        report("commit", journal=self.journal)
+        super().commit()
+
