@@ -61,6 +61,8 @@ PYTHON_VERSION := $(patsubst -lpython%,%,$(filter -lpython%,$(shell $(PYTHON_CON
 VENV_SITE = $(VENV)/lib/python$(PYTHON_VERSION)/site-packages
 PG_CPPFLAGS = $(shell $(PYTHON_CONFIG) --includes 2>/dev/null) \
 	-DHUBSPOT_FDW_PYTHON_PATH='"$(VENV_SITE)"'
+# A call to an undeclared function is a bug (a renamed helper), never a warning to miss.
+PG_CFLAGS = -Werror=implicit-function-declaration
 SHLIB_LINK = $(shell $(PYTHON_CONFIG) --embed --ldflags 2>/dev/null)
 
 PGXS := $(shell $(PG_CONFIG) --pgxs)

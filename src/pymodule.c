@@ -263,12 +263,7 @@ server_string(PyObject *obj)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(context);
-		edata = CopyErrorData();
-		FlushErrorState();
-		(void) raise_pg_error(edata);
+		(void) host_raise_pg_error(context);
 		result = NULL;
 	}
 	PG_END_TRY();
