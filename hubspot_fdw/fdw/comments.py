@@ -20,11 +20,11 @@ tables (the catalog), the write rules (writes.py).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from hubspot_fdw.api.models import ObjectSchema, PropertyDefinition
+from hubspot_fdw.api.rejections import rejections
 from hubspot_fdw.catalog import TableSpec
 
 COMMENT_OPTIONS = 25     # options listed in a column comment; all are in property_options
@@ -155,30 +155,9 @@ def column_comment(prop: PropertyDefinition, writable: bool) -> str:
 
 
 # -- writes: an option's label where its value belongs ---------------------------------------
-_NOT_AN_OPTION = re.compile(r"^(?P<value>.*) was not one of the allowed options", re.S)
-
-
 def invalid_options(error: Any) -> list[tuple[str, str]]:
-    """(property, rejected value) of each INVALID_OPTION in a HubSpot rejection; the
-    details come in ``errors[]`` or, JSON-encoded, in the message itself."""
-    items: list[Mapping[str, Any]] = [e for e in getattr(error, "errors", None) or [] if isinstance(e, Mapping)]
-    message = str(getattr(error, "message", "") or "")
-    start = message.find("[")
-    if start >= 0:
-        try:
-            parsed = json.loads(message[start:])
-            items += [e for e in parsed if isinstance(e, Mapping)]
-        except ValueError:
-            pass
-    found = []
-    for item in items:
-        if item.get("error") != "INVALID_OPTION" and item.get("code") != "INVALID_OPTION":
-            continue
-        match = _NOT_AN_OPTION.match(str(item.get("message") or ""))
-        name = item.get("name") or (item.get("context") or {}).get("propertyName")
-        if match and name:
-            found.append((str(name), match.group("value")))
-    return found
+    """(property, rejected value) of each INVALID_OPTION in a HubSpot rejection."""
+    return [(r.property, r.value) for r in rejections(error) if r.code == "INVALID_OPTION" and r.value is not None]
 
 
 def option_hint(error: Any, lookup: Any) -> str | None:
