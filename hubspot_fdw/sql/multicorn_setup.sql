@@ -26,6 +26,7 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.start_sync(server text)
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._refresh_columns(rel regclass)
 
 CREATE SCHEMA IF NOT EXISTS hubspot_fdw;
 SET search_path = hubspot_fdw;  -- as CREATE EXTENSION runs the scripts
@@ -544,3 +545,119 @@ SELECT coalesce(s.server_name, l.server_name) AS server_name,
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 COMMENT ON VIEW hubspot_fdw.sync_workers IS
   'per server: marked for a background worker, who syncs it now (worker/cli), pid, since when, last pass, last error';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE TABLE IF NOT EXISTS hubspot_fdw._gone_properties (
+  foreign_table oid         NOT NULL,
+  column_name   name        NOT NULL,
+  property      text        NOT NULL,
+  noticed_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (foreign_table, column_name)
+);
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE ALL ON hubspot_fdw._gone_properties FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.deleted_properties AS
+  SELECT g.foreign_table::regclass AS foreign_table, g.column_name, g.property, g.noticed_at
+    FROM hubspot_fdw._gone_properties g
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = g.foreign_table AND a.attname = g.column_name AND NOT a.attisdropped
+   WHERE pg_catalog.has_any_column_privilege(g.foreign_table, 'SELECT, INSERT, UPDATE');
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+GRANT SELECT ON hubspot_fdw.deleted_properties TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON VIEW hubspot_fdw.deleted_properties IS
+  'columns whose HubSpot property was deleted: NULL from then on; drop them when no longer needed';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._may_alter(role name, rel regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+  SELECT pg_has_role(role, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = rel
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._record_columns(rel regclass, described jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  col record;
+BEGIN
+  IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
+  END IF;
+  FOR col IN SELECT c.key, c.value FROM jsonb_each_text(described -> 'columns') c
+              JOIN pg_attribute a ON a.attrelid = rel AND a.attname = c.key AND NOT a.attisdropped LOOP
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col.key, col.value);
+  END LOOP;
+  DELETE FROM hubspot_fdw._property_options WHERE foreign_table = rel;
+  INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label, display_order)
+  SELECT DISTINCT ON (o.column_name, o.value) rel, o.column_name, o.property, o.value, o.label, o.display_order
+    FROM jsonb_to_recordset(described -> 'options')
+         AS o(column_name name, property text, value text, label text, display_order integer);
+  DELETE FROM hubspot_fdw._gone_properties g
+   WHERE g.foreign_table = rel
+     AND g.column_name NOT IN (SELECT x.column_name FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name));
+  INSERT INTO hubspot_fdw._gone_properties (foreign_table, column_name, property)
+  SELECT rel, x.column_name, x.property FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name, property text)
+  ON CONFLICT DO NOTHING;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.refresh_columns(rel regclass)
+RETURNS TABLE (column_name name, property text, change text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  server oid;
+BEGIN
+  SELECT ft.ftserver INTO server
+    FROM pg_foreign_table ft
+    JOIN pg_foreign_server s ON s.oid = ft.ftserver
+    JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+   WHERE ft.ftrelid = rel AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc;
+  IF server IS NULL THEN
+    RAISE EXCEPTION '% is not a hubspot_fdw foreign table', rel USING ERRCODE = '42809';
+  END IF;
+  IF NOT hubspot_fdw._may_alter(current_user, rel) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501',
+      HINT = 'Only the owner of the table (or a member of the owning role) may add its columns.';
+  END IF;
+  IF NOT has_server_privilege(server, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for foreign server %', (SELECT srvname FROM pg_foreign_server WHERE oid = server)
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN QUERY SELECT x.column_name, x.property, x.change
+    FROM jsonb_to_recordset(hubspot_fdw._refresh_columns(rel)) AS x(column_name name, property text, change text);
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.refresh_columns(regclass) IS
+  'add the columns of new HubSpot properties to a foreign table and its cache table; list deleted ones';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.refresh_schema_columns(schema_name name)
+RETURNS TABLE (foreign_table regclass, column_name name, property text, change text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  rel regclass;
+BEGIN
+  FOR rel IN SELECT c.oid::regclass FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+               JOIN pg_foreign_server s ON s.oid = ft.ftserver
+               JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+              WHERE n.nspname = schema_name AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc
+                AND EXISTS (SELECT FROM unnest(ft.ftoptions) o WHERE o LIKE 'object\_type=%')
+                AND hubspot_fdw._may_alter(current_user, c.oid)
+              ORDER BY c.relname LOOP
+    RETURN QUERY SELECT rel, r.column_name, r.property, r.change FROM hubspot_fdw.refresh_columns(rel) r;
+  END LOOP;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.refresh_schema_columns(name) IS
+  'refresh_columns for every HubSpot object table of a schema that the caller owns';
