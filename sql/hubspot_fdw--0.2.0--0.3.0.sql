@@ -59,19 +59,37 @@ LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
   SELECT pg_has_role(role, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = rel
 $$;
 
--- Comments, dropdown options and deleted properties of one foreign table, after its
--- columns were brought up to HubSpot's properties (hubspot_fdw.fdw.drift). SECURITY
--- DEFINER to write the extension's tables; it serves only a role that may alter the
--- table: session_user is checked (a SECURITY DEFINER function cannot see its caller's
--- current_user, and session_user can always become it again).
-CREATE FUNCTION hubspot_fdw._record_columns(rel regclass, described jsonb)
+-- Association labels of each imported association table (first type to second), recorded
+-- at IMPORT (one call per association table). Users read the view.
+CREATE TABLE hubspot_fdw._association_labels (
+  foreign_table oid     NOT NULL,
+  type_id       integer NOT NULL,
+  category      text    NOT NULL,
+  label         text    NOT NULL,
+  PRIMARY KEY (foreign_table, type_id)
+);
+REVOKE ALL ON hubspot_fdw._association_labels FROM PUBLIC;
+
+CREATE VIEW hubspot_fdw.association_labels AS
+  SELECT l.foreign_table::regclass AS foreign_table, l.label, l.type_id, l.category
+    FROM hubspot_fdw._association_labels l
+    JOIN pg_catalog.pg_class c ON c.oid = l.foreign_table
+   WHERE pg_catalog.has_any_column_privilege(l.foreign_table, 'SELECT, INSERT, UPDATE');
+GRANT SELECT ON hubspot_fdw.association_labels TO PUBLIC;
+COMMENT ON VIEW hubspot_fdw.association_labels IS
+  'labels of HubSpot association types, per association foreign table (write them in its labels column)';
+
+-- The one place descriptions land: table and column comments, dropdown options and
+-- association labels of one foreign table, from hubspot_fdw.fdw.comments' JSON. Only
+-- the extension's functions call it (after their own checks).
+CREATE FUNCTION hubspot_fdw._apply_description(rel regclass, described jsonb)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   col record;
 BEGIN
-  IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
-    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
+  IF described ->> 'comment' IS NOT NULL THEN
+    EXECUTE format('COMMENT ON FOREIGN TABLE %s IS %L', rel, described ->> 'comment');
   END IF;
   FOR col IN SELECT c.key, c.value FROM jsonb_each_text(described -> 'columns') c
               JOIN pg_attribute a ON a.attrelid = rel AND a.attname = c.key AND NOT a.attisdropped LOOP
@@ -80,8 +98,67 @@ BEGIN
   DELETE FROM hubspot_fdw._property_options WHERE foreign_table = rel;
   INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label, display_order)
   SELECT DISTINCT ON (o.column_name, o.value) rel, o.column_name, o.property, o.value, o.label, o.display_order
-    FROM jsonb_to_recordset(described -> 'options')
+    FROM jsonb_to_recordset(coalesce(described -> 'options', '[]'))
          AS o(column_name name, property text, value text, label text, display_order integer);
+  IF described ? 'labels' THEN
+    DELETE FROM hubspot_fdw._association_labels WHERE foreign_table = rel;
+    INSERT INTO hubspot_fdw._association_labels (foreign_table, type_id, category, label)
+    SELECT DISTINCT ON (l.type_id) rel, l.type_id, l.category, l.label
+      FROM jsonb_to_recordset(described -> 'labels') AS l(type_id integer, category text, label text);
+  END IF;
+END $$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._apply_description(regclass, jsonb) FROM PUBLIC;
+
+-- IMPORT's event trigger, now through _apply_description (association labels too).
+CREATE OR REPLACE FUNCTION hubspot_fdw._import_comments()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  created jsonb;
+  described jsonb;
+  entry record;
+BEGIN
+  SELECT jsonb_object_agg(c.relname, c.oid::bigint) INTO created
+    FROM pg_event_trigger_ddl_commands() cmd
+    JOIN pg_class c ON c.oid = cmd.objid
+    JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+    JOIN pg_foreign_server s ON s.oid = ft.ftserver
+    JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+   WHERE cmd.classid = 'pg_class'::regclass AND cmd.command_tag = 'CREATE FOREIGN TABLE'
+     AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc;
+  IF created IS NULL THEN
+    RETURN;
+  END IF;
+  BEGIN
+    described := hubspot_fdw._python_call('hubspot_fdw.fdw.comments.pending',
+                                          (SELECT jsonb_agg(k)::text FROM jsonb_object_keys(created) k))::jsonb;
+  EXCEPTION WHEN OTHERS THEN
+    -- Comments are a courtesy: the import itself stands.
+    RAISE WARNING 'hubspot_fdw: the imported tables were left without HubSpot comments: %', SQLERRM;
+    RETURN;
+  END;
+  FOR entry IN SELECT key, value FROM jsonb_each(described) LOOP
+    PERFORM hubspot_fdw._apply_description((created ->> entry.key)::oid::regclass, entry.value);
+  END LOOP;
+  -- Options and labels of foreign tables dropped since the last import.
+  DELETE FROM hubspot_fdw._property_options o WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = o.foreign_table);
+  DELETE FROM hubspot_fdw._association_labels l WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = l.foreign_table);
+  DELETE FROM hubspot_fdw._gone_properties g WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = g.foreign_table);
+END $$;
+
+-- Comments, dropdown options and deleted properties of one foreign table, after its
+-- columns were brought up to HubSpot's properties (hubspot_fdw.fdw.drift). SECURITY
+-- DEFINER to write the extension's tables; it serves only a role that may alter the
+-- table: session_user is checked (a SECURITY DEFINER function cannot see its caller's
+-- current_user, and session_user can always become it again).
+CREATE FUNCTION hubspot_fdw._record_columns(rel regclass, described jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
+  END IF;
+  PERFORM hubspot_fdw._apply_description(rel, described - 'labels');  -- labels come only from IMPORT
   DELETE FROM hubspot_fdw._gone_properties g
    WHERE g.foreign_table = rel
      AND g.column_name NOT IN (SELECT x.column_name FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name));
@@ -157,6 +234,18 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION hubspot_fdw.refresh_schema_columns(name) IS
   'refresh_columns for every HubSpot object table of a schema that the caller owns';
+
+-- The label HubSpot shows for a value of a dropdown column (dealstage 'closedwon' ->
+-- 'Closed Won'); the value itself when HubSpot has no label for it.
+CREATE FUNCTION hubspot_fdw.label(rel regclass, column_name name, value text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce((SELECT o.label FROM hubspot_fdw.property_options o
+                    WHERE o.foreign_table = $1 AND o.column_name = $2 AND o.value = $3
+                    LIMIT 1), $3)
+$$;
+COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text) IS
+  'the label HubSpot shows for a dropdown value (hubspot_fdw.property_options), else the value';
 
 -- (end of section: First week: schema drift and catalog)
 

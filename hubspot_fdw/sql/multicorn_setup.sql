@@ -26,6 +26,7 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.start_sync(server text)
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._import_comments()
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._refresh_columns(rel regclass)
 
 CREATE SCHEMA IF NOT EXISTS hubspot_fdw;
@@ -581,14 +582,40 @@ LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
-CREATE OR REPLACE FUNCTION hubspot_fdw._record_columns(rel regclass, described jsonb)
+CREATE TABLE IF NOT EXISTS hubspot_fdw._association_labels (
+  foreign_table oid     NOT NULL,
+  type_id       integer NOT NULL,
+  category      text    NOT NULL,
+  label         text    NOT NULL,
+  PRIMARY KEY (foreign_table, type_id)
+);
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE ALL ON hubspot_fdw._association_labels FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.association_labels AS
+  SELECT l.foreign_table::regclass AS foreign_table, l.label, l.type_id, l.category
+    FROM hubspot_fdw._association_labels l
+    JOIN pg_catalog.pg_class c ON c.oid = l.foreign_table
+   WHERE pg_catalog.has_any_column_privilege(l.foreign_table, 'SELECT, INSERT, UPDATE');
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+GRANT SELECT ON hubspot_fdw.association_labels TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON VIEW hubspot_fdw.association_labels IS
+  'labels of HubSpot association types, per association foreign table (write them in its labels column)';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._apply_description(rel regclass, described jsonb)
 RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   col record;
 BEGIN
-  IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
-    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
+  IF described ->> 'comment' IS NOT NULL THEN
+    EXECUTE format('COMMENT ON FOREIGN TABLE %s IS %L', rel, described ->> 'comment');
   END IF;
   FOR col IN SELECT c.key, c.value FROM jsonb_each_text(described -> 'columns') c
               JOIN pg_attribute a ON a.attrelid = rel AND a.attname = c.key AND NOT a.attisdropped LOOP
@@ -597,8 +624,28 @@ BEGIN
   DELETE FROM hubspot_fdw._property_options WHERE foreign_table = rel;
   INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label, display_order)
   SELECT DISTINCT ON (o.column_name, o.value) rel, o.column_name, o.property, o.value, o.label, o.display_order
-    FROM jsonb_to_recordset(described -> 'options')
+    FROM jsonb_to_recordset(coalesce(described -> 'options', '[]'))
          AS o(column_name name, property text, value text, label text, display_order integer);
+  IF described ? 'labels' THEN
+    DELETE FROM hubspot_fdw._association_labels WHERE foreign_table = rel;
+    INSERT INTO hubspot_fdw._association_labels (foreign_table, type_id, category, label)
+    SELECT DISTINCT ON (l.type_id) rel, l.type_id, l.category, l.label
+      FROM jsonb_to_recordset(described -> 'labels') AS l(type_id integer, category text, label text);
+  END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._apply_description(regclass, jsonb) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._record_columns(rel regclass, described jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
+  END IF;
+  PERFORM hubspot_fdw._apply_description(rel, described - 'labels');  -- labels come only from IMPORT
   DELETE FROM hubspot_fdw._gone_properties g
    WHERE g.foreign_table = rel
      AND g.column_name NOT IN (SELECT x.column_name FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name));
@@ -661,3 +708,16 @@ END $$;
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
 COMMENT ON FUNCTION hubspot_fdw.refresh_schema_columns(name) IS
   'refresh_columns for every HubSpot object table of a schema that the caller owns';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.label(rel regclass, column_name name, value text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce((SELECT o.label FROM hubspot_fdw.property_options o
+                    WHERE o.foreign_table = $1 AND o.column_name = $2 AND o.value = $3
+                    LIMIT 1), $3)
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text) IS
+  'the label HubSpot shows for a dropdown value (hubspot_fdw.property_options), else the value';
