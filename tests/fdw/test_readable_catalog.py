@@ -54,6 +54,11 @@ def test_labels_instead_of_values(conn) -> None:
                        "ON s.object_type = 'deals' AND s.pipeline_id = d.pipeline AND s.id = d.dealstage")
     assert len(rows) == 12 and all(label == stage for _, label, stage in rows)
     assert query(conn, "SELECT hubspot_fdw.label('hubspot.deals', 'dealstage', 'closedwon')") == [("Closed Won",)]
+    by_stage = query(conn, "SELECT s.label AS stage, count(*), sum(d.amount) FROM hubspot.deals d "
+                           "JOIN hubspot.pipeline_stages s "
+                           "ON s.object_type = 'deals' AND s.pipeline_id = d.pipeline AND s.id = d.dealstage "
+                           "GROUP BY s.label, s.display_order ORDER BY s.display_order")
+    assert sum(n for _, n, _ in by_stage) == 12
     assert query(conn, "SELECT hubspot_fdw.label('hubspot.contacts', 'lifecyclestage', 'customer'), "
                        "hubspot_fdw.label('hubspot.contacts', 'lifecyclestage', 'no such value')") == [
         ("Customer", "no such value")]
