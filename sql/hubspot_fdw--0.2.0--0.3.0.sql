@@ -247,6 +247,15 @@ $$;
 COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text) IS
   'the label HubSpot shows for a dropdown value (hubspot_fdw.property_options), else the value';
 
+-- The labels of a multiple checkboxes column's values, in the same order.
+CREATE FUNCTION hubspot_fdw.label(rel regclass, column_name name, value text[])
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT array_agg(hubspot_fdw.label($1, $2, v) ORDER BY n) FROM unnest($3) WITH ORDINALITY AS u(v, n)
+$$;
+COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text[]) IS
+  'the labels HubSpot shows for the values of a multiple checkboxes column';
+
 -- (end of section: First week: schema drift and catalog)
 
 

@@ -721,3 +721,14 @@ $$;
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
 COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text) IS
   'the label HubSpot shows for a dropdown value (hubspot_fdw.property_options), else the value';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.label(rel regclass, column_name name, value text[])
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT array_agg(hubspot_fdw.label($1, $2, v) ORDER BY n) FROM unnest($3) WITH ORDINALITY AS u(v, n)
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text[]) IS
+  'the labels HubSpot shows for the values of a multiple checkboxes column';

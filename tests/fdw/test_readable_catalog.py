@@ -62,6 +62,8 @@ def test_labels_instead_of_values(conn) -> None:
     assert query(conn, "SELECT hubspot_fdw.label('hubspot.contacts', 'lifecyclestage', 'customer'), "
                        "hubspot_fdw.label('hubspot.contacts', 'lifecyclestage', 'no such value')") == [
         ("Customer", "no such value")]
+    assert query(conn, "SELECT hubspot_fdw.label('hubspot.contacts', 'lifecyclestage', ARRAY['lead', 'customer'])") == [
+        (["Lead", "Customer"],)]
 
 
 def test_association_labels_beside_property_options(conn) -> None:

@@ -73,6 +73,19 @@ def test_refresh_adds_the_column_keeping_grants_options_and_views(db, sim, clien
         assert query(conn, "SELECT count(*) > 0 FROM hubspot.contacts WHERE shoe_size IS NULL")[0][0]
 
 
+def test_another_session_sees_the_new_column(db, client) -> None:
+    """A session that used the table before the refresh reads the new column after it."""
+    before = db.connect()
+    try:
+        assert query(before, "SELECT count(*) FROM (SELECT id FROM hubspot.contacts LIMIT 3) s") == [(3,)]
+        _new_property(client, "late_arrival")
+        with db.connect() as conn:
+            assert query(conn, "SELECT change FROM hubspot_fdw.refresh_columns('hubspot.contacts')") == [("added",)]
+        assert query(before, "SELECT count(*) FROM (SELECT late_arrival FROM hubspot.contacts LIMIT 3) s") == [(3,)]
+    finally:
+        before.close()
+
+
 def test_a_deleted_property_keeps_its_column_and_is_listed(db, sim, client, reader) -> None:
     _new_property(client, "old_code")
     conn = db.connect()  # autocommit: the refused UPDATE below rolls back alone
