@@ -88,18 +88,18 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   col record;
 BEGIN
-  IF described ->> 'comment' IS NOT NULL THEN
+  IF described ? 'columns' THEN
     EXECUTE format('COMMENT ON FOREIGN TABLE %s IS %L', rel, described ->> 'comment');
+    FOR col IN SELECT c.key, c.value FROM jsonb_each_text(described -> 'columns') c
+                JOIN pg_attribute a ON a.attrelid = rel AND a.attname = c.key AND NOT a.attisdropped LOOP
+      EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col.key, col.value);
+    END LOOP;
+    DELETE FROM hubspot_fdw._property_options WHERE foreign_table = rel;
+    INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label, display_order)
+    SELECT DISTINCT ON (o.column_name, o.value) rel, o.column_name, o.property, o.value, o.label, o.display_order
+      FROM jsonb_to_recordset(coalesce(described -> 'options', '[]'))
+           AS o(column_name name, property text, value text, label text, display_order integer);
   END IF;
-  FOR col IN SELECT c.key, c.value FROM jsonb_each_text(described -> 'columns') c
-              JOIN pg_attribute a ON a.attrelid = rel AND a.attname = c.key AND NOT a.attisdropped LOOP
-    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col.key, col.value);
-  END LOOP;
-  DELETE FROM hubspot_fdw._property_options WHERE foreign_table = rel;
-  INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label, display_order)
-  SELECT DISTINCT ON (o.column_name, o.value) rel, o.column_name, o.property, o.value, o.label, o.display_order
-    FROM jsonb_to_recordset(coalesce(described -> 'options', '[]'))
-         AS o(column_name name, property text, value text, label text, display_order integer);
   IF described ? 'labels' THEN
     DELETE FROM hubspot_fdw._association_labels WHERE foreign_table = rel;
     INSERT INTO hubspot_fdw._association_labels (foreign_table, type_id, category, label)
@@ -158,7 +158,10 @@ BEGIN
   IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
     RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
   END IF;
-  PERFORM hubspot_fdw._apply_description(rel, described - 'labels');  -- labels come only from IMPORT
+  PERFORM hubspot_fdw._apply_description(rel, described);
+  IF NOT described ? 'gone' THEN
+    RETURN;
+  END IF;
   DELETE FROM hubspot_fdw._gone_properties g
    WHERE g.foreign_table = rel
      AND g.column_name NOT IN (SELECT x.column_name FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name));
@@ -184,7 +187,8 @@ END $$;
 
 -- Add the columns of properties created in HubSpot since the IMPORT, in place (grants,
 -- options and views stay), refresh the comments and property_options; list the columns
--- whose property was deleted in HubSpot. Only a role that may alter the table may call it.
+-- whose property was deleted in HubSpot (an association table: its labels are refreshed).
+-- Only a role that may alter the table may call it.
 CREATE FUNCTION hubspot_fdw.refresh_columns(rel regclass)
 RETURNS TABLE (column_name name, property text, change text)
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
@@ -226,14 +230,15 @@ BEGIN
                JOIN pg_foreign_server s ON s.oid = ft.ftserver
                JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
               WHERE n.nspname = schema_name AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc
-                AND EXISTS (SELECT FROM unnest(ft.ftoptions) o WHERE o LIKE 'object\_type=%')
+                AND EXISTS (SELECT FROM unnest(ft.ftoptions) o
+                             WHERE o LIKE 'object\_type=%' OR o LIKE 'from\_object\_type=%')
                 AND hubspot_fdw._may_alter(current_user, c.oid)
               ORDER BY c.relname LOOP
     RETURN QUERY SELECT rel, r.column_name, r.property, r.change FROM hubspot_fdw.refresh_columns(rel) r;
   END LOOP;
 END $$;
 COMMENT ON FUNCTION hubspot_fdw.refresh_schema_columns(name) IS
-  'refresh_columns for every HubSpot object table of a schema that the caller owns';
+  'refresh_columns for every HubSpot object and association table of a schema that the caller owns';
 
 -- The label HubSpot shows for a value of a dropdown column (dealstage 'closedwon' ->
 -- 'Closed Won'); the value itself when HubSpot has no label for it.

@@ -2,7 +2,8 @@
 HubSpot since its IMPORT, in place, so grants, options and dependent views stay.
 
 ``refresh_columns`` serves ``hubspot_fdw.refresh_columns(regclass)`` (one property
-listing, the caller's user mapping); the sync calls ``follow`` with the listing it made
+listing, the caller's user mapping; for an association table it refreshes the labels
+instead); the sync calls ``follow`` with the listing it made
 anyway (no extra call). Both compare the table's columns (their ``property`` option)
 with HubSpot's properties, ``ALTER FOREIGN TABLE … ADD COLUMN`` the new ones, and hand
 the comments, dropdown options and the columns whose property is gone to
@@ -146,6 +147,14 @@ def _object_type(client: Any, key: str) -> ObjectType:
     return found
 
 
+def _record_labels(runner: SqlRunner, relid: int, client: Any, first: str, second: str) -> None:
+    """An association table's columns are fixed; its labels are refreshed (one call)."""
+    labels = [comments.LabelRow(t.type_id, t.category, t.label)
+              for t in client.association_labels(first, second) if t.label]
+    runner.execute("SELECT hubspot_fdw._record_columns($1::oid::regclass, $2::jsonb)",
+                   [str(relid), json.dumps({"labels": [asdict(label) for label in labels]})])
+
+
 def refresh_columns(argument: str) -> str:
     """``_python_call`` entry of ``hubspot_fdw._refresh_columns``: ``argument`` = the foreign
     table's oid; lists the type's properties with the session user's mapping, adds the new
@@ -159,12 +168,17 @@ def refresh_columns(argument: str) -> str:
     rows = runner.execute("SELECT s.srvname::text AS server, ft.ftoptions AS options "
                           "FROM pg_catalog.pg_foreign_table ft JOIN pg_catalog.pg_foreign_server s "
                           "ON s.oid = ft.ftserver WHERE ft.ftrelid = $1::oid", [str(relid)])
-    key = _option(rows[0]["options"], "object_type") if rows else None
-    if not key:
-        raise FdwError("refresh_columns needs a foreign table of a HubSpot object type", sqlstate="42809",
-                       hint="Owners, pipelines and association tables have fixed columns.")
+    options = rows[0]["options"] if rows else []
+    key = _option(options, "object_type")
+    pair = (_option(options, "from_object_type"), _option(options, "to_object_type"))
+    if not key and not all(pair):
+        raise FdwError("refresh_columns needs a foreign table of a HubSpot object type or association",
+                       sqlstate="42809", hint="Owners, pipelines and pipeline stages have fixed columns.")
     conf = read_server(runner, rows[0]["server"], role="session_user")
     client = client_for(FdwOptions.parse({**conf.options, "access_token": conf.access_token}))
+    if not key:
+        _record_labels(runner, relid, client, pair[0] or "", pair[1] or "")
+        return "[]"
     otype = _object_type(client, key)
     properties = client.list_properties(otype.api_path)
     spec = object_table(otype, properties)

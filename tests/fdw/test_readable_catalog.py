@@ -72,3 +72,14 @@ def test_association_labels_beside_property_options(conn) -> None:
     assert ("hubspot.associations_car_contact", "Car owner") in rows or \
         ("hubspot.associations_car_contact", "Owned car") in rows
     assert all(label for _, label in rows)
+
+
+def test_refresh_columns_brings_new_association_labels(conn, sim) -> None:
+    import requests
+    requests.post(f"{sim.base_url}/crm/v4/associations/contacts/deals/labels",
+                  headers={"Authorization": f"Bearer {sim.token}"}, timeout=30,
+                  json={"label": "Budget holder", "name": "budget_holder"}).raise_for_status()
+    labels = "SELECT label FROM hubspot_fdw.association_labels WHERE foreign_table = 'hubspot.associations_contact_deal'::regclass"
+    assert ("Budget holder",) not in query(conn, labels)
+    assert query(conn, "SELECT * FROM hubspot_fdw.refresh_columns('hubspot.associations_contact_deal')") == []
+    assert ("Budget holder",) in query(conn, labels) and ("Decision maker",) in query(conn, labels)
