@@ -261,6 +261,30 @@ $$;
 COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text[]) IS
   'the labels HubSpot shows for the values of a multiple checkboxes column';
 
+-- Comments written by an earlier IMPORT listed every option of a dropdown (for owners:
+-- names and e-mails, readable by anyone who can connect): cut them to the new short form,
+-- and forget recorded options that hold an e-mail address (owners are in hubspot.owners).
+DO $$
+DECLARE
+  col record;
+BEGIN
+  FOR col IN SELECT a.attrelid::regclass AS rel, a.attname, d.description
+               FROM pg_catalog.pg_description d
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid
+               JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = a.attrelid
+               JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+               JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+              WHERE d.classoid = 'pg_catalog.pg_class'::regclass
+                AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc
+                AND d.description LIKE '%. Options: %' LOOP
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', col.rel, col.attname,
+                   left(split_part(col.description, '. Options: ', 1), 150)
+                   || '. Dropdown: labels in hubspot_fdw.property_options'
+                   || CASE WHEN col.description LIKE '%. Read-only in HubSpot' THEN '. Read-only in HubSpot' ELSE '' END);
+  END LOOP;
+  DELETE FROM hubspot_fdw._property_options WHERE label LIKE '%@%';
+END $$;
+
 -- (end of section: First week: schema drift and catalog)
 
 

@@ -28,6 +28,7 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._import_comments()
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._refresh_columns(rel regclass)
+--   hubspot_fdw--0.2.0--0.3.0.sql: DO $$
 
 CREATE SCHEMA IF NOT EXISTS hubspot_fdw;
 SET search_path = hubspot_fdw;  -- as CREATE EXTENSION runs the scripts
