@@ -87,10 +87,11 @@ def compare(runner: SqlRunner, relid: int, spec: TableSpec) -> Drift:
     return drift
 
 
-def _add_column_sql(relid: int, column: ColumnSpec) -> str:
+def _add_column_sql(table: str, column: ColumnSpec) -> str:
+    """``table``: the foreign table's name as regclass prints it (quoted where needed)."""
     from hubspot_fdw.fdw.importer import column_options
     options = ", ".join(f"{quote_ident(k)} {quote_literal(v)}" for k, v in column_options(column).items())
-    return (f"ALTER FOREIGN TABLE {{table}} ADD COLUMN {quote_ident(column.name)} {column.sql_type}"
+    return (f"ALTER FOREIGN TABLE {table} ADD COLUMN {quote_ident(column.name)} {column.sql_type}"
             + (f" OPTIONS ({options})" if options else ""))
 
 
@@ -99,7 +100,7 @@ def apply(runner: SqlRunner, drift: Drift, spec: TableSpec, properties: Sequence
     comments, options and gone properties through ``hubspot_fdw._record_columns``."""
     table = runner.execute("SELECT $1::oid::regclass::text AS name", [str(drift.relid)])[0]["name"]
     for column in drift.added:
-        runner.execute(_add_column_sql(drift.relid, column).format(table=table))
+        runner.execute(_add_column_sql(table, column))
     for name in drift.newly_gone:  # live reads stop asking HubSpot for it (fdw/tables.py)
         runner.execute(f"ALTER FOREIGN TABLE {table} ALTER COLUMN {quote_ident(name)} "
                        f"OPTIONS (ADD {DELETED} 'true')")
