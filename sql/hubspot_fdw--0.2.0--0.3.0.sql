@@ -71,6 +71,260 @@ END $$;
 -- First week: schema drift and catalog: refresh_columns, readable comments, labels.
 -- =====================================================================================
 
+-- Columns whose HubSpot property was deleted: the column stays (NULL from then on) until
+-- the owner drops it. Written by _record_columns; users read the view.
+CREATE TABLE hubspot_fdw._gone_properties (
+  foreign_table oid         NOT NULL,
+  column_name   name        NOT NULL,
+  property      text        NOT NULL,
+  noticed_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (foreign_table, column_name)
+);
+REVOKE ALL ON hubspot_fdw._gone_properties FROM PUBLIC;
+
+CREATE VIEW hubspot_fdw.deleted_properties AS
+  SELECT g.foreign_table::regclass AS foreign_table, g.column_name, g.property, g.noticed_at
+    FROM hubspot_fdw._gone_properties g
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = g.foreign_table AND a.attname = g.column_name AND NOT a.attisdropped
+   WHERE pg_catalog.has_any_column_privilege(g.foreign_table, 'SELECT, INSERT, UPDATE');
+GRANT SELECT ON hubspot_fdw.deleted_properties TO PUBLIC;
+COMMENT ON VIEW hubspot_fdw.deleted_properties IS
+  'columns whose HubSpot property was deleted: NULL from then on; drop them when no longer needed';
+
+-- Whether a role may alter a foreign table: PostgreSQL's rule (member of the owning role).
+CREATE FUNCTION hubspot_fdw._may_alter(role name, rel regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+  SELECT pg_has_role(role, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = rel
+$$;
+
+-- Association labels of each imported association table (first type to second), recorded
+-- at IMPORT (one call per association table). Users read the view.
+CREATE TABLE hubspot_fdw._association_labels (
+  foreign_table oid     NOT NULL,
+  type_id       integer NOT NULL,
+  category      text    NOT NULL,
+  label         text    NOT NULL,
+  PRIMARY KEY (foreign_table, type_id)
+);
+REVOKE ALL ON hubspot_fdw._association_labels FROM PUBLIC;
+
+CREATE VIEW hubspot_fdw.association_labels AS
+  SELECT l.foreign_table::regclass AS foreign_table, l.label, l.type_id, l.category
+    FROM hubspot_fdw._association_labels l
+    JOIN pg_catalog.pg_class c ON c.oid = l.foreign_table
+   WHERE pg_catalog.has_any_column_privilege(l.foreign_table, 'SELECT, INSERT, UPDATE');
+GRANT SELECT ON hubspot_fdw.association_labels TO PUBLIC;
+COMMENT ON VIEW hubspot_fdw.association_labels IS
+  'labels of HubSpot association types, per association foreign table (write them in its labels column)';
+
+-- The one place descriptions land: table and column comments, dropdown options and
+-- association labels of one foreign table, from hubspot_fdw.fdw.comments' JSON. Only
+-- the extension's functions call it (after their own checks).
+CREATE FUNCTION hubspot_fdw._apply_description(rel regclass, described jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  col record;
+BEGIN
+  IF described ? 'columns' THEN
+    EXECUTE format('COMMENT ON FOREIGN TABLE %s IS %L', rel, described ->> 'comment');
+    FOR col IN SELECT c.key, c.value FROM jsonb_each_text(described -> 'columns') c
+                JOIN pg_attribute a ON a.attrelid = rel AND a.attname = c.key AND NOT a.attisdropped LOOP
+      EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col.key, col.value);
+    END LOOP;
+    DELETE FROM hubspot_fdw._property_options WHERE foreign_table = rel;
+    INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label, display_order)
+    SELECT DISTINCT ON (o.column_name, o.value) rel, o.column_name, o.property, o.value, o.label, o.display_order
+      FROM jsonb_to_recordset(coalesce(described -> 'options', '[]'))
+           AS o(column_name name, property text, value text, label text, display_order integer);
+  END IF;
+  IF described ? 'labels' THEN
+    DELETE FROM hubspot_fdw._association_labels WHERE foreign_table = rel;
+    INSERT INTO hubspot_fdw._association_labels (foreign_table, type_id, category, label)
+    SELECT DISTINCT ON (l.type_id) rel, l.type_id, l.category, l.label
+      FROM jsonb_to_recordset(described -> 'labels') AS l(type_id integer, category text, label text);
+  END IF;
+END $$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._apply_description(regclass, jsonb) FROM PUBLIC;
+
+-- IMPORT's event trigger, now through _apply_description (association labels too).
+CREATE OR REPLACE FUNCTION hubspot_fdw._import_comments()
+RETURNS event_trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  created jsonb;
+  described jsonb;
+  entry record;
+BEGIN
+  SELECT jsonb_object_agg(c.relname, c.oid::bigint) INTO created
+    FROM pg_event_trigger_ddl_commands() cmd
+    JOIN pg_class c ON c.oid = cmd.objid
+    JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+    JOIN pg_foreign_server s ON s.oid = ft.ftserver
+    JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+   WHERE cmd.classid = 'pg_class'::regclass AND cmd.command_tag = 'CREATE FOREIGN TABLE'
+     AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc;
+  IF created IS NULL THEN
+    RETURN;
+  END IF;
+  BEGIN
+    described := hubspot_fdw._python_call('hubspot_fdw.fdw.comments.pending',
+                                          (SELECT jsonb_agg(k)::text FROM jsonb_object_keys(created) k))::jsonb;
+  EXCEPTION WHEN OTHERS THEN
+    -- Comments are a courtesy: the import itself stands.
+    RAISE WARNING 'hubspot_fdw: the imported tables were left without HubSpot comments: %', SQLERRM;
+    RETURN;
+  END;
+  FOR entry IN SELECT key, value FROM jsonb_each(described) LOOP
+    PERFORM hubspot_fdw._apply_description((created ->> entry.key)::oid::regclass, entry.value);
+  END LOOP;
+  -- Options and labels of foreign tables dropped since the last import.
+  DELETE FROM hubspot_fdw._property_options o WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = o.foreign_table);
+  DELETE FROM hubspot_fdw._association_labels l WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = l.foreign_table);
+  DELETE FROM hubspot_fdw._gone_properties g WHERE NOT EXISTS (SELECT FROM pg_class c WHERE c.oid = g.foreign_table);
+END $$;
+
+-- Comments, dropdown options and deleted properties of one foreign table, after its
+-- columns were brought up to HubSpot's properties (hubspot_fdw.fdw.drift). SECURITY
+-- DEFINER to write the extension's tables; it serves only a role that may alter the
+-- table: session_user is checked (a SECURITY DEFINER function cannot see its caller's
+-- current_user, and session_user can always become it again).
+CREATE FUNCTION hubspot_fdw._record_columns(rel regclass, described jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
+  END IF;
+  PERFORM hubspot_fdw._apply_description(rel, described);
+  IF NOT described ? 'gone' THEN
+    RETURN;
+  END IF;
+  DELETE FROM hubspot_fdw._gone_properties g
+   WHERE g.foreign_table = rel
+     AND g.column_name NOT IN (SELECT x.column_name FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name));
+  INSERT INTO hubspot_fdw._gone_properties (foreign_table, column_name, property)
+  SELECT rel, x.column_name, x.property FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name, property text)
+  ON CONFLICT DO NOTHING;
+END $$;
+
+-- The HubSpot part of refresh_columns, on the caller's behalf (its user mapping).
+CREATE FUNCTION hubspot_fdw._refresh_columns(rel regclass)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
+  END IF;
+  IF NOT has_server_privilege(session_user, (SELECT ft.ftserver FROM pg_foreign_table ft WHERE ft.ftrelid = rel),
+                              'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for foreign server of %', rel USING ERRCODE = '42501';
+  END IF;
+  RETURN hubspot_fdw._python_call('hubspot_fdw.fdw.drift.refresh_columns', rel::oid::text)::jsonb;
+END $$;
+
+-- Add the columns of properties created in HubSpot since the IMPORT, in place (grants,
+-- options and views stay), refresh the comments and property_options; list the columns
+-- whose property was deleted in HubSpot (an association table: its labels are refreshed).
+-- Only a role that may alter the table may call it.
+CREATE FUNCTION hubspot_fdw.refresh_columns(rel regclass)
+RETURNS TABLE (column_name name, property text, change text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  server oid;
+BEGIN
+  SELECT ft.ftserver INTO server
+    FROM pg_foreign_table ft
+    JOIN pg_foreign_server s ON s.oid = ft.ftserver
+    JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+   WHERE ft.ftrelid = rel AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc;
+  IF server IS NULL THEN
+    RAISE EXCEPTION '% is not a hubspot_fdw foreign table', rel USING ERRCODE = '42809';
+  END IF;
+  IF NOT hubspot_fdw._may_alter(current_user, rel) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501',
+      HINT = 'Only the owner of the table (or a member of the owning role) may add its columns.';
+  END IF;
+  IF NOT has_server_privilege(server, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for foreign server %', (SELECT srvname FROM pg_foreign_server WHERE oid = server)
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN QUERY SELECT x.column_name, x.property, x.change
+    FROM jsonb_to_recordset(hubspot_fdw._refresh_columns(rel)) AS x(column_name name, property text, change text);
+END $$;
+COMMENT ON FUNCTION hubspot_fdw.refresh_columns(regclass) IS
+  'add the columns of new HubSpot properties to a foreign table and its cache table; list deleted ones';
+
+-- refresh_columns for every hubspot_fdw object table of a schema that the caller may alter.
+CREATE FUNCTION hubspot_fdw.refresh_schema_columns(schema_name name)
+RETURNS TABLE (foreign_table regclass, column_name name, property text, change text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  rel regclass;
+BEGIN
+  FOR rel IN SELECT c.oid::regclass FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+               JOIN pg_foreign_server s ON s.oid = ft.ftserver
+               JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+              WHERE n.nspname = schema_name AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc
+                AND EXISTS (SELECT FROM unnest(ft.ftoptions) o
+                             WHERE o LIKE 'object\_type=%' OR o LIKE 'from\_object\_type=%')
+                AND hubspot_fdw._may_alter(current_user, c.oid)
+              ORDER BY c.relname LOOP
+    RETURN QUERY SELECT rel, r.column_name, r.property, r.change FROM hubspot_fdw.refresh_columns(rel) r;
+  END LOOP;
+END $$;
+COMMENT ON FUNCTION hubspot_fdw.refresh_schema_columns(name) IS
+  'refresh_columns for every HubSpot object and association table of a schema that the caller owns';
+
+-- The label HubSpot shows for a value of a dropdown column (dealstage 'closedwon' ->
+-- 'Closed Won'); the value itself when HubSpot has no label for it.
+CREATE FUNCTION hubspot_fdw.label(rel regclass, column_name name, value text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce((SELECT o.label FROM hubspot_fdw.property_options o
+                    WHERE o.foreign_table = $1 AND o.column_name = $2 AND o.value = $3
+                    LIMIT 1), $3)
+$$;
+COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text) IS
+  'the label HubSpot shows for a dropdown value (hubspot_fdw.property_options), else the value';
+
+-- The labels of a multiple checkboxes column's values, in the same order.
+CREATE FUNCTION hubspot_fdw.label(rel regclass, column_name name, value text[])
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT array_agg(hubspot_fdw.label($1, $2, v) ORDER BY n) FROM unnest($3) WITH ORDINALITY AS u(v, n)
+$$;
+COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text[]) IS
+  'the labels HubSpot shows for the values of a multiple checkboxes column';
+
+-- Comments written by an earlier IMPORT listed every option of a dropdown (for owners:
+-- names and e-mails, readable by anyone who can connect): cut them to the new short form,
+-- and forget recorded options that hold an e-mail address (owners are in hubspot.owners).
+DO $$
+DECLARE
+  col record;
+BEGIN
+  FOR col IN SELECT a.attrelid::regclass AS rel, a.attname, d.description
+               FROM pg_catalog.pg_description d
+               JOIN pg_catalog.pg_attribute a ON a.attrelid = d.objoid AND a.attnum = d.objsubid
+               JOIN pg_catalog.pg_foreign_table ft ON ft.ftrelid = a.attrelid
+               JOIN pg_catalog.pg_foreign_server s ON s.oid = ft.ftserver
+               JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+              WHERE d.classoid = 'pg_catalog.pg_class'::regclass
+                AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc
+                AND d.description LIKE '%. Options: %' LOOP
+    EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', col.rel, col.attname,
+                   left(split_part(col.description, '. Options: ', 1), 150)
+                   || '. Dropdown: labels in hubspot_fdw.property_options'
+                   || CASE WHEN col.description LIKE '%. Read-only in HubSpot' THEN '. Read-only in HubSpot' ELSE '' END);
+  END LOOP;
+  DELETE FROM hubspot_fdw._property_options WHERE label LIKE '%@%';
+END $$;
+
 -- (end of section: First week: schema drift and catalog)
 
 

@@ -28,7 +28,7 @@ READ_ONLY_TYPES = frozenset({"object_coordinates", "json"})
 class ColumnSpec:
     name: str
     sql_type: str
-    kind: str = "property"  # id | property | envelope | sync | association | field
+    kind: str = "property"  # id | property | envelope | sync | association | field | deleted
     property_name: str | None = None
     hubspot_type: str | None = None
     field_type: str | None = None

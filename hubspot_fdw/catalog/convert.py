@@ -236,7 +236,9 @@ def row_to_properties(table: TableSpec, values: Mapping[str, Any]) -> dict[str, 
             raise ReadOnlyColumnError(
                 f'column "{name}" of {table.name} cannot be written',
                 detail=f'HubSpot property "{column.property_name or name}" is read-only.'
-                if column.kind == "property" else f'"{name}" is set by HubSpot or the cache.')
+                if column.kind == "property" else
+                f'HubSpot property "{column.property_name or name}" was deleted.' if column.kind == "deleted" else
+                f'"{name}" is set by HubSpot or the cache.')
         try:
             properties[column.property_name or name] = to_hubspot(value, column.hubspot_type, column.field_type)
         except ConversionError as error:

@@ -8,7 +8,14 @@ work is split: during the import ``stash`` keeps the descriptions in this backen
 Python; at the end of the IMPORT FOREIGN SCHEMA statement the extension's event
 trigger (``hubspot_fdw._import_comments``) asks ``pending`` for the tables it saw
 created and applies them. ``RecordingClient`` keeps the property definitions the
-catalog fetched, so describing costs no extra HubSpot call.
+catalog fetched, so describing a property costs no extra HubSpot call; each association
+table costs one (its labels, for the view ``hubspot_fdw.association_labels``).
+
+Column comments stay one short line: the label, the first sentence of the description,
+where the labels of a dropdown's values are (``property_options``, ``hubspot.owners``,
+``hubspot.pipeline_stages``) and whether HubSpot lets it be written. Options are never
+listed in a comment, and owner options are never recorded: owners' names and e-mails
+belong to ``hubspot.owners``, whose grants protect them.
 
 ``option_hint`` serves writes: when HubSpot rejects an enumeration value that is one
 of the options' labels, it names the value to use.
@@ -20,14 +27,19 @@ tables (the catalog), the write rules (writes.py).
 from __future__ import annotations
 
 import json
-import re
+import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
+from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.api.models import ObjectSchema, PropertyDefinition
+from hubspot_fdw.api.rejections import rejections
 from hubspot_fdw.catalog import TableSpec
 
-COMMENT_OPTIONS = 25     # options listed in a column comment; all are in property_options
+log = logging.getLogger("hubspot_fdw.fdw.comments")
+
+DESCRIPTION_LENGTH = 120  # characters of HubSpot's description kept in a column comment
+STAGE_PROPERTIES = ("dealstage", "hs_pipeline_stage", "pipeline", "hs_pipeline")
 FIELD_COMMENTS = {
     "id": "HubSpot record id (hs_object_id)",
     "created_at": "When the record was created in HubSpot (createdAt)",
@@ -36,7 +48,7 @@ FIELD_COMMENTS = {
     "_sync_hash": "Cache bookkeeping: hash of the stored values (NULL in live reads)",
     "_sync_inserted_at": "Cache bookkeeping: when the sync first stored the row (NULL in live reads)",
     "_sync_updated_at": "Cache bookkeeping: when the sync last changed the row (NULL in live reads)",
-    "labels": "Association labels between the two records (NULL or '{}' = unlabeled only)",
+    "labels": "Association labels of the pair (NULL or '{}': unlabeled); see hubspot_fdw.association_labels",
 }
 TABLE_COMMENTS = {
     "owners": "HubSpot owners: the users and teams records can be assigned to (read-only)",
@@ -55,11 +67,21 @@ class OptionRow:
 
 
 @dataclass(frozen=True)
+class LabelRow:
+    """One association type of a pair (first type to second) that has a label."""
+
+    type_id: int
+    category: str
+    label: str
+
+
+@dataclass(frozen=True)
 class TableComments:
     table: str
     comment: str
     columns: dict[str, str] = field(default_factory=dict)
     options: list[OptionRow] = field(default_factory=list)
+    labels: list[LabelRow] = field(default_factory=list)
 
 
 class RecordingClient:
@@ -96,7 +118,20 @@ def stash(tables: Iterable[TableSpec], client: Any) -> None:
     for table in tables:
         props = properties.get(table.object_type.api_path, []) if table.object_type else []
         schema = schemas.get(table.object_type.object_type_id) if table.object_type else None
-        _pending[table.name] = describe(table, props, schema)
+        _pending[table.name] = describe(table, props, schema, association_labels(table, client))
+
+
+def association_labels(table: TableSpec, client: Any) -> list[LabelRow]:
+    """The labels of an association table's pair (one call); none if HubSpot refuses it
+    (a missing scope): the import itself stands."""
+    if table.kind != "association" or table.pair is None:
+        return []
+    try:
+        found = client.association_labels(table.pair.first.api_path, table.pair.second.api_path)
+    except HubSpotFdwError as error:
+        log.info("%s: association labels not recorded (%s)", table.name, error.message)
+        return []
+    return [LabelRow(t.type_id, t.category, t.label) for t in found if t.label]
 
 
 def pending(argument: str) -> str:
@@ -109,7 +144,7 @@ def pending(argument: str) -> str:
 
 
 def describe(table: TableSpec, properties: Sequence[PropertyDefinition],
-             schema: ObjectSchema | None = None) -> TableComments:
+             schema: ObjectSchema | None = None, labels: Sequence[LabelRow] = ()) -> TableComments:
     by_name = {p.name: p for p in properties}
     columns: dict[str, str] = {}
     options: list[OptionRow] = []
@@ -117,15 +152,16 @@ def describe(table: TableSpec, properties: Sequence[PropertyDefinition],
         prop = by_name.get(column.property_name or "") if column.kind == "property" else None
         if prop is not None:
             columns[column.name] = column_comment(prop, column.writable)
-            options += [OptionRow(column.name, prop.name, o.value, o.label, o.display_order)
-                        for o in prop.options if not o.hidden]
+            if prop.referenced_object_type != "OWNER":  # owners' names are personal data: hubspot.owners
+                options += [OptionRow(column.name, prop.name, o.value, o.label, o.display_order)
+                            for o in prop.options if not o.hidden]
         elif column.kind == "property" and column.label:
             columns[column.name] = column.label
         elif column.name in FIELD_COMMENTS:
             columns[column.name] = FIELD_COMMENTS[column.name]
         elif column.kind == "association":
             columns[column.name] = f"HubSpot id of the {column.name.removesuffix('_id').replace('_', ' ')}"
-    return TableComments(table.name, table_comment(table, schema), columns, options)
+    return TableComments(table.name, table_comment(table, schema), columns, options, list(labels))
 
 
 def table_comment(table: TableSpec, schema: ObjectSchema | None = None) -> str:
@@ -140,45 +176,37 @@ def table_comment(table: TableSpec, schema: ObjectSchema | None = None) -> str:
     return TABLE_COMMENTS.get(table.name, f"HubSpot {table.name.replace('_', ' ')}")
 
 
+def _short(text: str | None) -> str:
+    """HubSpot's description on one short line: its first sentence, cut to DESCRIPTION_LENGTH."""
+    flat = " ".join((text or "").split())
+    first = flat.split(". ", 1)[0].rstrip(".")
+    return first if len(first) <= DESCRIPTION_LENGTH else first[:DESCRIPTION_LENGTH - 1].rstrip() + "…"
+
+
 def column_comment(prop: PropertyDefinition, writable: bool) -> str:
-    text = prop.label
-    if prop.description and prop.description.strip() and prop.description.strip() != prop.label:
-        text += f": {prop.description.strip()}"
-    shown = [o for o in prop.options if not o.hidden]
-    if shown:
-        listed = ", ".join(f"{o.value} = {o.label}" for o in shown[:COMMENT_OPTIONS])
-        more = len(shown) - COMMENT_OPTIONS
-        text += f". Options: {listed}" + (f", and {more} more (hubspot_fdw.property_options)" if more > 0 else "")
+    """The label, a short description, where the values' labels are, read-only or not; never
+    the options themselves (owners' names and e-mails must not reach the catalog)."""
+    parts = [prop.label]
+    description = _short(prop.description)
+    if description and description != prop.label and "@" not in description:
+        parts[0] += f": {description}"
+    if prop.referenced_object_type == "OWNER":
+        parts.append("An owner id: names in hubspot.owners")
+    elif prop.name in STAGE_PROPERTIES and prop.type == "enumeration":
+        parts.append("A pipeline id: labels in hubspot.pipelines" if "stage" not in prop.name
+                     else "A stage id: labels in hubspot.pipeline_stages and hubspot_fdw.property_options")
+    elif any(not o.hidden for o in prop.options):
+        shown = sum(1 for o in prop.options if not o.hidden)
+        parts.append(f"Dropdown ({shown} options): labels in hubspot_fdw.property_options")
     if not writable:
-        text += ". Read-only in HubSpot"
-    return text
+        parts.append("Read-only in HubSpot")
+    return ". ".join(parts)
 
 
 # -- writes: an option's label where its value belongs ---------------------------------------
-_NOT_AN_OPTION = re.compile(r"^(?P<value>.*) was not one of the allowed options", re.S)
-
-
 def invalid_options(error: Any) -> list[tuple[str, str]]:
-    """(property, rejected value) of each INVALID_OPTION in a HubSpot rejection; the
-    details come in ``errors[]`` or, JSON-encoded, in the message itself."""
-    items: list[Mapping[str, Any]] = [e for e in getattr(error, "errors", None) or [] if isinstance(e, Mapping)]
-    message = str(getattr(error, "message", "") or "")
-    start = message.find("[")
-    if start >= 0:
-        try:
-            parsed = json.loads(message[start:])
-            items += [e for e in parsed if isinstance(e, Mapping)]
-        except ValueError:
-            pass
-    found = []
-    for item in items:
-        if item.get("error") != "INVALID_OPTION" and item.get("code") != "INVALID_OPTION":
-            continue
-        match = _NOT_AN_OPTION.match(str(item.get("message") or ""))
-        name = item.get("name") or (item.get("context") or {}).get("propertyName")
-        if match and name:
-            found.append((str(name), match.group("value")))
-    return found
+    """(property, rejected value) of each INVALID_OPTION in a HubSpot rejection."""
+    return [(r.property, r.value) for r in rejections(error) if r.code == "INVALID_OPTION" and r.value is not None]
 
 
 def option_hint(error: Any, lookup: Any) -> str | None:

@@ -39,7 +39,7 @@ class ImportedTable(TableDefinition):
         return super().to_statement(schema_name, server_name)
 
 
-def _column_options(column: ColumnSpec) -> dict[str, str]:
+def column_options(column: ColumnSpec) -> dict[str, str]:
     if column.kind != "property":
         return {}
     options = {"property": column.property_name or column.name, "hubspot_type": column.hubspot_type or "string"}
@@ -61,7 +61,7 @@ def _table_options(table: TableSpec) -> dict[str, str]:
 
 
 def definition(table: TableSpec) -> TableDefinition:
-    columns = [ColumnDefinition(c.name, type_name=c.sql_type, options=_column_options(c) or None)
+    columns = [ColumnDefinition(c.name, type_name=c.sql_type, options=column_options(c) or None)
                for c in table.columns if not (table.kind == "association" and c.kind == "sync")]
     return ImportedTable(table.name, columns=columns, options=_table_options(table))
 

@@ -44,6 +44,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     _spec("timeout", "server", "30", kind="int", help="read timeout in seconds"),
     _spec("max_retries", "server", "4", kind="int", help="retries after a failed request"),
     _spec("use_budget", "server", "true", kind="bool", help="share the portal's rate budget"),
+    _spec("add_new_columns", "server", "true", kind="bool",
+          help="the sync adds the columns of new HubSpot properties to the foreign tables it owns"),
     _spec("use_remote_estimate", "server,table", "false", kind="bool",
           help="plan live scans with HubSpot's record count (one request per table per backend every 5 minutes)"),
     _spec("invalid_values", "server,table", "null", choices=INVALID_VALUES,
@@ -58,6 +60,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     _spec("hubspot_type", "column", help="HubSpot property type"),
     _spec("field_type", "column", help="HubSpot property fieldType"),
     _spec("read_only", "column", "false", kind="bool", help="HubSpot rejects writes to this property"),
+    _spec("deleted_in_hubspot", "column", "false", kind="bool",
+          help="set by refresh_columns and the sync: HubSpot deleted the property, the column reads NULL"),
 )
 BY_NAME = {o.name: o for o in OPTIONS}
 KIND_NAMES = {"server": "server", "table": "table", "user_mapping": "user mapping", "column": "column",

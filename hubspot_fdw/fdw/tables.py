@@ -51,6 +51,8 @@ def _column(name: str, definition: object, kind: str) -> ColumnSpec:
         return ColumnSpec(name, sql_type, kind="envelope")
     if name in SYNC:
         return ColumnSpec(name, sql_type, kind="sync")
+    if options.get("deleted_in_hubspot", "false").lower() in ("true", "on", "yes", "1"):
+        return ColumnSpec(name, sql_type, kind="deleted", property_name=options.get("property", name))
     hubspot_type = options.get("hubspot_type") or _GUESSED_TYPES.get(sql_type, "string")
     field_type = options.get("field_type") or ("checkbox" if sql_type == "text[]" else None)
     read_only = options.get("read_only", "false").lower() in ("true", "on", "yes", "1")

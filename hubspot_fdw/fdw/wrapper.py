@@ -22,6 +22,7 @@ from hubspot_fdw.catalog.odd_values import OddValue, summary
 from hubspot_fdw.fdw import cache_reads, live
 from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.client import client_for
+from hubspot_fdw.api.rejections import one_line
 from hubspot_fdw.fdw.comments import label_hint
 from hubspot_fdw.fdw.errors import adapt, report, reported
 from hubspot_fdw.fdw.estimates import RemoteTotal, cache_rows, default_rows, local_rows
@@ -79,7 +80,8 @@ class HubSpotFdw(ForeignDataWrapper):
         return client_for(self.options)
 
     def _adapt(self, error: HubSpotFdwError) -> HubSpotFdwError:
-        return label_hint(adapt(error, self.options.access_token), self.options, self.table)
+        adapted = label_hint(adapt(error, self.options.access_token), self.options, self.table)
+        return one_line(adapted, self.table.name)
 
     def _guarded(self, rows: Iterable[dict[str, Any]], remember: bool = False) -> Iterator[dict[str, Any]]:
         try:

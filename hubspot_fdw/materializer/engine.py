@@ -32,6 +32,7 @@ from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec, object_table
+from hubspot_fdw.fdw import drift
 from hubspot_fdw.materializer import associations, backoff, clock, deletions, metadata, objects, portal
 from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
@@ -153,8 +154,18 @@ class Materializer:
                 return True
         return False
 
+    @property
+    def _add_new_columns(self) -> bool:
+        """The server option add_new_columns (default on)."""
+        rows = self.ctx.runner.execute("SELECT srvoptions FROM pg_catalog.pg_foreign_server WHERE srvname = $1",
+                                       [self.ctx.server])
+        options = dict(o.partition("=")[::2] for o in (rows[0]["srvoptions"] or [])) if rows else {}
+        return options.get("add_new_columns", "true").lower() in ("true", "on", "yes", "1")
+
     def refresh_properties(self) -> None:
-        """New HubSpot properties become new columns (no resync: values arrive as records change)."""
+        """New HubSpot properties become new columns of the cache table (no resync: values
+        arrive as records change) and, with add_new_columns, of the foreign tables."""
+        follow = self._add_new_columns
         for name, spec in list(self.specs.items()):
             if spec.kind != "object" or spec.object_type is None:
                 continue
@@ -165,6 +176,8 @@ class Materializer:
                 self.specs[name] = new
                 if added:
                     log.info("%s: new column(s) %s", name, ", ".join(added))
+            if follow:  # the foreign tables follow, from the same listing
+                drift.follow(self.ctx.runner, self.ctx.server, new, props)
             self._columns_seen[name] = self._cache_columns(self.specs[name])
         self.ctx.runner.commit()
 

@@ -32,7 +32,10 @@ def _options(items: list[str] | None) -> dict[str, str]:
     return result
 
 
-def read_server(runner: SqlRunner, server: str) -> ServerConfig:
+def read_server(runner: SqlRunner, server: str, role: str = "current_user") -> ServerConfig:
+    """``role``: whose mapping holds the token, ``current_user`` or (in a SECURITY DEFINER
+    function, on the caller's behalf) ``session_user``."""
+    assert role in ("current_user", "session_user")
     rows = runner.execute("SELECT srvoptions FROM pg_catalog.pg_foreign_server WHERE srvname = $1", [server])
     if not rows:
         raise HubSpotFdwError(f'server "{server}" does not exist', sqlstate="42704",
@@ -40,7 +43,7 @@ def read_server(runner: SqlRunner, server: str) -> ServerConfig:
     options = _options(rows[0]["srvoptions"])
     mapping = runner.execute(
         "SELECT umoptions FROM pg_catalog.pg_user_mappings WHERE srvname = $1 "
-        "AND usename IN (current_user, 'public') ORDER BY (usename = 'public') LIMIT 1", [server])
+        f"AND usename IN ({role}, 'public') ORDER BY (usename = 'public') LIMIT 1", [server])
     user = _options(mapping[0]["umoptions"]) if mapping else {}
     token = user.get("access_token", "")
     if not token:

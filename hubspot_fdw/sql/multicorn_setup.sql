@@ -26,6 +26,9 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.start_sync(server text)
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._import_comments()
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._refresh_columns(rel regclass)
+--   hubspot_fdw--0.2.0--0.3.0.sql: DO $$
 
 CREATE SCHEMA IF NOT EXISTS hubspot_fdw;
 SET search_path = hubspot_fdw;  -- as CREATE EXTENSION runs the scripts
@@ -548,6 +551,196 @@ BEGIN
           reason = coalesce(EXCLUDED.reason, b.reason), updated_at = now();
   END IF;
 END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE TABLE IF NOT EXISTS hubspot_fdw._gone_properties (
+  foreign_table oid         NOT NULL,
+  column_name   name        NOT NULL,
+  property      text        NOT NULL,
+  noticed_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (foreign_table, column_name)
+);
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE ALL ON hubspot_fdw._gone_properties FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.deleted_properties AS
+  SELECT g.foreign_table::regclass AS foreign_table, g.column_name, g.property, g.noticed_at
+    FROM hubspot_fdw._gone_properties g
+    JOIN pg_catalog.pg_attribute a
+      ON a.attrelid = g.foreign_table AND a.attname = g.column_name AND NOT a.attisdropped
+   WHERE pg_catalog.has_any_column_privilege(g.foreign_table, 'SELECT, INSERT, UPDATE');
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+GRANT SELECT ON hubspot_fdw.deleted_properties TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON VIEW hubspot_fdw.deleted_properties IS
+  'columns whose HubSpot property was deleted: NULL from then on; drop them when no longer needed';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._may_alter(role name, rel regclass)
+RETURNS boolean
+LANGUAGE sql STABLE STRICT SET search_path = pg_catalog, pg_temp AS $$
+  SELECT pg_has_role(role, c.relowner, 'USAGE') FROM pg_class c WHERE c.oid = rel
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE TABLE IF NOT EXISTS hubspot_fdw._association_labels (
+  foreign_table oid     NOT NULL,
+  type_id       integer NOT NULL,
+  category      text    NOT NULL,
+  label         text    NOT NULL,
+  PRIMARY KEY (foreign_table, type_id)
+);
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE ALL ON hubspot_fdw._association_labels FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.association_labels AS
+  SELECT l.foreign_table::regclass AS foreign_table, l.label, l.type_id, l.category
+    FROM hubspot_fdw._association_labels l
+    JOIN pg_catalog.pg_class c ON c.oid = l.foreign_table
+   WHERE pg_catalog.has_any_column_privilege(l.foreign_table, 'SELECT, INSERT, UPDATE');
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+GRANT SELECT ON hubspot_fdw.association_labels TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON VIEW hubspot_fdw.association_labels IS
+  'labels of HubSpot association types, per association foreign table (write them in its labels column)';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._apply_description(rel regclass, described jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  col record;
+BEGIN
+  IF described ? 'columns' THEN
+    EXECUTE format('COMMENT ON FOREIGN TABLE %s IS %L', rel, described ->> 'comment');
+    FOR col IN SELECT c.key, c.value FROM jsonb_each_text(described -> 'columns') c
+                JOIN pg_attribute a ON a.attrelid = rel AND a.attname = c.key AND NOT a.attisdropped LOOP
+      EXECUTE format('COMMENT ON COLUMN %s.%I IS %L', rel, col.key, col.value);
+    END LOOP;
+    DELETE FROM hubspot_fdw._property_options WHERE foreign_table = rel;
+    INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label, display_order)
+    SELECT DISTINCT ON (o.column_name, o.value) rel, o.column_name, o.property, o.value, o.label, o.display_order
+      FROM jsonb_to_recordset(coalesce(described -> 'options', '[]'))
+           AS o(column_name name, property text, value text, label text, display_order integer);
+  END IF;
+  IF described ? 'labels' THEN
+    DELETE FROM hubspot_fdw._association_labels WHERE foreign_table = rel;
+    INSERT INTO hubspot_fdw._association_labels (foreign_table, type_id, category, label)
+    SELECT DISTINCT ON (l.type_id) rel, l.type_id, l.category, l.label
+      FROM jsonb_to_recordset(described -> 'labels') AS l(type_id integer, category text, label text);
+  END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._apply_description(regclass, jsonb) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._record_columns(rel regclass, described jsonb)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT coalesce(hubspot_fdw._may_alter(session_user, rel), false) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501';
+  END IF;
+  PERFORM hubspot_fdw._apply_description(rel, described);
+  IF NOT described ? 'gone' THEN
+    RETURN;
+  END IF;
+  DELETE FROM hubspot_fdw._gone_properties g
+   WHERE g.foreign_table = rel
+     AND g.column_name NOT IN (SELECT x.column_name FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name));
+  INSERT INTO hubspot_fdw._gone_properties (foreign_table, column_name, property)
+  SELECT rel, x.column_name, x.property FROM jsonb_to_recordset(described -> 'gone') AS x(column_name name, property text)
+  ON CONFLICT DO NOTHING;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.refresh_columns(rel regclass)
+RETURNS TABLE (column_name name, property text, change text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  server oid;
+BEGIN
+  SELECT ft.ftserver INTO server
+    FROM pg_foreign_table ft
+    JOIN pg_foreign_server s ON s.oid = ft.ftserver
+    JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+   WHERE ft.ftrelid = rel AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc;
+  IF server IS NULL THEN
+    RAISE EXCEPTION '% is not a hubspot_fdw foreign table', rel USING ERRCODE = '42809';
+  END IF;
+  IF NOT hubspot_fdw._may_alter(current_user, rel) THEN
+    RAISE EXCEPTION 'must be owner of foreign table %', rel USING ERRCODE = '42501',
+      HINT = 'Only the owner of the table (or a member of the owning role) may add its columns.';
+  END IF;
+  IF NOT has_server_privilege(server, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for foreign server %', (SELECT srvname FROM pg_foreign_server WHERE oid = server)
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN QUERY SELECT x.column_name, x.property, x.change
+    FROM jsonb_to_recordset(hubspot_fdw._refresh_columns(rel)) AS x(column_name name, property text, change text);
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.refresh_columns(regclass) IS
+  'add the columns of new HubSpot properties to a foreign table and its cache table; list deleted ones';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.refresh_schema_columns(schema_name name)
+RETURNS TABLE (foreign_table regclass, column_name name, property text, change text)
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  rel regclass;
+BEGIN
+  FOR rel IN SELECT c.oid::regclass FROM pg_class c
+               JOIN pg_namespace n ON n.oid = c.relnamespace
+               JOIN pg_foreign_table ft ON ft.ftrelid = c.oid
+               JOIN pg_foreign_server s ON s.oid = ft.ftserver
+               JOIN pg_foreign_data_wrapper w ON w.oid = s.srvfdw
+              WHERE n.nspname = schema_name AND w.fdwhandler = 'hubspot_fdw.hubspot_fdw_handler'::regproc
+                AND EXISTS (SELECT FROM unnest(ft.ftoptions) o
+                             WHERE o LIKE 'object\_type=%' OR o LIKE 'from\_object\_type=%')
+                AND hubspot_fdw._may_alter(current_user, c.oid)
+              ORDER BY c.relname LOOP
+    RETURN QUERY SELECT rel, r.column_name, r.property, r.change FROM hubspot_fdw.refresh_columns(rel) r;
+  END LOOP;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.refresh_schema_columns(name) IS
+  'refresh_columns for every HubSpot object and association table of a schema that the caller owns';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.label(rel regclass, column_name name, value text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT coalesce((SELECT o.label FROM hubspot_fdw.property_options o
+                    WHERE o.foreign_table = $1 AND o.column_name = $2 AND o.value = $3
+                    LIMIT 1), $3)
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text) IS
+  'the label HubSpot shows for a dropdown value (hubspot_fdw.property_options), else the value';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.label(rel regclass, column_name name, value text[])
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT array_agg(hubspot_fdw.label($1, $2, v) ORDER BY n) FROM unnest($3) WITH ORDINALITY AS u(v, n)
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.label(regclass, name, text[]) IS
+  'the labels HubSpot shows for the values of a multiple checkboxes column';
 
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
 CREATE OR REPLACE FUNCTION hubspot_fdw._sync_holder(server text, OUT holder text, OUT pid integer,

@@ -34,8 +34,7 @@ def test_columns_show_hubspot_labels(conn):
 
 def test_enumeration_options_in_comment_and_view(conn):
     cols = described(conn, "hubspot.contacts")
-    assert cols["lifecyclestage"].startswith("Lifecycle Stage. Options: ")
-    assert "customer = Customer" in cols["lifecyclestage"]
+    assert cols["lifecyclestage"] == "Lifecycle Stage. Dropdown (8 options): labels in hubspot_fdw.property_options"
     rows = query(conn, "SELECT value, label FROM hubspot_fdw.property_options "
                        "WHERE foreign_table = 'hubspot.contacts'::regclass AND column_name = 'lifecyclestage'")
     assert ("customer", "Customer") in rows and ("marketingqualifiedlead", "Marketing Qualified Lead") in rows
@@ -113,5 +112,34 @@ def test_upgrade_from_0_1_0_brings_the_comments(postgresql_proc, sim):
             cur.execute("IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts) FROM SERVER hubspot INTO hubspot")
         rows = query(conn, "SELECT count(*), count(DISTINCT foreign_table) FROM hubspot_fdw._property_options")
         assert rows[0][0] > 0 and rows[0][1] == 1
+    finally:
+        conn.close()
+
+
+def test_upgrade_to_0_3_0_removes_listed_options_and_owner_emails(postgresql_proc, sim):
+    """Comments an earlier version wrote (every option listed, owners with e-mails) are cut
+    to the short form by ALTER EXTENSION UPDATE, and owner options are forgotten."""
+    from pg_harness import create_database
+
+    database = create_database(postgresql_proc, "fdw_import_comments_upgrade_030", None)
+    conn = database.connect()
+    try:
+        query(conn, "DROP EXTENSION hubspot_fdw")
+        query(conn, "CREATE EXTENSION hubspot_fdw VERSION '0.2.0'")
+        query(conn, "CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s)", (sim.base_url,))
+        query(conn, "CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
+        query(conn, "CREATE SCHEMA hubspot")
+        query(conn, "IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts) FROM SERVER hubspot INTO hubspot")
+        old = "Owner. Options: 1 = Ann Lee (ann@example.com), 2 = Bo Ng (bo@example.com)"  # as 0.2.0 wrote it
+        query(conn, f"COMMENT ON COLUMN hubspot.contacts.hubspot_owner_id IS '{old}'")
+        query(conn, "INSERT INTO hubspot_fdw._property_options (foreign_table, column_name, property, value, label) "
+                    "VALUES ('hubspot.contacts'::regclass, 'hubspot_owner_id', 'hubspot_owner_id', '1', "
+                    "'Ann Lee (ann@example.com)')")
+        query(conn, "ALTER EXTENSION hubspot_fdw UPDATE TO '0.3.0'")
+        assert described(conn, "hubspot.contacts")["hubspot_owner_id"] == \
+            "Owner. Dropdown: labels in hubspot_fdw.property_options"
+        assert query(conn, "SELECT count(*) FROM hubspot_fdw.property_options WHERE label LIKE '%@%'") == [(0,)]
+        assert query(conn, "SELECT count(*) FROM hubspot_fdw.property_options "
+                           "WHERE foreign_table = 'hubspot.contacts'::regclass") != [(0,)]
     finally:
         conn.close()

@@ -60,7 +60,7 @@ def test_hubspot_errors_keep_detail_and_hint(sim, contacts_columns):
     nulls = {name: None for name in contacts_columns[0]}
     with pytest.raises(MulticornException) as info:
         fdw.insert({**nulls, "email": "not-an-email"})
-    assert "Property values were not valid" in info.value.message
+    assert info.value.message.startswith("HubSpot rejected contacts.email: ")
     assert "VALIDATION_ERROR" in info.value.detail and info.value.hint
 
 

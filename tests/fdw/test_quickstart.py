@@ -34,7 +34,7 @@ def test_quickstart_runs_verbatim(postgresql_proc, quickstart_sim):
     assert " email " in out and " name " in out and " labels " in out and "(10 rows)" in out
     assert "INSERT 0 1" in out and "UPDATE 1" in out and "DELETE 1" in out
     errors = [line for line in err.splitlines() if "ERROR:" in line]
-    assert len(errors) == 1 and "Property values were not valid" in errors[0], err
+    assert len(errors) == 1 and "HubSpot rejected contacts.email: 'not-an-email' is not a valid e-mail address" in errors[0], err
     log = quickstart_sim.requests()
     assert any(r["path"].endswith("/batch/update") for r in log)
     assert any(r["path"].endswith("/batch/archive") for r in log)

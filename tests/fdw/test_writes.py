@@ -130,8 +130,23 @@ def test_read_only_property_is_named(conn, sim):
 def test_invalid_value_is_23514_with_category_and_correlation_id(conn):
     error = error_of(conn, "INSERT INTO hubspot.contacts (email) VALUES ('not-an-email')")
     assert error.pgcode == "23514"
-    assert "Property values were not valid" in error.diag.message_primary
+    assert error.diag.message_primary == "HubSpot rejected contacts.email: 'not-an-email' is not a valid e-mail address"
     assert "VALIDATION_ERROR" in error.diag.message_detail and "correlation id" in error.diag.message_detail
+
+
+def test_invalid_option_is_one_line_with_the_valid_values(conn):
+    some = query(conn, "SELECT id FROM hubspot.contacts LIMIT 1")[0][0]
+    error = error_of(conn, "UPDATE hubspot.contacts SET lifecyclestage = 'custmer' WHERE id = %s", (some,))
+    assert error.pgcode == "23514"
+    assert error.diag.message_primary == "HubSpot rejected contacts.lifecyclestage: 'custmer' is not one of its options"
+    detail = error.diag.message_detail
+    assert detail.startswith("Valid values of lifecyclestage: subscriber (Subscriber), lead (Lead)")
+    assert "correlation id" in detail and "{" not in detail and "\\n" not in detail
+    assert error.diag.message_hint == "Check the property names and values against the HubSpot property definitions."
+    error = error_of(conn, "UPDATE hubspot.contacts SET lifecyclestage = 'Marketing Qualified Lead' WHERE id = %s",
+                     (some,))
+    assert "'Marketing Qualified Lead' is not one of its options" in error.diag.message_primary
+    assert "write 'marketingqualifiedlead'" in error.diag.message_hint
 
 
 def test_unknown_property_is_22023(conn):
