@@ -38,6 +38,7 @@ from hubspot_fdw.catalog import TableSpec
 
 log = logging.getLogger("hubspot_fdw.fdw.comments")
 
+COMMENT_LENGTH = 200   # characters: one line of \d+ output
 DESCRIPTION_LENGTH = 120  # characters of HubSpot's description kept in a column comment
 STAGE_PROPERTIES = ("dealstage", "hs_pipeline_stage", "pipeline", "hs_pipeline")
 FIELD_COMMENTS = {
@@ -176,20 +177,20 @@ def table_comment(table: TableSpec, schema: ObjectSchema | None = None) -> str:
     return TABLE_COMMENTS.get(table.name, f"HubSpot {table.name.replace('_', ' ')}")
 
 
-def _short(text: str | None) -> str:
-    """HubSpot's description on one short line: its first sentence, cut to DESCRIPTION_LENGTH."""
+def _cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[:max(0, length - 1)].rstrip() + "…"
+
+
+def _short(text: str | None, length: int = DESCRIPTION_LENGTH) -> str:
+    """HubSpot's description on one short line: its first sentence, cut to ``length``."""
     flat = " ".join((text or "").split())
-    first = flat.split(". ", 1)[0].rstrip(".")
-    return first if len(first) <= DESCRIPTION_LENGTH else first[:DESCRIPTION_LENGTH - 1].rstrip() + "…"
+    return _cut(flat.split(". ", 1)[0].rstrip("."), length)
 
 
 def column_comment(prop: PropertyDefinition, writable: bool) -> str:
     """The label, a short description, where the values' labels are, read-only or not; never
     the options themselves (owners' names and e-mails must not reach the catalog)."""
-    parts = [prop.label]
-    description = _short(prop.description)
-    if description and description != prop.label and "@" not in description:
-        parts[0] += f": {description}"
+    parts = []
     if prop.referenced_object_type == "OWNER":
         parts.append("An owner id: names in hubspot.owners")
     elif prop.name in STAGE_PROPERTIES and prop.type == "enumeration":
@@ -200,7 +201,13 @@ def column_comment(prop: PropertyDefinition, writable: bool) -> str:
         parts.append(f"Dropdown ({shown} options): labels in hubspot_fdw.property_options")
     if not writable:
         parts.append("Read-only in HubSpot")
-    return ". ".join(parts)
+    # the label and description get what the fixed parts leave of COMMENT_LENGTH
+    room = COMMENT_LENGTH - sum(len(p) + 2 for p in parts)
+    head = _cut(" ".join(prop.label.split()), room)
+    description = _short(prop.description, min(DESCRIPTION_LENGTH, room - len(head) - 2))
+    if description and description != prop.label and "@" not in description and room - len(head) > 12:
+        head += f": {description}"
+    return ". ".join([head, *parts])
 
 
 # -- writes: an option's label where its value belongs ---------------------------------------
