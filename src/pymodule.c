@@ -29,6 +29,7 @@
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
 /* Raise hubspot_fdw.host.PgError for a caught PostgreSQL error. */
 static PyObject *
@@ -289,7 +290,17 @@ host_execute_sql(PyObject *self, PyObject *args)
 	{
 		int			rc;
 		HostRoleSave role;
+		bool		pushed = false;
 
+		/*
+		 * Hooks such as pre_commit run with no active snapshot; SPI needs one.
+		 * An error's subtransaction abort pops it.
+		 */
+		if (!ActiveSnapshotSet())
+		{
+			PushActiveSnapshot(GetTransactionSnapshot());
+			pushed = true;
+		}
 		/* as the acting owner; an error's subtransaction abort switches back */
 		host_as_owner_begin(host_acting_owner(), &role);
 		if (SPI_connect() != SPI_OK_CONNECT)
@@ -310,6 +321,8 @@ host_execute_sql(PyObject *self, PyObject *args)
 		result = rows_to_py(SPI_tuptable, SPI_processed);
 		SPI_finish();
 		host_as_owner_end(&role);
+		if (pushed)
+			PopActiveSnapshot();
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;

@@ -53,3 +53,16 @@ def describe(_: str | None = None) -> str:
     """The values as this backend sees them; callable through ``hubspot_fdw._python_call``."""
     return (f"pid={backend_pid()} lock_timeout={lock_timeout_ms()} "
             f"statement_timeout={statement_timeout_ms()} interrupt={interrupt_pending()}")
+
+
+def outer_user_oid() -> int | None:
+    """The session's current role (as SET ROLE left it, whatever role a security-definer
+    function or the host acts as), or None outside PostgreSQL. ``GetOuterUserId`` only
+    returns a variable: it cannot raise."""
+    try:
+        function = ctypes.CDLL(None).GetOuterUserId
+    except (OSError, AttributeError):
+        return None
+    function.restype = ctypes.c_uint
+    function.argtypes = []
+    return int(function()) or None

@@ -25,7 +25,7 @@
 - Projection: calls per day at the current intervals, per table and in total.
 
 Deliberately not here: running polls (engine.py, objects.py), counting HTTP calls
-(context.CallCounter), the per-10 s budget (api/budget.py).
+(the transport's call count, api/calls.py), the per-10 s budget (api/budget.py).
 """
 
 from __future__ import annotations
