@@ -76,16 +76,20 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS 
               record_ids text[], sent_values jsonb, known text, role_name text)
 $$;
 
--- One entry, once (entry_key), in the name of the role given (its oid; else session_user).
-CREATE FUNCTION hubspot_fdw._note_uncertain(entry_key text, occurred_at timestamptz, server_name text,
-                                           table_name text, operation text, record_ids text[],
-                                           sent_values jsonb, known text, role_oid oid)
+-- One entry (a JSON object with the columns' values and role_oid), once (entry_key), in
+-- the name of the role given when the session's user is a member of it (SET ROLE), else
+-- of the session's user: no one files an entry in another role's name.
+CREATE FUNCTION hubspot_fdw._note_uncertain(entry jsonb)
 RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
   INSERT INTO hubspot_fdw.uncertain_write_log AS u (entry_key, occurred_at, server_name, table_name, operation,
                                                    record_ids, sent_values, known, role_name)
-  VALUES ($1, $2, $3, $4, $5, coalesce($6, '{}'), coalesce($7, '{}'::jsonb), $8,
-          coalesce((SELECT r.rolname::text FROM pg_catalog.pg_roles r WHERE r.oid = $9), session_user::text))
+  SELECT $1->>'entry_key', ($1->>'occurred_at')::timestamptz, $1->>'server_name', $1->>'table_name',
+         $1->>'operation', ARRAY(SELECT jsonb_array_elements_text(coalesce($1->'record_ids', '[]'))),
+         coalesce($1->'sent_values', '{}'), $1->>'known',
+         coalesce((SELECT r.rolname::text FROM pg_catalog.pg_roles r
+                    WHERE r.oid = ($1->>'role_oid')::oid AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')),
+                  session_user::text)
   ON CONFLICT (entry_key) DO UPDATE SET entry_key = EXCLUDED.entry_key
   RETURNING u.id
 $$;
@@ -118,29 +122,37 @@ COMMENT ON TABLE hubspot_fdw.deleted_records IS
 
 -- The wrapper records the records it removed from a cache table (in the transaction that
 -- removed them). Only records the cache table no longer holds can be listed.
-CREATE FUNCTION hubspot_fdw._note_deleted(server_name text, cache_schema text, table_name text,
-                                         record_ids text[], reason text)
+CREATE FUNCTION hubspot_fdw._note_deleted(server_name text, cache_table regclass, record_ids text[],
+                                         reason text)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-  rel regclass := to_regclass(format('%I.%I', cache_schema, table_name));
+  schema_name text;
+  relation_name text;
   still integer;
   noted integer;
 BEGIN
-  IF reason NOT IN ('deleted', 'rolled back') THEN
+  IF reason IS NULL OR reason NOT IN ('deleted', 'rolled back') THEN
     RAISE EXCEPTION 'reason must be deleted or rolled back' USING ERRCODE = '22023';
   END IF;
-  IF rel IS NULL THEN
+  SELECT n.nspname, c.relname INTO schema_name, relation_name
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = cache_table AND c.relkind IN ('r', 'p')
+     AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'id' AND NOT a.attisdropped);
+  IF relation_name IS NULL OR record_ids IS NULL THEN
     RETURN 0;
   END IF;
-  EXECUTE format('SELECT count(*) FROM %s WHERE id = ANY($1)', rel) INTO still USING record_ids;
+  EXECUTE format('SELECT count(*) FROM %s WHERE id::text = ANY($1)', cache_table) INTO still USING record_ids;
   IF still > 0 THEN
-    RAISE EXCEPTION 'records still in %: not recorded as deleted', rel USING ERRCODE = '55000';
+    RAISE EXCEPTION 'records still in %: not recorded as deleted', cache_table USING ERRCODE = '55000';
   END IF;
   INSERT INTO hubspot_fdw.deleted_records AS d (server_name, table_name, record_id, reason, detected_at)
-  SELECT coalesce(nullif($1, ''), (SELECT p.server_name FROM hubspot_fdw.cache_portals p
-                                    WHERE p.cache_schema = $2), ''), $3, i, $5, now()
-    FROM unnest($4) AS i
+  SELECT coalesce(nullif(server_name, ''), (SELECT p.server_name FROM hubspot_fdw.cache_portals p
+                                             WHERE p.cache_schema = schema_name), ''),
+         relation_name, i, reason, now()
+    FROM unnest(record_ids) AS i
+   WHERE i IS NOT NULL
   ON CONFLICT ON CONSTRAINT deleted_records_pkey DO UPDATE
      SET reason = EXCLUDED.reason, merged_into = NULL, deleted_at = NULL, detected_at = EXCLUDED.detected_at;
   GET DIAGNOSTICS noted = ROW_COUNT;

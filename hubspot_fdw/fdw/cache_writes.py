@@ -66,21 +66,24 @@ class CacheWriter:
         return TableSpec(self.table.name, self.table.kind, columns, object_type=self.table.object_type,
                          pair=self.table.pair)
 
-    def _run(self, action: str, statements: Any) -> None:
+    def _run(self, action: str, statements: Any) -> bool:
+        """Run the statements on the cache table; False when there is none (or no SQL)."""
         runner = local_runner(self.options)
         if runner is None:
-            return
+            return False
         try:
             spec = self._spec(runner)
             if spec is None:
-                return
+                return False
             for sql, params in statements(spec):
                 runner.execute(sql, params)
+            return True
         except _local_errors() as error:
             target = qualified_table(self.options.cache_schema, self.table.name)
             log_to_postgres(f"HubSpot accepted the change but the cache row in {target} could not be "
                             f"{action}: {error}", WARNING,
                             hint="The materializer will bring the cache up to date on its next pass.")
+            return False
 
     def upsert_records(self, records: Iterable[HubSpotObject]) -> None:
         records = list(records)
@@ -99,8 +102,8 @@ class CacheWriter:
         if not keys:
             return
         arrays = [list(k[i] for k in keys) for i in range(len(keys[0]))]
-        self._run("deleted", lambda spec: [(delete_by_keys_sql(spec, self.options.cache_schema), arrays)])
-        if reason and self.table.kind == "object":
+        deleted = self._run("deleted", lambda spec: [(delete_by_keys_sql(spec, self.options.cache_schema), arrays)])
+        if deleted and reason and self.table.kind == "object":
             self._note_deleted([k[0] for k in keys], reason)
 
     def _note_deleted(self, ids: list[str], reason: str) -> None:
@@ -108,8 +111,9 @@ class CacheWriter:
         if runner is None:
             return
         try:
-            runner.execute("SELECT hubspot_fdw._note_deleted($1, $2, $3, $4::text[], $5)",
-                           [self.options.server or "", self.options.cache_schema, self.table.name, ids, reason])
+            runner.execute("SELECT hubspot_fdw._note_deleted($1, $2::regclass, $3::text[], $4)",
+                           [self.options.server or "", qualified_table(self.options.cache_schema, self.table.name),
+                            ids, reason])
         except _local_errors() as error:
             log_to_postgres(f"the records removed from the cache could not be listed in "
                             f"hubspot_fdw.deleted_records: {error}", WARNING)

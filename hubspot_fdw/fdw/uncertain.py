@@ -38,8 +38,7 @@ log = logging.getLogger("hubspot_fdw.fdw.uncertain")
 
 MAX_PENDING = 1000          # entries one session holds before the oldest are dropped (logged)
 
-_NOTE_SQL = ("SELECT hubspot_fdw._note_uncertain($1, $2::timestamptz, $3, $4, $5, $6::text[], $7::jsonb, $8, "
-             "$9::oid) AS id")
+_NOTE_SQL = "SELECT hubspot_fdw._note_uncertain($1::jsonb) AS id"
 
 
 @dataclass
@@ -57,8 +56,9 @@ class Entry:
     id: int | None = field(default=None)
 
     def params(self) -> list[Any]:
-        return [self.entry_key, self.occurred_at, self.server_name, self.table_name, self.operation,
-                self.record_ids, json.dumps(self.sent_values), self.known, self.role_oid]
+        fields = ("entry_key", "occurred_at", "server_name", "table_name", "operation", "record_ids",
+                  "sent_values", "known", "role_oid")
+        return [json.dumps({name: getattr(self, name) for name in fields})]
 
 
 _pending: list[Entry] = []
@@ -140,10 +140,11 @@ def flush_pending(_: str | None = None) -> str:
     runner = BackendRunner()
     rows = []
     for entry in flush(runner):
-        names = runner.execute("SELECT coalesce((SELECT rolname::text FROM pg_catalog.pg_roles WHERE oid = $1::oid),"
-                               " session_user::text) AS r", [entry.role_oid])
+        # the role the entry was filed under (_note_uncertain decides); the view filters by it
+        names = runner.execute("SELECT role_name FROM hubspot_fdw.uncertain_write_log WHERE id = $1::bigint",
+                               [entry.id])
         row = {k: v for k, v in asdict(entry).items() if k not in ("entry_key", "role_oid", "written_in")}
-        row["role_name"] = names[0]["r"]
+        row["role_name"] = names[0]["role_name"] if names else None
         rows.append(row)
     return json.dumps(rows)
 
