@@ -200,7 +200,7 @@ class Transport:
                 if step.action is Action.UNCERTAIN:
                     raise self._fail(HubSpotWriteUncertainError(
                         f"HubSpot accepted {method} {path} (HTTP {status}) but its answer was unreadable",
-                        status=status, applied=True)) from None
+                        status=status, applied=True, detail="The body of the answer is cut off or not JSON.")) from None
                 if step.action is Action.FAIL:
                     raise self._fail(HubSpotProtocolError(
                         f"HubSpot answered {method} {path} with a body that is not JSON",

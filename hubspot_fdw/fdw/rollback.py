@@ -63,7 +63,13 @@ def undo(effects: Sequence[Effect], client: Callable[[], HubSpotClient], what: s
     if failed:
         log_to_postgres(f"rolled back, but HubSpot still has the records it created: {'; '.join(failed)}",
                         WARNING, hint="Archive them in HubSpot by hand.")
-    kept = [e.describe() for e in effects if e.kind != "created" and (e.ids or e.kind == "uncertain")]
+    unknown = [e.describe() for e in effects if e.kind == "uncertain"]
+    if unknown:
+        log_to_postgres("outcome unknown, HubSpot may keep: " + "; ".join(unknown), WARNING,
+                        detail=f"The {what} rolled back, but HubSpot may have applied these writes and has no "
+                               "rollback. They are listed in hubspot_fdw.uncertain_writes.",
+                        hint="Check the records in HubSpot; then SELECT hubspot_fdw.forget_uncertain_write(id).")
+    kept = [e.describe() for e in effects if e.kind not in ("created", "uncertain") and e.ids]
     if kept:
         log_to_postgres("HubSpot keeps: " + "; ".join(kept), WARNING,
                         detail=f"The {what} rolled back, but HubSpot has no rollback: these changes stay there. "

@@ -48,6 +48,14 @@ log_to_postgres = _multicorn_utils().log_to_postgres
 
 BATCH_LIMIT = 100
 
+# What is known of a write HubSpot accepted with an unreadable answer, per operation.
+APPLIED = {
+    "insert": "HubSpot created the record; its id is not known.",
+    "update": "HubSpot applied the change; which values it stored is not known.",
+    "delete": "HubSpot archived the records.",
+    "associate": "HubSpot applied the change.",
+}
+
 # What to do about a write whose outcome is unknown, per operation.
 UNCERTAIN_HINTS = {
     "insert": "Check in HubSpot whether the record was created (search by its values) before retrying: "
@@ -171,7 +179,7 @@ class Writer:
         facts = " ".join(filter(None, [error.message[:1].upper() + error.message[1:] + ".", error.detail]))
         if effect.applied:
             message = f"HubSpot accepted {effect.what}, but its answer could not be read"
-            known = "HubSpot applied the change; which values it stored is not known."
+            known = APPLIED.get(effect.operation, APPLIED["update"])
         else:
             message = f"HubSpot's answer to {effect.what} is unknown: it may have been applied"
             known = "The request was sent; whether HubSpot applied it is not known."

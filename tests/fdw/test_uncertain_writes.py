@@ -51,9 +51,12 @@ def test_truncated_answer_to_an_update_is_uncertain_and_listed(conn, sim, client
     # the hint fits an UPDATE
     assert "Read the records from HubSpot" in error.diag.message_hint
     assert "create" not in error.diag.message_hint and "duplicate" not in error.diag.message_hint
-    # the rollback says HubSpot keeps it (it did apply it)
-    assert (f"HubSpot keeps: the update of contacts {target} (jobtitle='Sardaukar') "
-            f"(HubSpot accepted it, but its answer could not be read)") in warnings(conn)
+    assert error.diag.message_detail.startswith("HubSpot applied the change; which values it stored is not known.")
+    # the rollback warns that HubSpot keeps what it may have applied (here: did apply)
+    text = warnings(conn)
+    assert (f"outcome unknown, HubSpot may keep: the update of contacts {target} (jobtitle='Sardaukar') "
+            f"(HubSpot accepted it, but its answer could not be read)") in text
+    assert "listed in hubspot_fdw.uncertain_writes" in text and "Write the old values back" not in text
     assert client.get_object("contacts", target, properties=["jobtitle"]).properties["jobtitle"] == "Sardaukar"
     # listed after the transaction, once, in the name of the role that wrote
     rows = listed(conn, target)
@@ -178,3 +181,32 @@ def test_counting_calls_hooks_nothing(conn):
         query(conn, "SELECT hubspot_fdw.refresh('hubspot.contacts'::regclass)")
     after = query(conn, HOOKS)[0][0]
     assert after == before and after.endswith(" hooks=0"), (before, after)
+
+
+def test_a_plain_role_sees_and_forgets_its_own_entries(db, sim):
+    with db.connect() as admin:
+        query(admin, "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'scribe') THEN "
+                     "CREATE ROLE scribe LOGIN; END IF; END $$")
+        query(admin, "GRANT USAGE ON SCHEMA hubspot TO scribe")
+        query(admin, "GRANT SELECT, UPDATE ON hubspot.contacts TO scribe")
+        query(admin, "DROP USER MAPPING IF EXISTS FOR scribe SERVER hubspot")
+        query(admin, "CREATE USER MAPPING FOR scribe SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
+        target = contact(admin, 25)
+    scribe = psycopg2.connect(host=db.proc.host, port=db.proc.port, user="scribe", dbname=db.name)
+    scribe.autocommit = True
+    try:
+        query(scribe, "SET hubspot_fdw.read_mode = 'live'")
+        sim.set_faults(truncate_rate=1.0, path_contains="/batch/update")
+        with pytest.raises(psycopg2.Error) as info:
+            query(scribe, "UPDATE hubspot.contacts SET jobtitle = 'Scribe' WHERE id = %s", (target,))
+        sim.clear_faults()
+        assert info.value.pgcode == "08007"
+        rows = query(scribe, "SELECT id, role_name FROM hubspot_fdw.uncertain_writes WHERE %s = ANY(record_ids)",
+                     (target,))
+        assert [r[1] for r in rows] == ["scribe"]
+        with pytest.raises(psycopg2.Error):
+            query(scribe, "SELECT * FROM hubspot_fdw.uncertain_write_log")      # only through the view
+        assert query(scribe, "SELECT hubspot_fdw.forget_uncertain_write(%s)", (rows[0][0],)) == [(True,)]
+        assert listed(scribe, target) == []
+    finally:
+        scribe.close()
