@@ -27,6 +27,7 @@ from datetime import timedelta
 from typing import Iterable
 
 from hubspot_fdw.api.budget import Priority
+from hubspot_fdw.api.calls import Tally
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import SqlRunner
@@ -36,7 +37,7 @@ from hubspot_fdw.fdw import drift
 from hubspot_fdw.materializer import associations, backoff, clock, deletions, metadata, objects, portal
 from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
-from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
+from hubspot_fdw.materializer.context import Context, due, now_utc
 from hubspot_fdw.materializer.errors import describe
 from hubspot_fdw.materializer.imported import imported_tables
 from hubspot_fdw.materializer.planner import DAY, Planner
@@ -90,8 +91,7 @@ class Materializer:
         self.config = config or SyncConfig()
         # default: exactly the foreign tables imported for the server (imported.py)
         names = list(tables) if tables is not None else imported_tables(runner, server)
-        calls = CallCounter()
-        client.transport.session.hooks.setdefault("response", []).append(calls.hook)
+        calls = Tally(client.transport.calls)   # the transport counts; nothing is hooked
         if catalog is None:
             catalog = build_catalog(client, only=catalog_types(names))
         self.reraise = reraise
