@@ -608,6 +608,8 @@ substitute_planner(Query *parse, const char *query_string, int cursorOptions,
 
 	if (parse->commandType != CMD_UTILITY && host_cache_substitution)
 		substitute_walker((Node *) parse, &walk);
+	if (parse->commandType != CMD_UTILITY && host_query_needs_wrapper(parse))
+		cursorOptions &= ~CURSOR_OPT_PARALLEL_OK;	/* parallel.c */
 	if (prev_planner_hook)
 		result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
 	else

@@ -152,6 +152,8 @@ install_multicorn_compat(void)
 void
 host_python_ensure(void)
 {
+	if (host_parallel_mode())
+		host_refuse_parallel_mode();	/* parallel.c */
 	if (python_ready)
 		return;
 	if (!Py_IsInitialized())

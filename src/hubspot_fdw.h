@@ -133,6 +133,7 @@ extern PyObject *host_quals_to_py(List *quals, List *exprs, List *exprstates,
 
 /* scan.c, modify.c, import.c: the FDW callbacks */
 extern void host_scan_routines(FdwRoutine *routine);
+extern bool host_is_host_routine(FdwRoutine *routine);
 extern void host_modify_routines(FdwRoutine *routine);
 extern void host_modify_init(void);
 extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
@@ -199,6 +200,13 @@ extern void host_require_user_mapping(PyObject *cls, ForeignServer *server);
 extern void host_report_missing_user_mapping(ForeignServer *server, Oid userid);
 extern void host_check_wrapper_option(const char *wrapper, const char *current);
 extern Oid	host_instance_owner(PyObject *instance);
+
+/* parallel.c: parallel query never reaches the interpreter */
+extern bool host_is_host_foreign_table(Oid relid);
+extern bool host_query_needs_wrapper(struct Query *query);
+extern void host_forbid_parallel_plan(PlannerInfo *root);
+extern bool host_parallel_mode(void);
+extern void host_refuse_parallel_mode(void);
 
 /* pymodule.c: the _hubspot_fdw_host module Python code calls */
 extern PyObject *PyInit__hubspot_fdw_host(void);

@@ -193,6 +193,8 @@ host_get_instance(Oid relid)
 	Oid			previous;
 	PyObject   *args;
 
+	if (host_parallel_mode())
+		host_refuse_parallel_mode();
 	host_python_ensure();
 	if (instances == NULL)
 	{
