@@ -197,7 +197,11 @@ backfill_done(const char *server, const char *table)
 					  &value, &isnull) && !isnull && DatumGetBool(value);
 }
 
-/* Refuse a cache schema stamped as another server's. */
+/*
+ * Refuse a cache schema that is not this server's: stamped for another
+ * server, or not stamped while this server's cache is stamped elsewhere
+ * (the Python paths apply the same rule, hubspot_fdw/fdw/cache_reads.py).
+ */
 static void
 check_cache_portal(const char *schema, const char *server)
 {
@@ -205,15 +209,26 @@ check_cache_portal(const char *schema, const char *server)
 	bool		isnull;
 
 	if (lookup_row("cache_portals", "cache_schema", schema, NULL, NULL, "server_name",
-				   &value, &isnull) && !isnull &&
-		strcmp(DatumGetCString(value), server) != 0)
+				   &value, &isnull))
+	{
+		if (!isnull && strcmp(DatumGetCString(value), server) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cache schema \"%s\" belongs to server \"%s\", not to server \"%s\"",
+							schema, DatumGetCString(value), server),
+					 errdetail("hubspot_fdw.cache_portals records the server each cache schema was filled for."),
+					 errhint("Give server \"%s\" its own cache_schema option, or SET hubspot_fdw.read_mode = 'live'.",
+							 server)));
+		return;
+	}
+	if (lookup_row("cache_portals", "server_name", server, NULL, NULL, "cache_schema",
+				   &value, &isnull) && !isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cache schema \"%s\" belongs to server \"%s\", not to server \"%s\"",
-						schema, DatumGetCString(value), server),
-				 errdetail("hubspot_fdw.cache_portals records the server each cache schema was filled for."),
-				 errhint("Give server \"%s\" its own cache_schema option, or SET hubspot_fdw.read_mode = 'live'.",
-						 server)));
+				 errmsg("schema \"%s\" is not the cache of server \"%s\"", schema, server),
+				 errdetail("The sync stamped schema \"%s\" as this server's cache.",
+						   DatumGetCString(value)),
+				 errhint("Check the server's cache_schema option.")));
 }
 
 /* The user mapping is the grant, as with postgres_fdw: the user's or PUBLIC's. */

@@ -81,6 +81,7 @@ _PG_init(void)
 	host_xact_init();
 	host_modify_init();
 	host_substitute_init();
+	host_options_init();
 }
 
 /* Import one module and return a new reference, or report the error. */

@@ -112,6 +112,8 @@ extern PyObject *host_options_to_dict(List *options);
 extern void host_validate_options(List *options, Oid catalog);
 extern List *host_without_wrapper(List *options);
 extern List *host_user_mapping_options(Oid serverid, Oid userid);
+extern void host_wrapper_validate_options(PyObject *cls, const char *kind, List *options);
+extern void host_options_init(void);
 
 /* instance.c: the per-table instance cache and transaction hooks */
 extern HostInstance *host_get_instance(Oid relid);

@@ -231,6 +231,11 @@ host_get_instance(Oid relid)
 		entry->xact_level = 0;
 	}
 
+	/* a mapping holds only what belongs to a user, whenever it was written (options.c) */
+	host_wrapper_validate_options(host_load_class(wrapper), "user_mapping",
+								  host_user_mapping_options(GetForeignTable(relid)->serverid,
+															GetUserId()));
+
 	/* (Re)build: the old instance, if any, is dropped without a hook. */
 	Py_CLEAR(entry->instance);
 	if (entry->fingerprint)
