@@ -623,8 +623,9 @@ BEGIN
                   WHERE m.umserver = srv.oid AND m.umuser IN (target, 0)
                     AND EXISTS (SELECT 1 FROM pg_catalog.unnest(m.umoptions) o
                                  WHERE o LIKE 'access\_token=_%')) THEN
-    RAISE EXCEPTION 'user mapping with an access_token not found for "%"', pg_catalog.pg_get_userbyid(target)
+    RAISE EXCEPTION 'user mapping not found for "%"', pg_catalog.pg_get_userbyid(target)
       USING ERRCODE = '42704',
+            DETAIL = 'The sync needs a user mapping with an access_token for the role it runs as (its own or PUBLIC''s).',
             HINT = format('The sync worker runs as the role that calls start_sync: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token ''...'').',
                           quote_ident(pg_catalog.pg_get_userbyid(target)), quote_ident(server));
   END IF;
