@@ -150,6 +150,106 @@ REVOKE EXECUTE ON FUNCTION hubspot_fdw.stop_sync(text) FROM PUBLIC;
 COMMENT ON FUNCTION hubspot_fdw.stop_sync(text) IS
   'stop the background sync of a server and forget its mark; false if it was not marked (the role it runs as, a member, the server owner or a superuser; USAGE on the server)';
 
+-- The cache-target rules have one home, in C (src/cache_target.c): the server, table and
+-- cache schema behind a foreign table, and a server's default cache schema.
+CREATE FUNCTION hubspot_fdw._cache_target(rel regclass, OUT server_name text, OUT table_name text,
+                                          OUT cache_schema text)
+AS 'MODULE_PATHNAME', 'hubspot_fdw_cache_target'
+LANGUAGE C STABLE STRICT;
+
+CREATE FUNCTION hubspot_fdw._default_cache_schema(server text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hubspot_fdw_default_cache_schema'
+LANGUAGE C IMMUTABLE STRICT;
+
+-- The (server, table) a relation stands for: a foreign table (by the rules above) or a
+-- cache table (its schema is some server's cache schema). [host only]
+CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OUT table_name text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  SELECT t.server_name, t.table_name INTO server_name, table_name FROM hubspot_fdw._cache_target(rel) t;
+  IF server_name IS NULL THEN
+    SELECT st.server_name, st.table_name INTO server_name, table_name
+      FROM hubspot_fdw.sync_state st
+      JOIN pg_catalog.pg_class c ON c.relname = st.table_name
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = st.cache_schema
+     WHERE c.oid = rel
+     LIMIT 1;
+  END IF;
+  IF server_name IS NULL THEN  -- a cache table not synced yet: the server owning its schema
+    SELECT s.srvname::text, c.relname::text INTO server_name, table_name
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_foreign_server s
+        ON n.nspname = coalesce((SELECT substr(o, 14) FROM unnest(s.srvoptions) o
+                                  WHERE o LIKE 'cache\_schema=%' LIMIT 1),
+                                hubspot_fdw._default_cache_schema(s.srvname))
+      JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw AND w.fdwname = 'hubspot_fdw'
+     WHERE c.oid = rel
+     ORDER BY s.srvname
+     LIMIT 1;
+  END IF;
+  IF server_name IS NULL THEN
+    RAISE EXCEPTION 'relation % is not a hubspot_fdw foreign table or cache table', rel
+      USING ERRCODE = '42809';
+  END IF;
+END $$;
+
+-- When the cache of a table was last known complete, only for roles that may SELECT
+-- from it (C: the caller's privilege is checked, the sync state read with the
+-- extension's rights). The old form by server and table name showed every server's.
+CREATE FUNCTION hubspot_fdw._table_synced_through(rel regclass)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'hubspot_fdw_synced_through'
+LANGUAGE C STABLE STRICT;
+-- [host only] (under upstream Multicorn2 the old form serves wait_for_sync)
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._synced_through(text, text) FROM PUBLIC;
+
+-- [host only]
+CREATE OR REPLACE FUNCTION hubspot_fdw.wait_for_sync(rel regclass, timeout interval DEFAULT '30 seconds')
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  started timestamptz := clock_timestamp();
+  done timestamptz;
+BEGIN
+  IF rel IS NULL OR timeout IS NULL THEN
+    RAISE EXCEPTION 'wait_for_sync needs a table and a timeout' USING ERRCODE = '22004';
+  END IF;
+  IF NOT has_table_privilege(rel, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', rel USING ERRCODE = '42501',
+      HINT = 'wait_for_sync needs SELECT on the table.';
+  END IF;
+  LOOP
+    done := hubspot_fdw._table_synced_through(rel);
+    IF done IS NOT NULL AND done >= started THEN
+      RETURN true;
+    END IF;
+    IF clock_timestamp() - started >= timeout THEN
+      RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_sleep(0.1);
+  END LOOP;
+END $$;
+
+-- refresh() runs Python in the backend: a caller who may not gets a sentence, not the
+-- name of an internal function.
+CREATE OR REPLACE FUNCTION hubspot_fdw.refresh(rel regclass)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT pg_catalog.has_function_privilege('hubspot_fdw._python_call(text, text)', 'EXECUTE') THEN
+    RAISE EXCEPTION 'permission denied to refresh %', rel
+      USING ERRCODE = '42501',
+            DETAIL = 'hubspot_fdw.refresh runs the sync''s Python code in this session: it is for superusers.',
+            HINT = 'The server''s sync keeps every table fresh: ask its owner to run hubspot_fdw.start_sync, '
+                   'or use hubspot_fdw.wait_for_sync to wait for it.';
+  END IF;
+  RETURN hubspot_fdw._python_call('hubspot_fdw.materializer.sql_api.refresh', rel::oid::text);
+END $$;
+COMMENT ON FUNCTION hubspot_fdw.refresh(regclass) IS
+  'run one materializer pass for one table inside this transaction; returns a summary (superusers)';
+
 -- (end of section: Shared-server safety)
 
 

@@ -112,21 +112,6 @@ typedef struct SubstituteWalk
 
 /* ---------- reading the catalog ---------- */
 
-static char *
-option_value(List *options, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, name) == 0)
-			return defGetString(def);
-	}
-	return NULL;
-}
-
 /* The OID of hubspot_fdw.<name>, or InvalidOid (extension older or absent). */
 static Oid
 host_table(const char *name)
@@ -142,8 +127,8 @@ host_table(const char *name)
  * of column want (a copy of text as a cstring, or a bool) of the first row.
  * Read with the extension's rights: no privilege check, like a catalog.
  */
-static bool
-lookup_row(const char *table, const char *key1_attname, const char *key1,
+bool
+host_lookup_row(const char *table, const char *key1_attname, const char *key1,
 		   const char *key2_attname, const char *key2, const char *want,
 		   Datum *value, bool *isnull)
 {
@@ -193,7 +178,7 @@ backfill_done(const char *server, const char *table)
 	Datum		value;
 	bool		isnull;
 
-	return lookup_row("sync_state", "server_name", server, "table_name", table, "backfill_done",
+	return host_lookup_row("sync_state", "server_name", server, "table_name", table, "backfill_done",
 					  &value, &isnull) && !isnull && DatumGetBool(value);
 }
 
@@ -208,7 +193,7 @@ check_cache_portal(const char *schema, const char *server)
 	Datum		value;
 	bool		isnull;
 
-	if (lookup_row("cache_portals", "cache_schema", schema, NULL, NULL, "server_name",
+	if (host_lookup_row("cache_portals", "cache_schema", schema, NULL, NULL, "server_name",
 				   &value, &isnull))
 	{
 		if (!isnull && strcmp(DatumGetCString(value), server) != 0)
@@ -221,7 +206,7 @@ check_cache_portal(const char *schema, const char *server)
 							 server)));
 		return;
 	}
-	if (lookup_row("cache_portals", "server_name", server, NULL, NULL, "cache_schema",
+	if (host_lookup_row("cache_portals", "server_name", server, NULL, NULL, "cache_schema",
 				   &value, &isnull) && !isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
@@ -257,54 +242,25 @@ is_hubspot_wrapper(ForeignServer *server)
 Oid
 host_cache_table_for(Oid relid, Oid userid)
 {
-	ForeignTable *table = GetForeignTable(relid);
-	ForeignServer *server = GetForeignServer(table->serverid);
-	const char *mode = NULL;
-	char	   *table_name;
-	char	   *schema;
+	HostCacheTarget target;
 	Oid			nsp;
 	Oid			cacheid;
 	char		relkind;
 
-	if (!is_hubspot_wrapper(server))
+	if (!is_hubspot_wrapper(GetForeignServer(GetForeignTable(relid)->serverid)))
 		return InvalidOid;
-	switch (host_read_mode)
-	{
-		case HOST_READ_MODE_AUTO:
-			mode = "auto";
-			break;
-		case HOST_READ_MODE_CACHE:
-			mode = "cache";
-			break;
-		case HOST_READ_MODE_LIVE:
-			return InvalidOid;
-		default:
-			/* options merge as for the wrapper: the table's wins over the server's */
-			mode = option_value(table->options, "read_mode");
-			if (mode == NULL)
-				mode = option_value(server->options, "read_mode");
-			if (mode == NULL)
-				mode = "auto";
-	}
-	if (strcmp(mode, "live") == 0)
+	host_cache_target(relid, &target);	/* cache_target.c: the rules' one home */
+	if (strcmp(target.mode, "live") == 0)
 		return InvalidOid;
-
-	table_name = option_value(table->options, "table");
-	if (table_name == NULL)
-		table_name = get_rel_name(relid);
-	schema = option_value(server->options, "cache_schema");
-	if (schema == NULL || schema[0] == '\0')
-		schema = psprintf("%s_cache", server->servername);
-
-	nsp = get_namespace_oid(schema, true);
-	cacheid = OidIsValid(nsp) ? get_relname_relid(table_name, nsp) : InvalidOid;
+	nsp = get_namespace_oid(target.schema, true);
+	cacheid = OidIsValid(nsp) ? get_relname_relid(target.table, nsp) : InvalidOid;
 	relkind = OidIsValid(cacheid) ? get_rel_relkind(cacheid) : '\0';
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		return InvalidOid;		/* the Python path reports a missing cache */
-	if (strcmp(mode, "auto") == 0 && !backfill_done(server->servername, table_name))
+	if (strcmp(target.mode, "auto") == 0 && !backfill_done(target.server->servername, target.table))
 		return InvalidOid;
-	check_cache_portal(schema, server->servername);
-	require_user_mapping(userid, server);
+	check_cache_portal(target.schema, target.server->servername);
+	require_user_mapping(userid, target.server);
 	return cacheid;
 }
 
@@ -680,14 +636,12 @@ invalidate_sync_target(const char *server, const char *table)
 	{
 		Form_pg_foreign_table form = (Form_pg_foreign_table) GETSTRUCT(tuple);
 		ForeignServer *owner = GetForeignServerExtended(form->ftserver, FSV_MISSING_OK);
-		char	   *name;
+		HostCacheTarget target;
 
 		if (owner == NULL || strcmp(owner->servername, server) != 0)
 			continue;
-		name = option_value(GetForeignTable(form->ftrelid)->options, "table");
-		if (name == NULL)
-			name = get_rel_name(form->ftrelid);
-		if (name != NULL && strcmp(name, table) == 0)
+		host_cache_target(form->ftrelid, &target);
+		if (target.table != NULL && strcmp(target.table, table) == 0)
 			CacheInvalidateRelcacheByRelid(form->ftrelid);
 	}
 	systable_endscan(scan);

@@ -203,6 +203,20 @@ extern void host_report_missing_user_mapping(ForeignServer *server, Oid userid);
 extern void host_check_wrapper_option(const char *wrapper, const char *current);
 extern Oid	host_instance_owner(PyObject *instance);
 
+/* cache_target.c: where a foreign table's cache is, how it reads (the rules' one home) */
+typedef struct HostCacheTarget
+{
+	ForeignServer *server;
+	char	   *table;			/* option "table", else the relation name */
+	char	   *schema;			/* option "cache_schema", else the default */
+	char	   *mode;			/* "auto", "cache" or "live" */
+} HostCacheTarget;
+extern char *host_default_cache_schema(const char *server);
+extern void host_cache_target(Oid relid, HostCacheTarget *target);
+extern bool host_lookup_row(const char *table, const char *key1_attname, const char *key1,
+							const char *key2_attname, const char *key2, const char *want,
+							Datum *value, bool *isnull);
+
 /* parallel.c: parallel query never reaches the interpreter */
 extern bool host_is_host_foreign_table(Oid relid);
 extern bool host_query_needs_wrapper(struct Query *query);

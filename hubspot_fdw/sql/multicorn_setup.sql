@@ -27,6 +27,14 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.stop_sync(server text)
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._cache_target(rel regclass, OUT server_name text, OUT table_na
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._default_cache_schema(server text)
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OU
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._table_synced_through(rel regclass)
+--   hubspot_fdw--0.2.0--0.3.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw._synced_through(text, text) FROM PUBLIC;
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.wait_for_sync(rel regclass, timeout interval DEFAUL
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.refresh(rel regclass)
+--   hubspot_fdw--0.2.0--0.3.0.sql: COMMENT ON FUNCTION hubspot_fdw.refresh(regclass) IS
 
 CREATE SCHEMA IF NOT EXISTS hubspot_fdw;
 SET search_path = hubspot_fdw;  -- as CREATE EXTENSION runs the scripts
