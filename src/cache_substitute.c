@@ -224,15 +224,19 @@ require_user_mapping(Oid userid, ForeignServer *server)
 		host_report_missing_user_mapping(server, userid);
 }
 
+/*
+ * Is the server's wrapper the HubSpot one?  Its foreign data wrapper must be
+ * served by this library's handler (whatever the wrapper is called) and its
+ * wrapper option unset or the default class: only a superuser may name
+ * another, and any other class keeps its own read path.
+ */
 static bool
 is_hubspot_wrapper(ForeignServer *server)
 {
 	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
-	char	   *wrapper = host_server_wrapper(server);
 
-	return strcmp(fdw->fdwname, "hubspot_fdw") == 0 &&
-		(strcmp(wrapper, HOST_DEFAULT_WRAPPER) == 0 ||
-		 strcmp(wrapper, "hubspot_fdw.fdw.wrapper.HubSpotFdw") == 0);
+	return OidIsValid(fdw->fdwhandler) && host_is_host_routine(GetFdwRoutine(fdw->fdwhandler)) &&
+		strcmp(host_server_wrapper(server), HOST_DEFAULT_WRAPPER) == 0;
 }
 
 /*
@@ -299,14 +303,16 @@ static bool
 substitutable(Query *query, Index rti, RangeTblEntry *rte)
 {
 	SystemColumnWalk walk = {rti, 0};
+	HostCacheReadUse use = {0};
 
 	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_FOREIGN_TABLE)
 		return false;
-	if (rti == query->resultRelation || rte->tablesample != NULL || rte->securityQuals != NIL)
-		return false;
-	if (rte->inh && has_subclass(rte->relid))
-		return false;
-	return !query_tree_walker(query, system_column_walker, &walk, 0);
+	use.result_relation = rti == query->resultRelation;
+	use.security_quals = rte->securityQuals != NIL;
+	use.row_locked = get_parse_rowmark(query, rti) != NULL;
+	use.locks_pushable = true;	/* FOR UPDATE/SHARE moves to the cache table, as for a view */
+	use.system_columns = query_tree_walker(query, system_column_walker, &walk, 0);
+	return host_cache_read_eligible(rte, &use);	/* cache_target.c: the one rule */
 }
 
 /* ---------- building the subquery ---------- */

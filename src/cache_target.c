@@ -24,6 +24,7 @@
 #include "hubspot_fdw.h"
 
 #include "access/htup_details.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type.h"
 #include "commands/defrem.h"
 #include "common/cryptohash.h"
@@ -111,6 +112,24 @@ host_cache_target(Oid relid, HostCacheTarget *target)
 			if (target->mode == NULL)
 				target->mode = "auto";
 	}
+}
+
+/*
+ * The one rule for reading a foreign table's cache in its place (planner
+ * hook and planned-apart path alike): never for a write's target, a
+ * TABLESAMPLE, security quals (row-level security barriers), system columns
+ * or inheritance children, nor for a row lock the path cannot take on the
+ * cache table.  Those keep the wrapper's path, which reads the same cache.
+ */
+bool
+host_cache_read_eligible(RangeTblEntry *rte, const HostCacheReadUse *use)
+{
+	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_FOREIGN_TABLE)
+		return false;
+	if (use->result_relation || rte->tablesample != NULL || use->security_quals ||
+		use->system_columns || (use->row_locked && !use->locks_pushable))
+		return false;
+	return !(rte->inh && has_subclass(rte->relid));
 }
 
 PG_FUNCTION_INFO_V1(hubspot_fdw_cache_target);

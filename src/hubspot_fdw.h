@@ -211,6 +211,15 @@ typedef struct HostCacheTarget
 	char	   *schema;			/* option "cache_schema", else the default */
 	char	   *mode;			/* "auto", "cache" or "live" */
 } HostCacheTarget;
+typedef struct HostCacheReadUse	/* how a query uses a foreign table */
+{
+	bool		result_relation;	/* INSERT/UPDATE/DELETE/MERGE target */
+	bool		security_quals; /* row-level security barriers */
+	bool		system_columns; /* reads ctid, xmin, ... */
+	bool		row_locked;		/* FOR UPDATE/SHARE */
+	bool		locks_pushable; /* the path can lock the cache rows instead */
+} HostCacheReadUse;
+extern bool host_cache_read_eligible(RangeTblEntry *rte, const HostCacheReadUse *use);
 extern char *host_default_cache_schema(const char *server);
 extern void host_cache_target(Oid relid, HostCacheTarget *target);
 extern bool host_lookup_row(const char *table, const char *key1_attname, const char *key1,

@@ -8,8 +8,8 @@ answers afterwards (or answers with that message) means a crash. sqlsmith runs a
 role without superuser rights, so it cannot end the watcher with pg_terminate_backend.
 
 With ``parallel=True`` every query is planned with parallel query forced on
-(``debug_parallel_query`` on PostgreSQL 16+, ``force_parallel_mode`` on 15, parallel
-costs zero, two workers per Gather): HubSpot foreign tables must then still never
+(``debug_parallel_query`` on PostgreSQL 16+, ``force_parallel_mode`` on 15, two workers
+per Gather): HubSpot foreign tables must then still never
 reach the embedded interpreter from parallel mode.
 
 Used by bench/crash_hunt.py and tests/fdw/test_crash_hunt.py. Installs nothing.
@@ -53,8 +53,9 @@ def sqlsmith_path() -> str | None:
 def parallel_settings(server_version_num: int) -> dict[str, str]:
     """Settings that plan every query in parallel mode, for this server version."""
     force = "debug_parallel_query" if server_version_num >= 160000 else "force_parallel_mode"
-    return {force: "on", "max_parallel_workers_per_gather": "2", "parallel_setup_cost": "0",
-            "parallel_tuple_cost": "0", "min_parallel_table_scan_size": "0"}
+    # (zero parallel costs would put a Gather under every nested loop: sqlsmith's own
+    # catalog queries then launch workers by the thousand and never finish loading)
+    return {force: "on", "max_parallel_workers_per_gather": "2"}
 
 
 def _conninfo(dsn: str, mode: str, statement_timeout_ms: int, extra: dict[str, str]) -> str:
