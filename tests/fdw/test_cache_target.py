@@ -76,3 +76,33 @@ def test_refresh_refused_in_words(db, conn) -> None:
     assert raised.value.pgcode == "42501"
     assert raised.value.diag.message_primary == "permission denied to refresh hubspot.contacts"
     assert "_python_call" not in str(raised.value)
+
+
+@pytest.mark.parametrize("substitution", ["on", "off"])
+def test_a_cache_schema_not_stamped_for_the_server_is_refused(db, sim, conn, substitution: str) -> None:
+    """Whatever the options say, reads and writes touch only the cache stamped for the server."""
+    fill_cache(db, sim, ["companies"])
+    query(conn, "INSERT INTO hubspot_fdw.cache_portals (cache_schema, server_name, portal_id) "
+                "VALUES ('hubspot_cache', 'hubspot', 1) ON CONFLICT DO NOTHING")
+    query(conn, "CREATE SCHEMA IF NOT EXISTS hr")
+    query(conn, "CREATE TABLE IF NOT EXISTS hr.companies (LIKE hubspot_cache.companies)")
+    query(conn, "ALTER SERVER hubspot OPTIONS (ADD cache_schema 'hr')")
+    try:
+        query(conn, f"SET hubspot_fdw.cache_substitution = {substitution}")
+        query(conn, "SET hubspot_fdw.read_mode = 'cache'")
+        for sql in ("SELECT id FROM hubspot.companies LIMIT 1",
+                    "UPDATE hubspot.companies SET name = 'x' WHERE id = '1'"):
+            with pytest.raises(psycopg2.Error) as raised:
+                query(conn, sql)
+            assert raised.value.pgcode == "55000", raised.value
+            assert 'schema "hr" is not the cache of server "hubspot"' in raised.value.diag.message_primary
+        query(conn, "SET hubspot_fdw.read_mode = 'live'")
+        sim.clear_requests()
+        with pytest.raises(psycopg2.Error) as raised:
+            query(conn, "INSERT INTO hubspot.companies (name) VALUES ('never sent')")
+        assert raised.value.pgcode == "55000"
+        assert sim.requests() == []  # refused before any call to HubSpot
+    finally:
+        query(conn, "RESET ALL")
+        query(conn, "ALTER SERVER hubspot OPTIONS (DROP cache_schema)")
+        query(conn, "DELETE FROM hubspot_fdw.cache_portals WHERE server_name = 'hubspot'")

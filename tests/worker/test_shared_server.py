@@ -196,3 +196,28 @@ def test_start_sync_needs_a_mapping_with_a_token(db: Database) -> None:
         query(db, "ALTER USER MAPPING FOR PUBLIC SERVER hubspot OPTIONS (ADD access_token %s)",
               (query(db, "SELECT split_part(o, '=', 2) FROM pg_user_mappings, unnest(umoptions) o "
                          "WHERE usename = current_user AND o LIKE 'access_token=%'")[0][0],))
+
+
+# ---------- 3. a table the sync may not serve never stops the others ----------
+
+def test_a_role_with_usage_cannot_stop_the_background_sync(db: Database, alice: str) -> None:
+    from tests.worker.cluster import wait_for
+
+    query(db, "CREATE SCHEMA alice_s AUTHORIZATION alice")
+    conn = connect_as(db, alice)
+    try:
+        run(conn, "CREATE FOREIGN TABLE alice_s.w (id text, name text) SERVER hubspot "
+                  "OPTIONS (table 'alice_table', object_type 'companies')")
+    finally:
+        conn.close()
+    query(db, "SELECT hubspot_fdw.start_sync('hubspot')")
+    try:
+        def states() -> dict[str, tuple]:
+            return {r[0]: (r[1], r[2]) for r in query(db, "SELECT table_name, phase, last_error "
+                                                          "FROM hubspot_fdw.sync_state")}
+        wait_for("every table of the server synced", lambda: all(
+            states().get(t, ("",))[0] == "live" for t in TABLES), timeout=120)
+        phase, error = states()["alice_table"]
+        assert phase == "failing" and "belongs to role alice" in error
+    finally:
+        query(db, "SELECT hubspot_fdw.stop_sync('hubspot')")
