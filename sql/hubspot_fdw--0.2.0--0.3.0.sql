@@ -9,13 +9,18 @@
 
 -- Who may start or stop a server's sync: a role with USAGE on the server that is the role
 -- the sync runs as (or a member of it), the server's owner (or a member of it), or a
--- superuser. The one rule start_sync and stop_sync apply.
+-- superuser. The one rule start_sync and stop_sync apply. (A run_as role dropped since:
+-- only the server's owner or a superuser.)
 CREATE FUNCTION hubspot_fdw._may_manage_sync(caller oid, server_owner oid, run_as oid)
 RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT run_as IS NULL
-      OR pg_catalog.pg_has_role(caller, run_as, 'MEMBER')
-      OR (server_owner IS NOT NULL AND pg_catalog.pg_has_role(caller, server_owner, 'MEMBER'))
+  SELECT CASE
+           WHEN run_as IS NULL THEN true
+           WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = run_as)
+                AND pg_catalog.pg_has_role(caller, run_as, 'MEMBER') THEN true
+           WHEN server_owner IS NOT NULL THEN pg_catalog.pg_has_role(caller, server_owner, 'MEMBER')
+           ELSE pg_catalog.pg_has_role(caller, 10, 'MEMBER')  -- a superuser
+         END
 $$;
 REVOKE EXECUTE ON FUNCTION hubspot_fdw._may_manage_sync(oid, oid, oid) FROM PUBLIC;
 
@@ -71,8 +76,12 @@ BEGIN
     RETURN;
   END IF;
   -- a member of the marked role restarts the sync as that role; anyone else allowed, as itself
-  target := CASE WHEN marked IS NOT NULL AND pg_catalog.pg_has_role(role, marked, 'MEMBER') THEN marked
-                 ELSE role END;
+  target := role;
+  IF marked IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = marked) THEN
+    IF pg_catalog.pg_has_role(role, marked, 'MEMBER') THEN
+      target := marked;
+    END IF;
+  END IF;
   IF target <> role THEN
     PERFORM hubspot_fdw._require_server_usage(server, srv.oid, target);
   END IF;

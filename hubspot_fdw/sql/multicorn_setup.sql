@@ -558,9 +558,13 @@ COMMENT ON VIEW hubspot_fdw.sync_workers IS
 CREATE OR REPLACE FUNCTION hubspot_fdw._may_manage_sync(caller oid, server_owner oid, run_as oid)
 RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-  SELECT run_as IS NULL
-      OR pg_catalog.pg_has_role(caller, run_as, 'MEMBER')
-      OR (server_owner IS NOT NULL AND pg_catalog.pg_has_role(caller, server_owner, 'MEMBER'))
+  SELECT CASE
+           WHEN run_as IS NULL THEN true
+           WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = run_as)
+                AND pg_catalog.pg_has_role(caller, run_as, 'MEMBER') THEN true
+           WHEN server_owner IS NOT NULL THEN pg_catalog.pg_has_role(caller, server_owner, 'MEMBER')
+           ELSE pg_catalog.pg_has_role(caller, 10, 'MEMBER')  -- a superuser
+         END
 $$;
 
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
@@ -617,8 +621,12 @@ BEGIN
     RETURN;
   END IF;
   -- a member of the marked role restarts the sync as that role; anyone else allowed, as itself
-  target := CASE WHEN marked IS NOT NULL AND pg_catalog.pg_has_role(role, marked, 'MEMBER') THEN marked
-                 ELSE role END;
+  target := role;
+  IF marked IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = marked) THEN
+    IF pg_catalog.pg_has_role(role, marked, 'MEMBER') THEN
+      target := marked;
+    END IF;
+  END IF;
   IF target <> role THEN
     PERFORM hubspot_fdw._require_server_usage(server, srv.oid, target);
   END IF;
