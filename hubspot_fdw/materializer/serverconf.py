@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from hubspot_fdw.api.client import DEFAULT_BASE_URL
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.api.token import check_token
-from hubspot_fdw.cache.names import cache_schema
+from hubspot_fdw.cache.names import cache_schema_asked
 from hubspot_fdw.cache.runner import SqlRunner
 
 
@@ -48,7 +48,8 @@ def read_server(runner: SqlRunner, server: str) -> ServerConfig:
         raise HubSpotFdwError(f'no access_token for server "{server}"', sqlstate="28000",
                               hint="CREATE USER MAPPING FOR CURRENT_USER SERVER … OPTIONS (access_token '…').")
     check_token(token)
-    return ServerConfig(server, options.get("api_url") or DEFAULT_BASE_URL, token, cache_schema(options, server), options)
+    return ServerConfig(server, options.get("api_url") or DEFAULT_BASE_URL, token,
+                        cache_schema_asked(runner.execute, options, server), options)
 
 
 def relation_target(runner: SqlRunner, relid: int) -> tuple[str, str]:
