@@ -315,7 +315,27 @@ host_execute_sql(PyObject *self, PyObject *args)
 		Py_DECREF(item);
 	}
 
-	BeginInternalSubTransaction(NULL);
+	if (host_parallel_mode())
+	{
+		PyErr_SetString(PyExc_RuntimeError,
+						"execute_sql cannot run in parallel mode (a parallel query forbids subtransactions)");
+		return NULL;
+	}
+	PG_TRY();
+	{
+		BeginInternalSubTransaction(NULL);
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		/* no subtransaction was started: report the error to Python, never through it */
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		return raise_pg_error(edata);
+	}
+	PG_END_TRY();
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{

@@ -38,6 +38,7 @@ from hubspot_fdw.api.errors import (
 from hubspot_fdw.api.calls import CallCount
 from hubspot_fdw.api.retry import Action, Decision, Failure, RetryPolicy, decide, parse_retry_after
 from hubspot_fdw.api.session import Timeouts, shared_session
+from hubspot_fdw.api.token import check_token
 
 log = logging.getLogger("hubspot_fdw.api.transport")
 
@@ -86,6 +87,7 @@ class Transport:
     ) -> None:
         if not access_token:
             raise ValueError("an access token is required")
+        check_token(access_token)
         self.base_url = base_url.rstrip("/")
         self.__token = access_token
         self.timeouts = timeouts or Timeouts()

@@ -56,6 +56,7 @@ class CacheWriter:
     def __init__(self, options: FdwOptions, table: TableSpec) -> None:
         self.options = options
         self.table = table
+        self._target_checked = False
 
     def _spec(self, runner: Any) -> TableSpec | None:
         rows = runner.execute(existing_columns_sql(), [self.options.cache_schema, self.table.name])
@@ -65,6 +66,14 @@ class CacheWriter:
         columns = tuple(c for c in self.table.columns if c.name in existing)
         return TableSpec(self.table.name, self.table.kind, columns, object_type=self.table.object_type,
                          pair=self.table.pair)
+
+    def check_target(self) -> None:
+        """Before the first write: the cache this writer would touch is this server's
+        (checked once per instance; options changes make a new instance)."""
+        if not self._target_checked and local_runner(self.options) is not None:
+            from hubspot_fdw.fdw.cache_reads import check_stamp
+            check_stamp(self.options)
+        self._target_checked = True
 
     def _run(self, action: str, statements: Any) -> bool:
         """Run the statements on the cache table; False when there is none (or no SQL)."""

@@ -287,14 +287,17 @@ class HubSpotFdw(ForeignDataWrapper):
 
     @reported
     def insert(self, values: dict) -> dict[str, Any]:
+        self.writer.cache.check_target()
         return self.writer.insert(values)
 
     @reported
     def update(self, oldvalues: Any, newvalues: dict) -> None:
+        self.writer.cache.check_target()
         return self.writer.update(oldvalues, newvalues, self._recent.get(str(oldvalues)))
 
     @reported
     def delete(self, oldvalues: Any) -> None:
+        self.writer.cache.check_target()
         return self.writer.delete(oldvalues, self._recent.get(str(oldvalues)))
 
     @reported

@@ -26,6 +26,15 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.start_sync(server text)
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.stop_sync(server text)
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._cache_target(rel regclass, OUT server_name text, OUT table_na
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._default_cache_schema(server text)
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OU
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._table_synced_through(rel regclass)
+--   hubspot_fdw--0.2.0--0.3.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw._synced_through(text, text) FROM PUBLIC;
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.wait_for_sync(rel regclass, timeout interval DEFAUL
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.refresh(rel regclass)
+--   hubspot_fdw--0.2.0--0.3.0.sql: COMMENT ON FUNCTION hubspot_fdw.refresh(regclass) IS
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._uncertain_pending()
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._import_comments()
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._refresh_columns(rel regclass)
@@ -514,6 +523,158 @@ SELECT coalesce(s.server_name, l.server_name) AS server_name,
 -- [setup] from hubspot_fdw--0.1.0--0.2.0.sql
 COMMENT ON VIEW hubspot_fdw.sync_workers IS
   'per server: marked for a background worker, who syncs it now (worker/cli), pid, since when, last pass, last error';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._may_manage_sync(caller oid, server_owner oid, run_as oid)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE
+           WHEN run_as IS NULL THEN true
+           WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = run_as)
+                AND pg_catalog.pg_has_role(caller, run_as, 'MEMBER') THEN true
+           WHEN server_owner IS NOT NULL THEN pg_catalog.pg_has_role(caller, server_owner, 'MEMBER')
+           ELSE pg_catalog.pg_has_role(caller, 10, 'MEMBER')  -- a superuser
+         END
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._may_manage_sync(oid, oid, oid) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._require_server_usage(server text, srv oid, caller oid)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT pg_catalog.has_server_privilege(caller, srv, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for foreign server %', server
+      USING ERRCODE = '42501',
+            DETAIL = 'Starting or stopping a sync needs USAGE on the server.',
+            HINT = format('GRANT USAGE ON FOREIGN SERVER %s TO %s;', quote_ident(server),
+                          quote_ident(pg_catalog.pg_get_userbyid(caller)));
+  END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._require_server_usage(text, oid, oid) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._mark_sync(server text, role oid, OUT action text, OUT detail text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  srv record;
+  marked oid;
+  target oid;
+  h record;
+BEGIN
+  SELECT s.oid, s.srvowner INTO srv FROM pg_catalog.pg_foreign_server s
+    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw AND w.fdwname = 'hubspot_fdw'
+   WHERE s.srvname = server;
+  IF srv.oid IS NULL THEN
+    RAISE EXCEPTION 'server "%" does not exist', server
+      USING ERRCODE = '42704', HINT = 'CREATE SERVER ... FOREIGN DATA WRAPPER hubspot_fdw first.';
+  END IF;
+  PERFORM hubspot_fdw._require_server_usage(server, srv.oid, role);
+  SELECT s.run_as INTO marked FROM hubspot_fdw.sync_servers s WHERE s.server_name = server FOR UPDATE;
+  IF NOT hubspot_fdw._may_manage_sync(role, srv.srvowner, marked) THEN
+    RAISE EXCEPTION 'permission denied to start the sync of server "%"', server
+      USING ERRCODE = '42501',
+            DETAIL = format('The sync runs as role %s.', quote_ident(pg_catalog.pg_get_userbyid(marked))),
+            HINT = 'Only that role, its members, the owner of the server or a superuser may start or stop it.';
+  END IF;
+  SELECT * INTO h FROM hubspot_fdw._sync_holder(server) x WHERE x.holder IS NOT NULL;
+  IF h.holder = 'cli' THEN
+    action := 'cli'; detail := h.description;
+    RETURN;
+  END IF;
+  IF h.holder = 'worker' AND marked IS NOT NULL THEN
+    action := 'running'; detail := h.pid::text;   -- runs on as it is: nothing re-pointed
+    RETURN;
+  END IF;
+  -- a member of the marked role restarts the sync as that role; anyone else allowed, as itself
+  target := role;
+  IF marked IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = marked) THEN
+    IF pg_catalog.pg_has_role(role, marked, 'MEMBER') THEN
+      target := marked;
+    END IF;
+  END IF;
+  IF target <> role THEN
+    PERFORM hubspot_fdw._require_server_usage(server, srv.oid, target);
+  END IF;
+  IF NOT (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.oid = target) THEN
+    RAISE EXCEPTION 'role "%" cannot log in, so no sync worker can run as it', pg_catalog.pg_get_userbyid(target)
+      USING ERRCODE = '28000',
+            HINT = 'The sync worker runs as the role that calls start_sync: call it as a role with LOGIN (not after SET ROLE to a group).';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_user_mapping m
+                  WHERE m.umserver = srv.oid AND m.umuser IN (target, 0)
+                    AND EXISTS (SELECT 1 FROM pg_catalog.unnest(m.umoptions) o
+                                 WHERE o LIKE 'access\_token=_%')) THEN
+    RAISE EXCEPTION 'user mapping not found for "%"', pg_catalog.pg_get_userbyid(target)
+      USING ERRCODE = '42704',
+            DETAIL = 'The sync needs a user mapping with an access_token for the role it runs as (its own or PUBLIC''s).',
+            HINT = format('The sync worker runs as the role that calls start_sync: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token ''...'').',
+                          quote_ident(pg_catalog.pg_get_userbyid(target)), quote_ident(server));
+  END IF;
+  INSERT INTO hubspot_fdw.sync_servers AS s (server_name, run_as) VALUES (server, target)
+  ON CONFLICT (server_name) DO UPDATE SET run_as = excluded.run_as, requested_at = now();
+  IF h.holder = 'worker' THEN
+    action := 'running'; detail := h.pid::text;  -- a worker nobody marked yet: it keeps running
+  ELSE
+    action := 'start'; detail := target::text;
+  END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._mark_sync(text, oid) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._unmark_sync(server text, role oid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  srv record;
+  marked oid;
+  stopped boolean := false;
+  worker integer;
+BEGIN
+  SELECT s.oid, s.srvowner INTO srv FROM pg_catalog.pg_foreign_server s WHERE s.srvname = server;
+  IF srv.oid IS NOT NULL THEN
+    PERFORM hubspot_fdw._require_server_usage(server, srv.oid, role);
+  END IF;
+  SELECT s.run_as INTO marked FROM hubspot_fdw.sync_servers s WHERE s.server_name = server FOR UPDATE;
+  IF NOT hubspot_fdw._may_manage_sync(role, srv.srvowner, marked)
+     OR (marked IS NULL AND NOT pg_catalog.pg_has_role(role, coalesce(srv.srvowner, 10), 'MEMBER')) THEN
+    RAISE EXCEPTION 'permission denied to stop the sync of server "%"', server
+      USING ERRCODE = '42501',
+            DETAIL = CASE WHEN marked IS NOT NULL
+                          THEN format('The sync runs as role %s.', quote_ident(pg_catalog.pg_get_userbyid(marked))) END,
+            HINT = 'Only the role the sync runs as, its members, the owner of the server or a superuser may start or stop it.';
+  END IF;
+  DELETE FROM hubspot_fdw.sync_servers s WHERE s.server_name = server;
+  -- the lease holder, and a worker of this server that has not claimed the lease yet
+  -- (its activity names the server); a restarted one sees no mark and exits for good
+  FOR worker IN
+    SELECT a.pid FROM pg_catalog.pg_stat_activity a
+     WHERE a.backend_type = 'hubspot_fdw sync' AND a.datid = (SELECT d.oid FROM pg_catalog.pg_database d
+                                                              WHERE d.datname = pg_catalog.current_database())
+       AND (a.query = format('hubspot_fdw sync of server "%s"', server)
+            OR a.pid IN (SELECT h.pid FROM hubspot_fdw._sync_holder(server) h WHERE h.holder = 'worker'))
+  LOOP
+    PERFORM pg_catalog.pg_terminate_backend(worker, 5000);  -- waits until it exited
+    stopped := true;
+  END LOOP;
+  RETURN marked IS NOT NULL OR stopped;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._unmark_sync(text, oid) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw.stop_sync(text) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.stop_sync(text) IS
+  'stop the background sync of a server and forget its mark; false if it was not marked (the role it runs as, a member, the server owner or a superuser; USAGE on the server)';
 
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
 CREATE TABLE IF NOT EXISTS hubspot_fdw.sync_worker_backoff (
