@@ -327,13 +327,8 @@ host_execute_sql(PyObject *self, PyObject *args)
 	}
 	PG_CATCH();
 	{
-		ErrorData  *edata;
-
 		/* no subtransaction was started: report the error to Python, never through it */
-		MemoryContextSwitchTo(oldcontext);
-		edata = CopyErrorData();
-		FlushErrorState();
-		return raise_pg_error(edata);
+		return host_raise_pg_error(oldcontext);
 	}
 	PG_END_TRY();
 	MemoryContextSwitchTo(oldcontext);
