@@ -3,8 +3,11 @@
 Starts a throwaway PostgreSQL (PG_BIN's) and a simulator, imports the schema, fills the cache
 with one materializer pass, then lets sqlsmith (Debian package ``sqlsmith``; this script
 installs nothing) send random queries as a non-superuser role holding the documented
-read-write grants. Prints, per mode, the queries sent, their rate and the most frequent
-error messages; exits 1 if any backend crashed (or sqlsmith is missing), 0 otherwise.
+read-write grants. Each read mode runs twice: as is, and with parallel query forced on
+(``force_parallel_mode`` / ``debug_parallel_query``, chosen by the server's version); the
+library is preloaded, as for the background sync. Prints, per run, the queries sent,
+their rate and the most frequent error messages; exits 1 if any backend crashed (or
+sqlsmith is missing), 0 otherwise.
 
     python bench/crash_hunt.py --queries 5000 --seed 1
 
@@ -67,7 +70,8 @@ def top_errors(output: str, n: int = 8) -> list[tuple[str, int]]:
 
 def report(result: HuntResult) -> None:
     verdict = "CRASH" if result.crashed else "no crash"
-    print(f"{result.mode:6} {result.queries:8d} queries {result.seconds:8.1f} s {result.rate:8.1f} q/s  {verdict}")
+    label = result.mode + ("+parallel" if result.parallel else "")
+    print(f"{label:15} {result.queries:8d} queries {result.seconds:8.1f} s {result.rate:8.1f} q/s  {verdict}")
     if result.crashed:
         print(f"       watcher: {result.watcher_error}")
     for message, count in top_errors(result.output):
@@ -81,20 +85,22 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--modes", default="live,cache")
     ap.add_argument("--wall-limit", type=float, default=600.0, help="seconds per mode")
+    ap.add_argument("--no-parallel", action="store_true", help="skip the runs with parallel query forced on")
     a = ap.parse_args()
     if sqlsmith_path() is None:
         print("sqlsmith is not installed (apt-get install sqlsmith)")
         sys.exit(1)
     crashed = False
-    with ThrowawayPostgres() as pg, start_simulator(seed=3, no_limits=True, index_lag_ms=0, **SIZES) as sim:
+    with ThrowawayPostgres(settings={"shared_preload_libraries": "'hubspot_fdw'"}) as pg, start_simulator(seed=3, no_limits=True, index_lag_ms=0, **SIZES) as sim:
         dsn = pg.dsn
         prepare(dsn, sim, sync_timeout=300.0)
         role_dsn = re.sub(r"user=\S+", f"user={ROLE}", dsn)
         print(f"sqlsmith, seed {a.seed}, up to {a.queries} queries per mode, as role {ROLE}")
         for mode in a.modes.split(","):
-            result = hunt(dsn, role_dsn, mode, a.queries, a.seed, wall_limit=a.wall_limit)
-            report(result)
-            crashed |= result.crashed
+            for parallel in (False,) if a.no_parallel else (False, True):
+                result = hunt(dsn, role_dsn, mode, a.queries, a.seed, wall_limit=a.wall_limit, parallel=parallel)
+                report(result)
+                crashed |= result.crashed
     print("result: " + ("BACKEND CRASH" if crashed else "zero backend crashes"))
     sys.exit(1 if crashed else 0)
 

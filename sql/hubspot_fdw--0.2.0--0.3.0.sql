@@ -7,6 +7,258 @@
 -- Shared-server safety: option validation, parallel safety, who may run a sync.
 -- =====================================================================================
 
+-- Who may start or stop a server's sync: a role with USAGE on the server that is the role
+-- the sync runs as (or a member of it), the server's owner (or a member of it), or a
+-- superuser. The one rule start_sync and stop_sync apply. (A run_as role dropped since:
+-- only the server's owner or a superuser.)
+CREATE FUNCTION hubspot_fdw._may_manage_sync(caller oid, server_owner oid, run_as oid)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE
+           WHEN run_as IS NULL THEN true
+           WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = run_as)
+                AND pg_catalog.pg_has_role(caller, run_as, 'MEMBER') THEN true
+           WHEN server_owner IS NOT NULL THEN pg_catalog.pg_has_role(caller, server_owner, 'MEMBER')
+           ELSE pg_catalog.pg_has_role(caller, 10, 'MEMBER')  -- a superuser
+         END
+$$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._may_manage_sync(oid, oid, oid) FROM PUBLIC;
+
+-- USAGE on the server, refused at once (42501) otherwise.
+CREATE FUNCTION hubspot_fdw._require_server_usage(server text, srv oid, caller oid)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT pg_catalog.has_server_privilege(caller, srv, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for foreign server %', server
+      USING ERRCODE = '42501',
+            DETAIL = 'Starting or stopping a sync needs USAGE on the server.',
+            HINT = format('GRANT USAGE ON FOREIGN SERVER %s TO %s;', quote_ident(server),
+                          quote_ident(pg_catalog.pg_get_userbyid(caller)));
+  END IF;
+END $$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._require_server_usage(text, oid, oid) FROM PUBLIC;
+
+-- Called by start_sync (C, as the owner of these tables) with the calling role. Refuses at
+-- once what the worker could not do; never re-points a running sync. action: 'start'
+-- (detail: the oid of the role the worker runs as), 'running' (detail: the running
+-- worker's pid), 'cli' (detail: which daemon syncs it; start_sync refuses).
+CREATE OR REPLACE FUNCTION hubspot_fdw._mark_sync(server text, role oid, OUT action text, OUT detail text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  srv record;
+  marked oid;
+  target oid;
+  h record;
+BEGIN
+  SELECT s.oid, s.srvowner INTO srv FROM pg_catalog.pg_foreign_server s
+    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw AND w.fdwname = 'hubspot_fdw'
+   WHERE s.srvname = server;
+  IF srv.oid IS NULL THEN
+    RAISE EXCEPTION 'server "%" does not exist', server
+      USING ERRCODE = '42704', HINT = 'CREATE SERVER ... FOREIGN DATA WRAPPER hubspot_fdw first.';
+  END IF;
+  PERFORM hubspot_fdw._require_server_usage(server, srv.oid, role);
+  SELECT s.run_as INTO marked FROM hubspot_fdw.sync_servers s WHERE s.server_name = server FOR UPDATE;
+  IF NOT hubspot_fdw._may_manage_sync(role, srv.srvowner, marked) THEN
+    RAISE EXCEPTION 'permission denied to start the sync of server "%"', server
+      USING ERRCODE = '42501',
+            DETAIL = format('The sync runs as role %s.', quote_ident(pg_catalog.pg_get_userbyid(marked))),
+            HINT = 'Only that role, its members, the owner of the server or a superuser may start or stop it.';
+  END IF;
+  SELECT * INTO h FROM hubspot_fdw._sync_holder(server) x WHERE x.holder IS NOT NULL;
+  IF h.holder = 'cli' THEN
+    action := 'cli'; detail := h.description;
+    RETURN;
+  END IF;
+  IF h.holder = 'worker' AND marked IS NOT NULL THEN
+    action := 'running'; detail := h.pid::text;   -- runs on as it is: nothing re-pointed
+    RETURN;
+  END IF;
+  -- a member of the marked role restarts the sync as that role; anyone else allowed, as itself
+  target := role;
+  IF marked IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = marked) THEN
+    IF pg_catalog.pg_has_role(role, marked, 'MEMBER') THEN
+      target := marked;
+    END IF;
+  END IF;
+  IF target <> role THEN
+    PERFORM hubspot_fdw._require_server_usage(server, srv.oid, target);
+  END IF;
+  IF NOT (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.oid = target) THEN
+    RAISE EXCEPTION 'role "%" cannot log in, so no sync worker can run as it', pg_catalog.pg_get_userbyid(target)
+      USING ERRCODE = '28000',
+            HINT = 'The sync worker runs as the role that calls start_sync: call it as a role with LOGIN (not after SET ROLE to a group).';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_user_mapping m
+                  WHERE m.umserver = srv.oid AND m.umuser IN (target, 0)
+                    AND EXISTS (SELECT 1 FROM pg_catalog.unnest(m.umoptions) o
+                                 WHERE o LIKE 'access\_token=_%')) THEN
+    RAISE EXCEPTION 'user mapping not found for "%"', pg_catalog.pg_get_userbyid(target)
+      USING ERRCODE = '42704',
+            DETAIL = 'The sync needs a user mapping with an access_token for the role it runs as (its own or PUBLIC''s).',
+            HINT = format('The sync worker runs as the role that calls start_sync: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token ''...'').',
+                          quote_ident(pg_catalog.pg_get_userbyid(target)), quote_ident(server));
+  END IF;
+  INSERT INTO hubspot_fdw.sync_servers AS s (server_name, run_as) VALUES (server, target)
+  ON CONFLICT (server_name) DO UPDATE SET run_as = excluded.run_as, requested_at = now();
+  IF h.holder = 'worker' THEN
+    action := 'running'; detail := h.pid::text;  -- a worker nobody marked yet: it keeps running
+  ELSE
+    action := 'start'; detail := target::text;
+  END IF;
+END $$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._mark_sync(text, oid) FROM PUBLIC;
+
+-- Called by stop_sync (C, as the owner of these tables) with the calling role.
+CREATE FUNCTION hubspot_fdw._unmark_sync(server text, role oid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  srv record;
+  marked oid;
+  stopped boolean := false;
+  worker integer;
+BEGIN
+  SELECT s.oid, s.srvowner INTO srv FROM pg_catalog.pg_foreign_server s WHERE s.srvname = server;
+  IF srv.oid IS NOT NULL THEN
+    PERFORM hubspot_fdw._require_server_usage(server, srv.oid, role);
+  END IF;
+  SELECT s.run_as INTO marked FROM hubspot_fdw.sync_servers s WHERE s.server_name = server FOR UPDATE;
+  IF NOT hubspot_fdw._may_manage_sync(role, srv.srvowner, marked)
+     OR (marked IS NULL AND NOT pg_catalog.pg_has_role(role, coalesce(srv.srvowner, 10), 'MEMBER')) THEN
+    RAISE EXCEPTION 'permission denied to stop the sync of server "%"', server
+      USING ERRCODE = '42501',
+            DETAIL = CASE WHEN marked IS NOT NULL
+                          THEN format('The sync runs as role %s.', quote_ident(pg_catalog.pg_get_userbyid(marked))) END,
+            HINT = 'Only the role the sync runs as, its members, the owner of the server or a superuser may start or stop it.';
+  END IF;
+  DELETE FROM hubspot_fdw.sync_servers s WHERE s.server_name = server;
+  -- the lease holder, and a worker of this server that has not claimed the lease yet
+  -- (its activity names the server); a restarted one sees no mark and exits for good
+  FOR worker IN
+    SELECT a.pid FROM pg_catalog.pg_stat_activity a
+     WHERE a.backend_type = 'hubspot_fdw sync' AND a.datid = (SELECT d.oid FROM pg_catalog.pg_database d
+                                                              WHERE d.datname = pg_catalog.current_database())
+       AND (a.query = format('hubspot_fdw sync of server "%s"', server)
+            OR a.pid IN (SELECT h.pid FROM hubspot_fdw._sync_holder(server) h WHERE h.holder = 'worker'))
+  LOOP
+    PERFORM pg_catalog.pg_terminate_backend(worker, 5000);  -- waits until it exited
+    stopped := true;
+  END LOOP;
+  RETURN marked IS NOT NULL OR stopped;
+END $$;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._unmark_sync(text, oid) FROM PUBLIC;
+
+-- stop_sync checks its caller in C (the role taken from the session), as start_sync does.
+CREATE OR REPLACE FUNCTION hubspot_fdw.stop_sync(server text)
+RETURNS boolean
+AS 'MODULE_PATHNAME', 'hubspot_fdw_stop_sync'
+LANGUAGE C STRICT VOLATILE;
+REVOKE EXECUTE ON FUNCTION hubspot_fdw.stop_sync(text) FROM PUBLIC;
+COMMENT ON FUNCTION hubspot_fdw.stop_sync(text) IS
+  'stop the background sync of a server and forget its mark; false if it was not marked (the role it runs as, a member, the server owner or a superuser; USAGE on the server)';
+
+-- The cache-target rules have one home, in C (src/cache_target.c): the server, table and
+-- cache schema behind a foreign table, and a server's default cache schema.
+CREATE FUNCTION hubspot_fdw._cache_target(rel regclass, OUT server_name text, OUT table_name text,
+                                          OUT cache_schema text)
+AS 'MODULE_PATHNAME', 'hubspot_fdw_cache_target'
+LANGUAGE C STABLE STRICT;
+
+CREATE FUNCTION hubspot_fdw._default_cache_schema(server text)
+RETURNS text
+AS 'MODULE_PATHNAME', 'hubspot_fdw_default_cache_schema'
+LANGUAGE C IMMUTABLE STRICT;
+
+-- The (server, table) a relation stands for: a foreign table (by the rules above) or a
+-- cache table (its schema is some server's cache schema). [host only]
+CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OUT table_name text)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  SELECT t.server_name, t.table_name INTO server_name, table_name FROM hubspot_fdw._cache_target(rel) t;
+  IF server_name IS NULL THEN
+    SELECT st.server_name, st.table_name INTO server_name, table_name
+      FROM hubspot_fdw.sync_state st
+      JOIN pg_catalog.pg_class c ON c.relname = st.table_name
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace AND n.nspname = st.cache_schema
+     WHERE c.oid = rel
+     LIMIT 1;
+  END IF;
+  IF server_name IS NULL THEN  -- a cache table not synced yet: the server owning its schema
+    SELECT s.srvname::text, c.relname::text INTO server_name, table_name
+      FROM pg_catalog.pg_class c
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+      JOIN pg_catalog.pg_foreign_server s
+        ON n.nspname = coalesce((SELECT substr(o, 14) FROM unnest(s.srvoptions) o
+                                  WHERE o LIKE 'cache\_schema=%' LIMIT 1),
+                                hubspot_fdw._default_cache_schema(s.srvname))
+      JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw AND w.fdwname = 'hubspot_fdw'
+     WHERE c.oid = rel
+     ORDER BY s.srvname
+     LIMIT 1;
+  END IF;
+  IF server_name IS NULL THEN
+    RAISE EXCEPTION 'relation % is not a hubspot_fdw foreign table or cache table', rel
+      USING ERRCODE = '42809';
+  END IF;
+END $$;
+
+-- When the cache of a table was last known complete, only for roles that may SELECT
+-- from it (C: the caller's privilege is checked, the sync state read with the
+-- extension's rights). The old form by server and table name showed every server's.
+CREATE FUNCTION hubspot_fdw._table_synced_through(rel regclass)
+RETURNS timestamptz
+AS 'MODULE_PATHNAME', 'hubspot_fdw_synced_through'
+LANGUAGE C STABLE STRICT;
+-- [host only] (under upstream Multicorn2 the old form serves wait_for_sync)
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._synced_through(text, text) FROM PUBLIC;
+
+-- [host only]
+CREATE OR REPLACE FUNCTION hubspot_fdw.wait_for_sync(rel regclass, timeout interval DEFAULT '30 seconds')
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  started timestamptz := clock_timestamp();
+  done timestamptz;
+BEGIN
+  IF rel IS NULL OR timeout IS NULL THEN
+    RAISE EXCEPTION 'wait_for_sync needs a table and a timeout' USING ERRCODE = '22004';
+  END IF;
+  IF NOT has_table_privilege(rel, 'SELECT') THEN
+    RAISE EXCEPTION 'permission denied for table %', rel USING ERRCODE = '42501',
+      HINT = 'wait_for_sync needs SELECT on the table.';
+  END IF;
+  LOOP
+    done := hubspot_fdw._table_synced_through(rel);
+    IF done IS NOT NULL AND done >= started THEN
+      RETURN true;
+    END IF;
+    IF clock_timestamp() - started >= timeout THEN
+      RETURN false;
+    END IF;
+    PERFORM pg_catalog.pg_sleep(0.1);
+  END LOOP;
+END $$;
+
+-- refresh() runs Python in the backend: a caller who may not gets a sentence, not the
+-- name of an internal function.
+CREATE OR REPLACE FUNCTION hubspot_fdw.refresh(rel regclass)
+RETURNS text
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT pg_catalog.has_function_privilege('hubspot_fdw._python_call(text, text)', 'EXECUTE') THEN
+    RAISE EXCEPTION 'permission denied to refresh %', rel
+      USING ERRCODE = '42501',
+            DETAIL = 'hubspot_fdw.refresh runs the sync''s Python code in this session: it is for superusers.',
+            HINT = 'The server''s sync keeps every table fresh: ask its owner to run hubspot_fdw.start_sync, '
+                   'or use hubspot_fdw.wait_for_sync to wait for it.';
+  END IF;
+  RETURN hubspot_fdw._python_call('hubspot_fdw.materializer.sql_api.refresh', rel::oid::text);
+END $$;
+COMMENT ON FUNCTION hubspot_fdw.refresh(regclass) IS
+  'run one materializer pass for one table inside this transaction; returns a summary (superusers)';
+
 -- (end of section: Shared-server safety)
 
 
@@ -62,6 +314,142 @@ END $$;
 -- =====================================================================================
 -- Uncertain writes and deletions: uncertain_writes, deleted_records.
 -- =====================================================================================
+
+-- Writes whose outcome HubSpot never made known (08007): what was asked, of which
+-- records, what is known. Written by the wrapper outside the failed transaction
+-- (fdw/uncertain.py), so a rollback never loses them. role_name: the role that wrote.
+CREATE TABLE hubspot_fdw.uncertain_write_log (
+  id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  entry_key    text        NOT NULL UNIQUE,        -- written once, whichever path writes it
+  occurred_at  timestamptz NOT NULL,
+  server_name  text,
+  table_name   text        NOT NULL,
+  operation    text        NOT NULL,               -- insert | update | delete | associate | disassociate | relabel
+  record_ids   text[]      NOT NULL DEFAULT '{}',  -- empty for an INSERT: HubSpot's id never came back
+  sent_values  jsonb       NOT NULL DEFAULT '{}'::jsonb,   -- record id (or "new") -> properties sent
+  known        text        NOT NULL,               -- what is known of the outcome
+  role_name    text        NOT NULL
+);
+CREATE INDEX uncertain_write_log_role_idx ON hubspot_fdw.uncertain_write_log (role_name, occurred_at);
+COMMENT ON TABLE hubspot_fdw.uncertain_write_log IS
+  'writes whose outcome is unknown (08007); read them through the uncertain_writes view';
+
+-- The rows of the roles the current role is (a member of): see and delete own entries.
+CREATE VIEW hubspot_fdw._my_uncertain_writes WITH (security_barrier) AS
+SELECT u.id, u.occurred_at, u.server_name, u.table_name, u.operation, u.record_ids, u.sent_values,
+       u.known, u.role_name
+  FROM hubspot_fdw.uncertain_write_log u
+ WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                WHERE r.rolname = u.role_name AND pg_catalog.pg_has_role(r.oid, 'MEMBER'));
+GRANT SELECT, DELETE ON hubspot_fdw._my_uncertain_writes TO PUBLIC;
+
+-- Entries this session still holds (a write whose transaction rolled back, not written
+-- yet): none without the extension's host, which writes them at once.
+CREATE FUNCTION hubspot_fdw._uncertain_pending()
+RETURNS TABLE (id bigint, occurred_at timestamptz, server_name text, table_name text, operation text,
+               record_ids text[], sent_values jsonb, known text, role_name text)
+LANGUAGE sql VOLATILE AS $$
+  SELECT NULL::bigint, NULL::timestamptz, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::jsonb,
+         NULL::text, NULL::text
+   WHERE false
+$$;
+
+-- With the host: write this session's pending entries now and return those the calling
+-- statement cannot see yet (written by this very call).
+CREATE OR REPLACE FUNCTION hubspot_fdw._uncertain_pending()
+RETURNS TABLE (id bigint, occurred_at timestamptz, server_name text, table_name text, operation text,
+               record_ids text[], sent_values jsonb, known text, role_name text)
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  SELECT e.id, e.occurred_at, e.server_name, e.table_name, e.operation, e.record_ids, e.sent_values,
+         e.known, e.role_name
+    FROM jsonb_to_recordset(coalesce(hubspot_fdw._python_call('hubspot_fdw.fdw.uncertain.flush_pending', NULL),
+                                     '[]')::jsonb)
+         AS e(id bigint, occurred_at timestamptz, server_name text, table_name text, operation text,
+              record_ids text[], sent_values jsonb, known text, role_name text)
+$$;
+
+-- One entry (a JSON object with the columns' values and role_oid), once (entry_key), in
+-- the name of the role given when the session's user is a member of it (SET ROLE), else
+-- of the session's user: no one files an entry in another role's name.
+CREATE FUNCTION hubspot_fdw._note_uncertain(entry jsonb)
+RETURNS bigint
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO hubspot_fdw.uncertain_write_log AS u (entry_key, occurred_at, server_name, table_name, operation,
+                                                   record_ids, sent_values, known, role_name)
+  SELECT $1->>'entry_key', ($1->>'occurred_at')::timestamptz, $1->>'server_name', $1->>'table_name',
+         $1->>'operation', ARRAY(SELECT jsonb_array_elements_text(coalesce($1->'record_ids', '[]'))),
+         coalesce($1->'sent_values', '{}'), $1->>'known',
+         coalesce((SELECT r.rolname::text FROM pg_catalog.pg_roles r
+                    WHERE r.oid = ($1->>'role_oid')::oid AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')),
+                  session_user::text)
+  ON CONFLICT (entry_key) DO UPDATE SET entry_key = EXCLUDED.entry_key
+  RETURNING u.id
+$$;
+
+CREATE VIEW hubspot_fdw.uncertain_writes AS
+SELECT * FROM hubspot_fdw._my_uncertain_writes
+UNION ALL
+SELECT p.* FROM hubspot_fdw._uncertain_pending() p
+ WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                WHERE r.rolname = p.role_name AND pg_catalog.pg_has_role(r.oid, 'MEMBER'));
+GRANT SELECT ON hubspot_fdw.uncertain_writes TO PUBLIC;
+COMMENT ON VIEW hubspot_fdw.uncertain_writes IS
+  'writes whose outcome HubSpot never made known (08007), of the current role: when, table, operation, ids, values sent, what is known; check them in HubSpot, then forget_uncertain_write(id)';
+
+-- Forget an entry once it is checked (only entries the caller can see).
+CREATE FUNCTION hubspot_fdw.forget_uncertain_write(entry bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+  WITH gone AS (DELETE FROM hubspot_fdw._my_uncertain_writes w WHERE w.id = $1 RETURNING 1)
+  SELECT count(*) > 0 FROM gone
+$$;
+
+-- deleted_records: also records a DELETE through the foreign table ('deleted') and a
+-- created record archived again by a rollback ('rolled back').
+ALTER TABLE hubspot_fdw.deleted_records DROP CONSTRAINT IF EXISTS deleted_records_reason_check;
+ALTER TABLE hubspot_fdw.deleted_records ADD CONSTRAINT deleted_records_reason_check
+  CHECK (reason IN ('archived', 'merged', 'gone', 'deleted', 'rolled back'));
+COMMENT ON TABLE hubspot_fdw.deleted_records IS
+  'records removed from a cache table: when (detected_at, deleted_at) and why (archived / merged into merged_into / gone / deleted through the foreign table / rolled back: created by a rolled-back transaction)';
+
+-- The wrapper records the records it removed from a cache table (in the transaction that
+-- removed them). Only records the cache table no longer holds can be listed.
+CREATE FUNCTION hubspot_fdw._note_deleted(server_name text, cache_table regclass, record_ids text[],
+                                         reason text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  schema_name text;
+  relation_name text;
+  still integer;
+  noted integer;
+BEGIN
+  IF reason IS NULL OR reason NOT IN ('deleted', 'rolled back') THEN
+    RAISE EXCEPTION 'reason must be deleted or rolled back' USING ERRCODE = '22023';
+  END IF;
+  SELECT n.nspname, c.relname INTO schema_name, relation_name
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = cache_table AND c.relkind IN ('r', 'p')
+     AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'id' AND NOT a.attisdropped);
+  IF relation_name IS NULL OR record_ids IS NULL THEN
+    RETURN 0;
+  END IF;
+  EXECUTE format('SELECT count(*) FROM %s WHERE id::text = ANY($1)', cache_table) INTO still USING record_ids;
+  IF still > 0 THEN
+    RAISE EXCEPTION 'records still in %: not recorded as deleted', cache_table USING ERRCODE = '55000';
+  END IF;
+  INSERT INTO hubspot_fdw.deleted_records AS d (server_name, table_name, record_id, reason, detected_at)
+  SELECT coalesce(nullif(server_name, ''), (SELECT p.server_name FROM hubspot_fdw.cache_portals p
+                                             WHERE p.cache_schema = schema_name), ''),
+         relation_name, i, reason, now()
+    FROM unnest(record_ids) AS i
+   WHERE i IS NOT NULL
+  ON CONFLICT ON CONSTRAINT deleted_records_pkey DO UPDATE
+     SET reason = EXCLUDED.reason, merged_into = NULL, deleted_at = NULL, detected_at = EXCLUDED.detected_at;
+  GET DIAGNOSTICS noted = ROW_COUNT;
+  RETURN noted;
+END $$;
 
 -- (end of section: Uncertain writes and deletions)
 

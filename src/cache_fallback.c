@@ -85,19 +85,18 @@ static bool
 eligible(PlannerInfo *root, RelOptInfo *baserel, RangeTblEntry *rte)
 {
 	PlanRowMark *mark = get_plan_rowmark(root->rowMarks, baserel->relid);
+	HostCacheReadUse use = {0};
 	ListCell   *lc;
 
-	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_FOREIGN_TABLE)
-		return false;
-	if (baserel->relid == root->parse->resultRelation ||
-		bms_is_member(baserel->relid, root->all_result_relids))
-		return false;
-	if (rte->tablesample != NULL || (mark != NULL && mark->strength != LCS_NONE))
-		return false;
+	use.result_relation = baserel->relid == root->parse->resultRelation ||
+		bms_is_member(baserel->relid, root->all_result_relids);
+	use.row_locked = mark != NULL && mark->strength != LCS_NONE;
+	use.locks_pushable = false; /* the cache query is planned apart, without the lock */
 	foreach(lc, baserel->baserestrictinfo)
 		if (lfirst_node(RestrictInfo, lc)->security_level > 0)
-			return false;
-	return !reads_system_columns(baserel);
+			use.security_quals = true;
+	use.system_columns = reads_system_columns(baserel);
+	return host_cache_read_eligible(rte, &use);	/* cache_target.c: the one rule */
 }
 
 /* ---------- the restriction clauses the cache query takes ---------- */

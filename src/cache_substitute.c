@@ -112,21 +112,6 @@ typedef struct SubstituteWalk
 
 /* ---------- reading the catalog ---------- */
 
-static char *
-option_value(List *options, const char *name)
-{
-	ListCell   *lc;
-
-	foreach(lc, options)
-	{
-		DefElem    *def = (DefElem *) lfirst(lc);
-
-		if (strcmp(def->defname, name) == 0)
-			return defGetString(def);
-	}
-	return NULL;
-}
-
 /* The OID of hubspot_fdw.<name>, or InvalidOid (extension older or absent). */
 static Oid
 host_table(const char *name)
@@ -142,8 +127,8 @@ host_table(const char *name)
  * of column want (a copy of text as a cstring, or a bool) of the first row.
  * Read with the extension's rights: no privilege check, like a catalog.
  */
-static bool
-lookup_row(const char *table, const char *key1_attname, const char *key1,
+bool
+host_lookup_row(const char *table, const char *key1_attname, const char *key1,
 		   const char *key2_attname, const char *key2, const char *want,
 		   Datum *value, bool *isnull)
 {
@@ -193,27 +178,42 @@ backfill_done(const char *server, const char *table)
 	Datum		value;
 	bool		isnull;
 
-	return lookup_row("sync_state", "server_name", server, "table_name", table, "backfill_done",
+	return host_lookup_row("sync_state", "server_name", server, "table_name", table, "backfill_done",
 					  &value, &isnull) && !isnull && DatumGetBool(value);
 }
 
-/* Refuse a cache schema stamped as another server's. */
+/*
+ * Refuse a cache schema that is not this server's: stamped for another
+ * server, or not stamped while this server's cache is stamped elsewhere
+ * (the Python paths apply the same rule, hubspot_fdw/fdw/cache_reads.py).
+ */
 static void
 check_cache_portal(const char *schema, const char *server)
 {
 	Datum		value;
 	bool		isnull;
 
-	if (lookup_row("cache_portals", "cache_schema", schema, NULL, NULL, "server_name",
-				   &value, &isnull) && !isnull &&
-		strcmp(DatumGetCString(value), server) != 0)
+	if (host_lookup_row("cache_portals", "cache_schema", schema, NULL, NULL, "server_name",
+				   &value, &isnull))
+	{
+		if (!isnull && strcmp(DatumGetCString(value), server) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cache schema \"%s\" belongs to server \"%s\", not to server \"%s\"",
+							schema, DatumGetCString(value), server),
+					 errdetail("hubspot_fdw.cache_portals records the server each cache schema was filled for."),
+					 errhint("Give server \"%s\" its own cache_schema option, or SET hubspot_fdw.read_mode = 'live'.",
+							 server)));
+		return;
+	}
+	if (host_lookup_row("cache_portals", "server_name", server, NULL, NULL, "cache_schema",
+				   &value, &isnull) && !isnull)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("cache schema \"%s\" belongs to server \"%s\", not to server \"%s\"",
-						schema, DatumGetCString(value), server),
-				 errdetail("hubspot_fdw.cache_portals records the server each cache schema was filled for."),
-				 errhint("Give server \"%s\" its own cache_schema option, or SET hubspot_fdw.read_mode = 'live'.",
-						 server)));
+				 errmsg("schema \"%s\" is not the cache of server \"%s\"", schema, server),
+				 errdetail("The sync stamped schema \"%s\" as this server's cache.",
+						   DatumGetCString(value)),
+				 errhint("Check the server's cache_schema option.")));
 }
 
 /* The user mapping is the grant, as with postgres_fdw: the user's or PUBLIC's. */
@@ -224,15 +224,19 @@ require_user_mapping(Oid userid, ForeignServer *server)
 		host_report_missing_user_mapping(server, userid);
 }
 
+/*
+ * Is the server's wrapper the HubSpot one?  Its foreign data wrapper must be
+ * served by this library's handler (whatever the wrapper is called) and its
+ * wrapper option unset or the default class: only a superuser may name
+ * another, and any other class keeps its own read path.
+ */
 static bool
 is_hubspot_wrapper(ForeignServer *server)
 {
 	ForeignDataWrapper *fdw = GetForeignDataWrapper(server->fdwid);
-	char	   *wrapper = host_server_wrapper(server);
 
-	return strcmp(fdw->fdwname, "hubspot_fdw") == 0 &&
-		(strcmp(wrapper, HOST_DEFAULT_WRAPPER) == 0 ||
-		 strcmp(wrapper, "hubspot_fdw.fdw.wrapper.HubSpotFdw") == 0);
+	return OidIsValid(fdw->fdwhandler) && host_is_host_routine(GetFdwRoutine(fdw->fdwhandler)) &&
+		strcmp(host_server_wrapper(server), HOST_DEFAULT_WRAPPER) == 0;
 }
 
 /*
@@ -242,54 +246,25 @@ is_hubspot_wrapper(ForeignServer *server)
 Oid
 host_cache_table_for(Oid relid, Oid userid)
 {
-	ForeignTable *table = GetForeignTable(relid);
-	ForeignServer *server = GetForeignServer(table->serverid);
-	const char *mode = NULL;
-	char	   *table_name;
-	char	   *schema;
+	HostCacheTarget target;
 	Oid			nsp;
 	Oid			cacheid;
 	char		relkind;
 
-	if (!is_hubspot_wrapper(server))
+	if (!is_hubspot_wrapper(GetForeignServer(GetForeignTable(relid)->serverid)))
 		return InvalidOid;
-	switch (host_read_mode)
-	{
-		case HOST_READ_MODE_AUTO:
-			mode = "auto";
-			break;
-		case HOST_READ_MODE_CACHE:
-			mode = "cache";
-			break;
-		case HOST_READ_MODE_LIVE:
-			return InvalidOid;
-		default:
-			/* options merge as for the wrapper: the table's wins over the server's */
-			mode = option_value(table->options, "read_mode");
-			if (mode == NULL)
-				mode = option_value(server->options, "read_mode");
-			if (mode == NULL)
-				mode = "auto";
-	}
-	if (strcmp(mode, "live") == 0)
+	host_cache_target(relid, &target);	/* cache_target.c: the rules' one home */
+	if (strcmp(target.mode, "live") == 0)
 		return InvalidOid;
-
-	table_name = option_value(table->options, "table");
-	if (table_name == NULL)
-		table_name = get_rel_name(relid);
-	schema = option_value(server->options, "cache_schema");
-	if (schema == NULL || schema[0] == '\0')
-		schema = psprintf("%s_cache", server->servername);
-
-	nsp = get_namespace_oid(schema, true);
-	cacheid = OidIsValid(nsp) ? get_relname_relid(table_name, nsp) : InvalidOid;
+	nsp = get_namespace_oid(target.schema, true);
+	cacheid = OidIsValid(nsp) ? get_relname_relid(target.table, nsp) : InvalidOid;
 	relkind = OidIsValid(cacheid) ? get_rel_relkind(cacheid) : '\0';
 	if (relkind != RELKIND_RELATION && relkind != RELKIND_PARTITIONED_TABLE)
 		return InvalidOid;		/* the Python path reports a missing cache */
-	if (strcmp(mode, "auto") == 0 && !backfill_done(server->servername, table_name))
+	if (strcmp(target.mode, "auto") == 0 && !backfill_done(target.server->servername, target.table))
 		return InvalidOid;
-	check_cache_portal(schema, server->servername);
-	require_user_mapping(userid, server);
+	check_cache_portal(target.schema, target.server->servername);
+	require_user_mapping(userid, target.server);
 	return cacheid;
 }
 
@@ -328,14 +303,16 @@ static bool
 substitutable(Query *query, Index rti, RangeTblEntry *rte)
 {
 	SystemColumnWalk walk = {rti, 0};
+	HostCacheReadUse use = {0};
 
 	if (rte->rtekind != RTE_RELATION || rte->relkind != RELKIND_FOREIGN_TABLE)
 		return false;
-	if (rti == query->resultRelation || rte->tablesample != NULL || rte->securityQuals != NIL)
-		return false;
-	if (rte->inh && has_subclass(rte->relid))
-		return false;
-	return !query_tree_walker(query, system_column_walker, &walk, 0);
+	use.result_relation = rti == query->resultRelation;
+	use.security_quals = rte->securityQuals != NIL;
+	use.row_locked = get_parse_rowmark(query, rti) != NULL;
+	use.locks_pushable = true;	/* FOR UPDATE/SHARE moves to the cache table, as for a view */
+	use.system_columns = query_tree_walker(query, system_column_walker, &walk, 0);
+	return host_cache_read_eligible(rte, &use);	/* cache_target.c: the one rule */
 }
 
 /* ---------- building the subquery ---------- */
@@ -604,6 +581,8 @@ substitute_planner(Query *parse, const char *query_string, int cursorOptions,
 
 	if (parse->commandType != CMD_UTILITY && host_cache_substitution)
 		substitute_walker((Node *) parse, &walk);
+	if (parse->commandType != CMD_UTILITY && host_query_needs_wrapper(parse))
+		cursorOptions &= ~CURSOR_OPT_PARALLEL_OK;	/* parallel.c */
 	if (prev_planner_hook)
 		result = prev_planner_hook(parse, query_string, cursorOptions, boundParams);
 	else
@@ -659,14 +638,12 @@ invalidate_sync_target(const char *server, const char *table)
 	{
 		Form_pg_foreign_table form = (Form_pg_foreign_table) GETSTRUCT(tuple);
 		ForeignServer *owner = GetForeignServerExtended(form->ftserver, FSV_MISSING_OK);
-		char	   *name;
+		HostCacheTarget target;
 
 		if (owner == NULL || strcmp(owner->servername, server) != 0)
 			continue;
-		name = option_value(GetForeignTable(form->ftrelid)->options, "table");
-		if (name == NULL)
-			name = get_rel_name(form->ftrelid);
-		if (name != NULL && strcmp(name, table) == 0)
+		host_cache_target(form->ftrelid, &target);
+		if (target.table != NULL && strcmp(target.table, table) == 0)
 			CacheInvalidateRelcacheByRelid(form->ftrelid);
 	}
 	systable_endscan(scan);

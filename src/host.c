@@ -81,6 +81,7 @@ _PG_init(void)
 	host_xact_init();
 	host_modify_init();
 	host_substitute_init();
+	host_options_init();
 }
 
 /* Import one module and return a new reference, or report the error. */
@@ -152,6 +153,8 @@ install_multicorn_compat(void)
 void
 host_python_ensure(void)
 {
+	if (host_parallel_mode())
+		host_refuse_parallel_mode();	/* parallel.c */
 	if (python_ready)
 		return;
 	if (!Py_IsInitialized())

@@ -116,6 +116,8 @@ extern PyObject *host_options_to_dict(List *options);
 extern void host_validate_options(List *options, Oid catalog);
 extern List *host_without_wrapper(List *options);
 extern List *host_user_mapping_options(Oid serverid, Oid userid);
+extern void host_wrapper_validate_options(PyObject *cls, const char *kind, List *options);
+extern void host_options_init(void);
 
 /* instance.c: the per-table instance cache and transaction hooks */
 extern HostInstance *host_get_instance(Oid relid);
@@ -138,6 +140,7 @@ extern PyObject *host_quals_to_py(List *quals, List *exprs, List *exprstates,
 
 /* scan.c, modify.c, import.c: the FDW callbacks */
 extern void host_scan_routines(FdwRoutine *routine);
+extern bool host_is_host_routine(FdwRoutine *routine);
 extern void host_modify_routines(FdwRoutine *routine);
 extern void host_modify_init(void);
 extern List *hostImportForeignSchema(ImportForeignSchemaStmt *stmt, Oid serverOid);
@@ -204,6 +207,36 @@ extern void host_require_user_mapping(PyObject *cls, ForeignServer *server);
 extern void host_report_missing_user_mapping(ForeignServer *server, Oid userid);
 extern void host_check_wrapper_option(const char *wrapper, const char *current);
 extern Oid	host_instance_owner(PyObject *instance);
+
+/* cache_target.c: where a foreign table's cache is, how it reads (the rules' one home) */
+typedef struct HostCacheTarget
+{
+	ForeignServer *server;
+	char	   *table;			/* option "table", else the relation name */
+	char	   *schema;			/* option "cache_schema", else the default */
+	char	   *mode;			/* "auto", "cache" or "live" */
+} HostCacheTarget;
+typedef struct HostCacheReadUse	/* how a query uses a foreign table */
+{
+	bool		result_relation;	/* INSERT/UPDATE/DELETE/MERGE target */
+	bool		security_quals; /* row-level security barriers */
+	bool		system_columns; /* reads ctid, xmin, ... */
+	bool		row_locked;		/* FOR UPDATE/SHARE */
+	bool		locks_pushable; /* the path can lock the cache rows instead */
+} HostCacheReadUse;
+extern bool host_cache_read_eligible(RangeTblEntry *rte, const HostCacheReadUse *use);
+extern char *host_default_cache_schema(const char *server);
+extern void host_cache_target(Oid relid, HostCacheTarget *target);
+extern bool host_lookup_row(const char *table, const char *key1_attname, const char *key1,
+							const char *key2_attname, const char *key2, const char *want,
+							Datum *value, bool *isnull);
+
+/* parallel.c: parallel query never reaches the interpreter */
+extern bool host_is_host_foreign_table(Oid relid);
+extern bool host_query_needs_wrapper(struct Query *query);
+extern void host_forbid_parallel_plan(PlannerInfo *root);
+extern bool host_parallel_mode(void);
+extern void host_refuse_parallel_mode(void);
 
 /* pymodule.c: the _hubspot_fdw_host module Python code calls */
 extern PyObject *PyInit__hubspot_fdw_host(void);

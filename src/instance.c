@@ -193,6 +193,8 @@ host_get_instance(Oid relid)
 	Oid			previous;
 	PyObject   *args;
 
+	if (host_parallel_mode())
+		host_refuse_parallel_mode();
 	host_python_ensure();
 	if (instances == NULL)
 	{
@@ -228,6 +230,11 @@ host_get_instance(Oid relid)
 		entry->in_xact = false;
 		entry->xact_level = 0;
 	}
+
+	/* a mapping holds only what belongs to a user, whenever it was written (options.c) */
+	host_wrapper_validate_options(host_load_class(wrapper), "user_mapping",
+								  host_user_mapping_options(GetForeignTable(relid)->serverid,
+															GetUserId()));
 
 	/* (Re)build: the old instance, if any, is dropped without a hook. */
 	Py_CLEAR(entry->instance);

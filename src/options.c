@@ -15,8 +15,12 @@
  * default, see access.c) and then asks the wrapper class, if it defines
  * validate_options(kind, options), so a typo fails at once with the
  * wrapper's hint.  For table, column and user-mapping options the server is
- * found from the statement being run; when it cannot be (e.g. DDL run from
- * inside a function), only the host's rule is checked.
+ * found from the utility statement being run, however nested (a DO block, a
+ * function, an extension script: a ProcessUtility hook records it); when the
+ * library was loaded by that very statement, the default wrapper's rules
+ * apply.  Instances check their user mapping against the same rules again
+ * (instance.c), so a mapping written before these rules existed is refused
+ * at use too.
  *
  *-------------------------------------------------------------------------
  */
@@ -35,6 +39,7 @@
 #include "nodes/plannodes.h"
 #include "utils/lsyscache.h"
 #include "tcop/pquery.h"
+#include "tcop/utility.h"
 #include "utils/portal.h"
 #include "utils/syscache.h"
 
@@ -124,15 +129,62 @@ host_options_to_dict(List *options)
 	return dict;
 }
 
+/*
+ * The utility statement being run, innermost first: a ProcessUtility hook
+ * records it, so a statement run from a DO block, a function or an
+ * extension script is seen as well as a top-level one.  (The active portal
+ * only knows the top-level statement, e.g. the DO.)
+ */
+static PlannedStmt *running_utility = NULL;
+static ProcessUtility_hook_type prev_process_utility = NULL;
+
+static void
+record_utility(PlannedStmt *pstmt, const char *queryString, bool readOnlyTree,
+			   ProcessUtilityContext context, ParamListInfo params,
+			   QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
+{
+	PlannedStmt *outer = running_utility;
+
+	running_utility = pstmt;
+	PG_TRY();
+	{
+		if (prev_process_utility)
+			prev_process_utility(pstmt, queryString, readOnlyTree, context, params,
+								 queryEnv, dest, qc);
+		else
+			standard_ProcessUtility(pstmt, queryString, readOnlyTree, context, params,
+									queryEnv, dest, qc);
+	}
+	PG_FINALLY();
+	{
+		running_utility = outer;
+	}
+	PG_END_TRY();
+}
+
+void
+host_options_init(void)
+{
+	prev_process_utility = ProcessUtility_hook;
+	ProcessUtility_hook = record_utility;
+}
+
+/* The statements that may be the one validating options: the recorded one, else the portal's. */
+static List *
+running_statements(void)
+{
+	if (running_utility != NULL)
+		return list_make1(running_utility);
+	return ActivePortal != NULL ? ActivePortal->stmts : NIL;
+}
+
 /* The server the running DDL statement is about, or InvalidOid. */
 static Oid
 server_of_running_statement(void)
 {
 	ListCell   *lc;
 
-	if (ActivePortal == NULL)
-		return InvalidOid;
-	foreach(lc, ActivePortal->stmts)
+	foreach(lc, running_statements())
 	{
 		PlannedStmt *stmt = lfirst_node(PlannedStmt, lc);
 		Node	   *utility = stmt->utilityStmt;
@@ -182,9 +234,7 @@ current_wrapper(void)
 {
 	ListCell   *lc;
 
-	if (ActivePortal == NULL)
-		return NULL;
-	foreach(lc, ActivePortal->stmts)
+	foreach(lc, running_statements())
 	{
 		PlannedStmt *stmt = lfirst_node(PlannedStmt, lc);
 		ForeignServer *server;
@@ -222,9 +272,6 @@ host_validate_options(List *options, Oid catalog)
 {
 	char	   *wrapper = NULL;
 	ListCell   *lc;
-	PyObject   *cls;
-	PyObject   *result;
-	bool		missing;
 
 	foreach(lc, options)
 	{
@@ -250,17 +297,30 @@ host_validate_options(List *options, Oid catalog)
 	{
 		Oid			serverid = server_of_running_statement();
 
-		if (!OidIsValid(serverid))
-			return;
-		wrapper = host_server_wrapper(GetForeignServer(serverid));
+		/*
+		 * Unknown only when this library was loaded while the statement ran
+		 * (not preloaded, first use in the session): the default wrapper's
+		 * rules then apply, the strictest choice for a user mapping.
+		 */
+		wrapper = OidIsValid(serverid) ? host_server_wrapper(GetForeignServer(serverid))
+			: HOST_DEFAULT_WRAPPER;
 	}
 	else
 		return;
 
-	cls = host_load_class(wrapper);
+	host_wrapper_validate_options(host_load_class(wrapper), option_kind(catalog),
+								  host_without_wrapper(options));
+}
+
+/* cls.validate_options(kind, options), if the class defines it; errors are reported. */
+void
+host_wrapper_validate_options(PyObject *cls, const char *kind, List *options)
+{
+	PyObject   *result;
+	bool		missing;
+
 	result = host_call_method_opt(cls, "validate_options",
-								  Py_BuildValue("(sN)", option_kind(catalog),
-												host_options_to_dict(host_without_wrapper(options))),
+								  Py_BuildValue("(sN)", kind, host_options_to_dict(options)),
 								  NULL, &missing);
 	Py_XDECREF(result);
 }

@@ -261,6 +261,12 @@ host_call_method_opt(PyObject *obj, const char *method, PyObject *args,
 
 	if (missing)
 		*missing = false;
+	if (host_parallel_mode())
+	{
+		Py_XDECREF(args);
+		Py_XDECREF(kwargs);
+		host_refuse_parallel_mode();
+	}
 	callable = PyObject_GetAttrString(obj, method);
 	if (callable == NULL)
 	{

@@ -29,6 +29,7 @@
 #include "utils/memutils.h"
 #include "utils/lsyscache.h"
 #include "utils/resowner.h"
+#include "utils/snapmgr.h"
 
 /*
  * In a PG_CATCH block: turn the PostgreSQL error being handled into a raised
@@ -314,13 +315,38 @@ host_execute_sql(PyObject *self, PyObject *args)
 		Py_DECREF(item);
 	}
 
-	BeginInternalSubTransaction(NULL);
+	if (host_parallel_mode())
+	{
+		PyErr_SetString(PyExc_RuntimeError,
+						"execute_sql cannot run in parallel mode (a parallel query forbids subtransactions)");
+		return NULL;
+	}
+	PG_TRY();
+	{
+		BeginInternalSubTransaction(NULL);
+	}
+	PG_CATCH();
+	{
+		/* no subtransaction was started: report the error to Python, never through it */
+		return host_raise_pg_error(oldcontext);
+	}
+	PG_END_TRY();
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
 		int			rc;
 		HostRoleSave role;
+		bool		pushed = false;
 
+		/*
+		 * Hooks such as pre_commit run with no active snapshot; SPI needs one.
+		 * An error's subtransaction abort pops it.
+		 */
+		if (!ActiveSnapshotSet())
+		{
+			PushActiveSnapshot(GetTransactionSnapshot());
+			pushed = true;
+		}
 		/* as the acting owner; an error's subtransaction abort switches back */
 		host_as_owner_begin(host_acting_owner(), &role);
 		if (SPI_connect() != SPI_OK_CONNECT)
@@ -341,6 +367,8 @@ host_execute_sql(PyObject *self, PyObject *args)
 		result = rows_to_py(SPI_tuptable, SPI_processed);
 		SPI_finish();
 		host_as_owner_end(&role);
+		if (pushed)
+			PopActiveSnapshot();
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;

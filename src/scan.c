@@ -183,6 +183,7 @@ hostGetForeignRelSize(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid
 	PyObject   *cost;
 
 	baserel->fdw_private = plan;
+	host_forbid_parallel_plan(root);
 	plan->fallback = host_fallback_plan_rel(root, baserel, foreigntableid);
 	if (plan->fallback != NULL)
 		return;
@@ -816,6 +817,13 @@ hostExplainForeignScan(ForeignScanState *node, ExplainState *es)
 		host_report_python_error(ERROR, "explain");
 	if (state->delegated_sql)
 		ExplainPropertyText("Delegated Query", state->delegated_sql, es);
+}
+
+/* Is this the routine of this library's handler? */
+bool
+host_is_host_routine(FdwRoutine *routine)
+{
+	return routine != NULL && routine->GetForeignRelSize == hostGetForeignRelSize;
 }
 
 void

@@ -112,8 +112,8 @@ fill_worker(BackgroundWorker *worker, const char *function, const char *name,
 
 /*
  * Register a sync worker.  With notify, wait until it started and return its
- * PID (0 if it stopped at once); without, return 0.  Returns -1 when no
- * background worker slot is free.
+ * PID; a worker that could not start is an ERROR.  Without, return 0, or -1
+ * when no background worker slot is free.
  */
 static int
 register_sync_worker(Oid dbid, Oid roleid, const char *server, bool notify,
@@ -136,9 +136,35 @@ register_sync_worker(Oid dbid, Oid roleid, const char *server, bool notify,
 	worker.bgw_main_arg = ObjectIdGetDatum(dbid);
 	worker.bgw_notify_pid = notify ? MyProcPid : 0;
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
-		return -1;
-	if (notify && WaitForBackgroundWorkerStartup(handle, &pid) != BGWH_STARTED)
-		pid = 0;
+	{
+		if (!notify)
+			return -1;
+		ereport(ERROR,
+				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
+				 errmsg("could not start the sync worker of server \"%s\"", server),
+				 errdetail("No background worker slot is free."),
+				 errhint("Raise max_worker_processes.")));
+	}
+	if (!notify)
+		return 0;
+	/* as worker_spi: a worker that stopped at once, or no postmaster, is an error */
+	switch (WaitForBackgroundWorkerStartup(handle, &pid))
+	{
+		case BGWH_STARTED:
+			break;
+		case BGWH_POSTMASTER_DIED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("cannot start background processes without postmaster"),
+					 errhint("Kill all remaining database processes and restart the database.")));
+			break;
+		default:
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("could not start the sync worker of server \"%s\"", server),
+					 errdetail("The background process stopped as soon as it started."),
+					 errhint("More details may be available in the server log.")));
+	}
 	return (int) pid;
 }
 
@@ -168,25 +194,19 @@ catalog_owner(void)
 }
 
 /*
- * hubspot_fdw.start_sync(server text) returns integer: mark the server for
- * syncing as the calling role and start its worker; returns the worker's PID.
- * EXECUTE is revoked from PUBLIC.  The mark is written by _mark_sync, run
- * with the rights of the extension's tables' owner, so granting EXECUTE on
- * this function is all a role needs; the role is taken from the session, so
- * a caller can only start a worker that runs as itself.
+ * Run "query" ($1 the server, $2 the calling role) as the owner of the
+ * extension's tables and return the first row's first two columns (copied
+ * into the transaction's context; the second may be NULL).
  */
-Datum
-hubspot_fdw_start_sync(PG_FUNCTION_ARGS)
+static void
+call_as_catalog_owner(const char *query, const char *server, Oid roleid,
+					  char **first, char **second)
 {
-	char	   *server = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	Oid			roleid = GetUserId();
 	Oid			save_userid;
 	int			save_sec;
 	Oid			argtypes[2] = {TEXTOID, OIDOID};
 	Datum		values[2];
-	char	   *action;
-	char	   *detail;
-	int			pid;
+	char	   *value;
 
 	values[0] = CStringGetTextDatum(server);
 	values[1] = ObjectIdGetDatum(roleid);
@@ -194,17 +214,43 @@ hubspot_fdw_start_sync(PG_FUNCTION_ARGS)
 	SetUserIdAndSecContext(catalog_owner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT action, detail FROM hubspot_fdw._mark_sync($1, $2)",
-							  2, argtypes, values, NULL, false, 1) != SPI_OK_SELECT ||
+	if (SPI_execute_with_args(query, 2, argtypes, values, NULL, false, 1) != SPI_OK_SELECT ||
 		SPI_processed != 1)
-		elog(ERROR, "hubspot_fdw._mark_sync failed");
-	action = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-	detail = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-	action = MemoryContextStrdup(CurTransactionContext, action);
-	detail = detail ? MemoryContextStrdup(CurTransactionContext, detail) : NULL;
+		elog(ERROR, "%s failed", query);
+	value = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	*first = value ? MemoryContextStrdup(CurTransactionContext, value) : NULL;
+	if (second != NULL)
+	{
+		value = SPI_tuptable->tupdesc->natts > 1
+			? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2) : NULL;
+		*second = value ? MemoryContextStrdup(CurTransactionContext, value) : NULL;
+	}
 	SPI_finish();
 	SetUserIdAndSecContext(save_userid, save_sec);
+}
 
+/*
+ * hubspot_fdw.start_sync(server text) returns integer: mark the server for
+ * syncing and start its worker; returns the worker's PID.  EXECUTE is
+ * revoked from PUBLIC.  The caller is taken from the session and checked by
+ * _mark_sync (run with the rights of the extension's tables' owner): USAGE
+ * on the server, and, when the server is marked already, the role the sync
+ * runs as (or a member of it), the server's owner or a superuser.  A running
+ * sync is left as it is.  The worker runs as the caller, or as the marked
+ * role when the caller is a member of it.
+ */
+Datum
+hubspot_fdw_start_sync(PG_FUNCTION_ARGS)
+{
+	char	   *server = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *action;
+	char	   *detail;
+	int			pid;
+
+	call_as_catalog_owner("SELECT action, detail FROM hubspot_fdw._mark_sync($1, $2)",
+						  server, GetUserId(), &action, &detail);
+	if (action == NULL)
+		elog(ERROR, "hubspot_fdw._mark_sync returned no action");
 	if (strcmp(action, "cli") == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_IN_USE),
@@ -219,18 +265,30 @@ hubspot_fdw_start_sync(PG_FUNCTION_ARGS)
 	}
 
 	/* the worker first waits for this transaction: it sees the mark once committed */
-	pid = register_sync_worker(MyDatabaseId, roleid, server, true, GetTopTransactionIdIfAny());
-	if (pid < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_CONFIGURATION_LIMIT_EXCEEDED),
-				 errmsg("could not start the sync worker of server \"%s\"", server),
-				 errdetail("No background worker slot is free."),
-				 errhint("Raise max_worker_processes.")));
+	pid = register_sync_worker(MyDatabaseId, (Oid) strtoul(detail, NULL, 10), server, true,
+							   GetTopTransactionIdIfAny());
 	if (!worker_preloaded)
 		ereport(NOTICE,
 				(errmsg("hubspot_fdw is not in shared_preload_libraries: the sync worker of server \"%s\" runs until the server restarts", server),
 				 errhint("Add shared_preload_libraries = 'hubspot_fdw' to postgresql.conf so that marked servers sync again after a restart.")));
 	PG_RETURN_INT32(pid);
+}
+
+PG_FUNCTION_INFO_V1(hubspot_fdw_stop_sync);
+
+/*
+ * hubspot_fdw.stop_sync(server text) returns boolean: forget the server's
+ * mark and stop its worker.  The same rule as start_sync (_unmark_sync).
+ */
+Datum
+hubspot_fdw_stop_sync(PG_FUNCTION_ARGS)
+{
+	char	   *server = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *stopped;
+
+	call_as_catalog_owner("SELECT hubspot_fdw._unmark_sync($1, $2)", server, GetUserId(),
+						  &stopped, NULL);
+	PG_RETURN_BOOL(stopped != NULL && strcmp(stopped, "t") == 0);
 }
 
 /* ---------------------------------------------------------------------

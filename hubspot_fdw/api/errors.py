@@ -215,11 +215,17 @@ class HubSpotTimeoutError(HubSpotConnectionError):
 
 
 class HubSpotWriteUncertainError(HubSpotError):
-    """A non-idempotent write may have reached HubSpot but no answer came back.
-    It is never retried automatically: retrying could create a duplicate."""
+    """A write may have reached HubSpot but its outcome cannot be known: no answer came
+    back, a 5xx, or (``applied``) a success answer whose body could not be read, so
+    which records it changed is unknown. It is never retried automatically: retrying
+    could create a duplicate."""
 
     sqlstate = "08007"  # transaction_resolution_unknown
     default_hint = "Check in HubSpot whether the change was applied before retrying."
+
+    def __init__(self, message: str, *, applied: bool = False, **kwargs: Any) -> None:
+        self.applied = applied   # HubSpot answered 2xx: the write was accepted
+        super().__init__(message, **kwargs)
 
 
 class HubSpotProtocolError(HubSpotError):

@@ -17,6 +17,7 @@ import random
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
+from enum import Enum
 from typing import Callable, Mapping
 
 RETRY_STATUSES = frozenset({423, 429, 477, 500, 502, 503, 504, 520, 521, 522, 523, 524})
@@ -77,3 +78,52 @@ def status_is_retryable(status: int, *, idempotent: bool) -> bool:
     if idempotent:
         return status in RETRY_STATUSES
     return status in SAFE_WRITE_RETRY_STATUSES
+
+
+class Action(str, Enum):
+    RETRY = "retry"            # send again after ``delay`` seconds
+    FAIL = "fail"              # raise the error this outcome maps to
+    UNCERTAIN = "uncertain"    # raise HubSpotWriteUncertainError: the write may have been applied
+
+
+class Failure(str, Enum):
+    """What went wrong with one attempt, when it was not a plain HTTP answer."""
+
+    NEVER_SENT = "never sent"        # connect failed: HubSpot certainly did not get it
+    LOST = "lost"                    # sent, then timeout / reset / body cut off: no answer
+    UNREADABLE = "unreadable"        # a 2xx answer whose body is not JSON
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    delay: float = 0.0
+
+
+def decide(policy: RetryPolicy, *, method: str, write: bool, idempotent: bool, attempt: int,
+           status: int | None = None, failure: Failure | None = None,
+           headers: Mapping[str, str] | None = None, daily_limit: bool = False) -> Decision:
+    """The outcome of attempt ``attempt`` (1-based) of one request, decided once for all
+    paths. ``write``: the request changes HubSpot; ``idempotent``: sending it twice has the
+    effect of sending it once. Give either ``status`` (an HTTP answer that is not a
+    readable 2xx) or ``failure``."""
+    last = attempt >= policy.max_attempts
+    write = write and method.upper() not in ("GET", "HEAD", "OPTIONS")   # a safe method changes nothing
+    if failure is Failure.NEVER_SENT:
+        return Decision(Action.FAIL) if last else Decision(Action.RETRY, policy.backoff(attempt))
+    if failure is Failure.UNREADABLE:
+        # HubSpot accepted the request: a write was applied, only its answer is lost.
+        if write:
+            return Decision(Action.UNCERTAIN)
+        return Decision(Action.FAIL) if last else Decision(Action.RETRY, policy.backoff(attempt))
+    if failure is Failure.LOST:
+        if write and (not idempotent or last):
+            return Decision(Action.UNCERTAIN)
+        return Decision(Action.FAIL) if last else Decision(Action.RETRY, policy.backoff(attempt))
+    if status is None:
+        raise ValueError("decide() needs a status or a failure")
+    if daily_limit or last or not status_is_retryable(status, idempotent=idempotent):
+        if write and status >= 500 and status != 503:
+            return Decision(Action.UNCERTAIN)
+        return Decision(Action.FAIL)
+    return Decision(Action.RETRY, policy.delay_for_status(attempt, status, headers or {}))

@@ -49,3 +49,11 @@ def shared_session(base_url: str) -> requests.Session:
             session.trust_env = False
             _sessions[key] = session
         return session
+
+
+def describe(_: str | None = None) -> str:
+    """Sessions of this process and the response hooks on them (none: the transport counts
+    calls itself); callable through ``hubspot_fdw._python_call``."""
+    with _lock:
+        hooks = sum(len(s.hooks.get("response", [])) for s in _sessions.values())
+        return f"sessions={len(_sessions)} hooks={hooks}"

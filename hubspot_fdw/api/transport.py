@@ -1,5 +1,6 @@
-"""One HTTP request to HubSpot, done right: budget slot, timeouts, the retry rule,
-rate-limit headers fed back to the budget, and failures turned into ``HubSpotError``.
+"""One HTTP request to HubSpot, done right: budget slot, timeouts, the retry rule
+(``retry.decide`` for every outcome), rate-limit headers fed back to the budget, the
+count of calls (``calls``), and failures turned into ``HubSpotError``.
 
 Every endpoint module calls ``Transport.request``; nothing else sends HTTP.
 
@@ -34,8 +35,10 @@ from hubspot_fdw.api.errors import (
     error_from_response,
     redact,
 )
-from hubspot_fdw.api.retry import RetryPolicy, parse_retry_after, status_is_retryable
+from hubspot_fdw.api.calls import CallCount
+from hubspot_fdw.api.retry import Action, Decision, Failure, RetryPolicy, decide, parse_retry_after
 from hubspot_fdw.api.session import Timeouts, shared_session
+from hubspot_fdw.api.token import check_token
 
 log = logging.getLogger("hubspot_fdw.api.transport")
 
@@ -84,6 +87,7 @@ class Transport:
     ) -> None:
         if not access_token:
             raise ValueError("an access token is required")
+        check_token(access_token)
         self.base_url = base_url.rstrip("/")
         self.__token = access_token
         self.timeouts = timeouts or Timeouts()
@@ -92,6 +96,7 @@ class Transport:
         self.priority = priority
         self._session = session
         self._sleep = sleep
+        self.calls = CallCount()  # every HTTP answer; shared with with_priority copies
 
     def __repr__(self) -> str:
         return f"Transport(base_url={self.base_url!r}, access_token='[REDACTED]')"
@@ -130,16 +135,18 @@ class Transport:
         priority: Priority | None = None,
         write: bool = False,
     ) -> Response:
-        """Send one logical request (retrying per the one rule) and return the answer.
+        """Send one logical request (retrying as ``retry.decide`` says) and return the answer.
 
         ``idempotent`` defaults to True for everything but POST; pass True for POSTs that
         only read (search, batch read) or set values (batch update, archive). ``write``
-        marks a request that changes HubSpot: when its last attempt ends without an
-        answer (or with a 5xx other than 503) the failure is ``HubSpotWriteUncertainError``,
-        because the change may have been applied."""
+        marks a request that changes HubSpot (a request that is not idempotent is always
+        one): when its outcome cannot be known (no answer, an unreadable 2xx, a 5xx other
+        than 503) the failure is ``HubSpotWriteUncertainError``, because the change may
+        have been applied."""
         method = method.upper()
         if idempotent is None:
             idempotent = method != "POST"
+        write = write or not idempotent
         priority = self.priority if priority is None else priority
         url = self.base_url + path
         headers = {
@@ -147,10 +154,14 @@ class Transport:
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
+
+        def decision(attempt: int, **outcome: Any) -> Decision:
+            return decide(self.retry, method=method, write=write, idempotent=idempotent, attempt=attempt,
+                          **outcome)
+
         attempt = 0
         while True:
             attempt += 1
-            last = attempt >= self.retry.max_attempts
             ticket = self.budget.acquire(pool, priority) if self.budget else None
             started = time.monotonic()
             failure: requests.RequestException | None = None
@@ -167,13 +178,17 @@ class Transport:
                 # references the prepared request and its headers) is not chained.
                 if ticket is not None:
                     self.budget.complete(pool, ticket)
-                self._handle_transport_failure(failure, method, path, idempotent and not (write and last), last)
-                name, failure = type(failure).__name__, None
-                delay = self.retry.backoff(attempt)
-                log.info("%s %s failed (%s); retry %d in %.2f s", method, path, name, attempt, delay)
-                self._sleep(delay)
+                name = type(failure).__name__
+                kind = Failure.NEVER_SENT if _never_sent(failure) else Failure.LOST
+                step = decision(attempt, failure=kind)
+                if step.action is not Action.RETRY:
+                    raise self._transport_error(failure, step, method, path) from None
+                failure = None
+                log.info("%s %s failed (%s); retry %d in %.2f s", method, path, name, attempt, step.delay)
+                self._sleep(step.delay)
                 continue
             elapsed = (time.monotonic() - started) * 1000
+            self.calls.answered(raw.headers)
             if self.budget is not None and ticket is not None:
                 self.budget.complete(pool, ticket)
                 self.budget.observe(pool, raw.headers)
@@ -181,56 +196,48 @@ class Transport:
             status = raw.status_code
             if 200 <= status < 300:
                 try:
-                    body = json.loads(content) if content.strip() else None
-                    bad_body = False
+                    return Response(status, json.loads(content) if content.strip() else None, raw.headers)
                 except ValueError:
-                    bad_body = True
-                if bad_body:
-                    if not idempotent:
-                        raise self._fail(HubSpotWriteUncertainError(
-                            f"HubSpot accepted {method} {path} but its answer was unreadable",
-                            status=status)) from None
-                    if last:
-                        raise self._fail(HubSpotProtocolError(
-                            f"HubSpot answered {method} {path} with a body that is not JSON",
-                            status=status)) from None
-                    self._sleep(self.retry.backoff(attempt))
-                    continue
-                return Response(status, body, raw.headers)
+                    pass
+                step = decision(attempt, failure=Failure.UNREADABLE)
+                if step.action is Action.UNCERTAIN:
+                    raise self._fail(HubSpotWriteUncertainError(
+                        f"HubSpot accepted {method} {path} (HTTP {status}) but its answer was unreadable",
+                        status=status, applied=True, detail="The body of the answer is cut off or not JSON.")) from None
+                if step.action is Action.FAIL:
+                    raise self._fail(HubSpotProtocolError(
+                        f"HubSpot answered {method} {path} with a body that is not JSON",
+                        status=status)) from None
+                self._sleep(step.delay)
+                continue
             error = self._fail(error_from_response(status, content, raw.headers))
             if status == 429 and self.budget is not None:
                 self.budget.penalize(pool, parse_retry_after(raw.headers.get("Retry-After")))
             daily = status == 429 and (error.policy_name or "").upper() == "DAILY"
-            if last or daily or not status_is_retryable(status, idempotent=idempotent):
-                if (not idempotent or write) and status >= 500 and status not in (503,):
-                    raise self._fail(HubSpotWriteUncertainError(
-                        f"HubSpot answered {method} {path} with HTTP {status}; the write may have been applied",
-                        status=status, category=error.category, correlation_id=error.correlation_id,
-                        detail=error.message))
+            step = decision(attempt, status=status, headers=raw.headers, daily_limit=daily)
+            if step.action is Action.UNCERTAIN:
+                raise self._fail(HubSpotWriteUncertainError(
+                    f"HubSpot answered {method} {path} with HTTP {status}; the write may have been applied",
+                    status=status, category=error.category, correlation_id=error.correlation_id,
+                    detail=error.message))
+            if step.action is Action.FAIL:
                 raise error
-            delay = self.retry.delay_for_status(attempt, status, raw.headers)
-            log.info("%s %s -> %d; retry %d in %.2f s", method, path, status, attempt, delay)
-            self._sleep(delay)
+            log.info("%s %s -> %d; retry %d in %.2f s", method, path, status, attempt, step.delay)
+            self._sleep(step.delay)
 
-    def _handle_transport_failure(self, exc: requests.RequestException, method: str, path: str,
-                                  idempotent: bool, last: bool) -> None:
-        """Raise for a failure that must not (or can no longer) be retried."""
+    def _transport_error(self, exc: requests.RequestException, step: Decision, method: str,
+                         path: str) -> HubSpotError:
+        """The error for a request that got no answer and will not be retried."""
         name = type(exc).__name__
-        if not idempotent and not _never_sent(exc):
-            raise self._fail(HubSpotWriteUncertainError(
-                f"no answer from HubSpot for {method} {path} ({name}); the write may have been applied",
-            )) from None
-        if not last:
-            return
+        if step.action is Action.UNCERTAIN:
+            return self._fail(HubSpotWriteUncertainError(
+                f"no answer from HubSpot for {method} {path} ({name}); the write may have been applied"))
         if isinstance(exc, requests.Timeout):
-            raise self._fail(HubSpotTimeoutError(
-                f"HubSpot did not answer {method} {path} in time ({name})")) from None
+            return self._fail(HubSpotTimeoutError(f"HubSpot did not answer {method} {path} in time ({name})"))
         if isinstance(exc, (requests.exceptions.ChunkedEncodingError,
                             requests.exceptions.ContentDecodingError)):
-            raise self._fail(HubSpotProtocolError(
-                f"HubSpot's answer to {method} {path} was cut off ({name})")) from None
-        raise self._fail(HubSpotConnectionError(
-            f"could not reach HubSpot at {self.base_url} ({name})")) from None
+            return self._fail(HubSpotProtocolError(f"HubSpot's answer to {method} {path} was cut off ({name})"))
+        return self._fail(HubSpotConnectionError(f"could not reach HubSpot at {self.base_url} ({name})"))
 
 
 __all__ = [

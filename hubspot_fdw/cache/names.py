@@ -5,6 +5,11 @@ schema may never be a system schema (``pg_catalog``, ``information_schema``, ``p
 any ``pg_*``) nor ``public`` (where users keep their own tables: a cache there would mix
 with them and be dropped with them).
 
+The default is decided by the extension's C host where it is installed
+(``hubspot_fdw._default_cache_schema``, the rule's one home, which the planner uses);
+``cache_schema_asked`` asks it, ``default_cache_schema`` is the same rule for databases
+without the extension (upstream Multicorn2) and a test keeps the two equal.
+
 Deliberately not here: DDL (ddl.py), reading options from the catalogs (callers pass
 the server options they already have).
 """
@@ -12,7 +17,7 @@ the server options they already have).
 from __future__ import annotations
 
 import hashlib
-from typing import Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from hubspot_fdw.catalog.sql import quote_ident
 
@@ -48,6 +53,20 @@ def cache_schema(server_options: Mapping[str, str] | None = None, server_name: s
     if value:
         return value
     return default_cache_schema(server_name) if server_name else DEFAULT_CACHE_SCHEMA
+
+
+def cache_schema_asked(execute: Callable[[str, Sequence[Any]], list[dict[str, Any]]],
+                       server_options: Mapping[str, str], server_name: str) -> str:
+    """``cache_schema`` with the default asked from the extension, when it is installed;
+    ``execute(sql, params)`` runs SQL and returns rows as dicts."""
+    value = server_options.get("cache_schema")
+    if value:
+        return value
+    here = execute("SELECT pg_catalog.to_regprocedure('hubspot_fdw._default_cache_schema(text)') "
+                   "IS NOT NULL AS here", [])
+    if here and here[0]["here"] in (True, "t", "true"):
+        return str(execute("SELECT hubspot_fdw._default_cache_schema($1) AS s", [server_name])[0]["s"])
+    return default_cache_schema(server_name)
 
 
 def qualified_table(schema: str, table: str) -> str:

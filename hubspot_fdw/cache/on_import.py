@@ -14,7 +14,7 @@ import logging
 from typing import Mapping
 
 from hubspot_fdw.cache.ddl import add_columns_sql, existing_columns_sql
-from hubspot_fdw.cache.names import cache_schema
+from hubspot_fdw.cache.names import cache_schema_asked
 from hubspot_fdw.catalog.columns import TableSpec
 
 log = logging.getLogger("hubspot_fdw.cache.on_import")
@@ -25,7 +25,7 @@ def add_declared_columns(server_name: str, server_options: Mapping[str, str], sp
     from hubspot_fdw.host.capabilities import HOST_AVAILABLE, execute_sql
     if not HOST_AVAILABLE:
         return []
-    schema = cache_schema(server_options, server_name)
+    schema = cache_schema_asked(execute_sql, server_options, server_name)
     existing = [r["column_name"] for r in execute_sql(existing_columns_sql(), [schema, spec.name])]
     if not existing:
         return []

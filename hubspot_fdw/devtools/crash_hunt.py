@@ -7,6 +7,11 @@ another server process", so a watcher session opened before the run that no long
 answers afterwards (or answers with that message) means a crash. sqlsmith runs as a
 role without superuser rights, so it cannot end the watcher with pg_terminate_backend.
 
+With ``parallel=True`` every query is planned with parallel query forced on
+(``debug_parallel_query`` on PostgreSQL 16+, ``force_parallel_mode`` on 15, two workers
+per Gather): HubSpot foreign tables must then still never
+reach the embedded interpreter from parallel mode.
+
 Used by bench/crash_hunt.py and tests/fdw/test_crash_hunt.py. Installs nothing.
 """
 
@@ -24,6 +29,7 @@ import psycopg2
 @dataclass(frozen=True)
 class HuntResult:
     mode: str
+    parallel: bool
     queries: int          # queries sqlsmith sent (its progress characters)
     seconds: float
     crashed: bool
@@ -44,8 +50,17 @@ def sqlsmith_path() -> str | None:
     return shutil.which("sqlsmith")
 
 
-def _conninfo(dsn: str, mode: str, statement_timeout_ms: int) -> str:
-    options = f"-c hubspot_fdw.read_mode={mode} -c statement_timeout={statement_timeout_ms}"
+def parallel_settings(server_version_num: int) -> dict[str, str]:
+    """Settings that plan every query in parallel mode, for this server version."""
+    force = "debug_parallel_query" if server_version_num >= 160000 else "force_parallel_mode"
+    # (zero parallel costs would put a Gather under every nested loop: sqlsmith's own
+    # catalog queries then launch workers by the thousand and never finish loading)
+    return {force: "on", "max_parallel_workers_per_gather": "2"}
+
+
+def _conninfo(dsn: str, mode: str, statement_timeout_ms: int, extra: dict[str, str]) -> str:
+    settings = {"hubspot_fdw.read_mode": mode, "statement_timeout": str(statement_timeout_ms), **extra}
+    options = " ".join(f"-c {name}={value}" for name, value in settings.items())
     return f"{dsn} options='{options}'"
 
 
@@ -60,15 +75,17 @@ def _queries(output: str) -> int:
 
 
 def hunt(admin_dsn: str, role_dsn: str, mode: str, max_queries: int, seed: int,
-         statement_timeout_ms: int = 2000, wall_limit: float = 300.0) -> HuntResult:
-    """Run sqlsmith over ``role_dsn`` in read mode ``mode``; watch with ``admin_dsn``."""
+         statement_timeout_ms: int = 2000, wall_limit: float = 300.0, parallel: bool = False) -> HuntResult:
+    """Run sqlsmith over ``role_dsn`` in read mode ``mode`` (parallel query forced on if
+    ``parallel``); watch with ``admin_dsn``."""
     binary = sqlsmith_path()
     if binary is None:
         raise FileNotFoundError("sqlsmith is not installed (Debian package sqlsmith)")
     watcher = psycopg2.connect(admin_dsn)
     watcher.autocommit = True
+    extra = parallel_settings(watcher.server_version) if parallel else {}
     started = time.monotonic()
-    command = [binary, f"--target={_conninfo(role_dsn, mode, statement_timeout_ms)}", "--exclude-catalog",
+    command = [binary, f"--target={_conninfo(role_dsn, mode, statement_timeout_ms, extra)}", "--exclude-catalog",
                f"--max-queries={max_queries}", f"--seed={seed}", "--verbose"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=wall_limit)
@@ -89,4 +106,4 @@ def hunt(admin_dsn: str, role_dsn: str, mode: str, max_queries: int, seed: int,
     finally:
         watcher.close()
     crashed = error is not None and "administrator command" not in error
-    return HuntResult(mode, _queries(output), seconds, crashed, error, code, output)
+    return HuntResult(mode, parallel, _queries(output), seconds, crashed, error, code, output)

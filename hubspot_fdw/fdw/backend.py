@@ -1,11 +1,12 @@
 """What the wrapper can read of the PostgreSQL backend it runs in, without our host
-(upstream Multicorn2): the backend's pid, its lock_timeout and statement_timeout, and
-whether a cancel or terminate is pending.
+(upstream Multicorn2): the backend's pid, its lock_timeout and statement_timeout,
+whether a cancel or terminate is pending, and the session's current role.
 
 These are plain reads of the backend's exported C variables (``MyProcPid``,
 ``LockTimeout``, ``StatementTimeout``, ``QueryCancelPending``, ``ProcDiePending``)
-through ctypes: no PostgreSQL function is called, so nothing can longjmp through
-Python. Outside a backend (plain Python, tests) every read answers None / False.
+through ctypes, and ``GetOuterUserId()``, which only returns a variable: nothing can
+raise a PostgreSQL error, so nothing can longjmp through Python. Outside a backend
+(plain Python, tests) every read answers None / False.
 
 Deliberately not here: acting on them (cache_connection.py).
 """
@@ -53,3 +54,16 @@ def describe(_: str | None = None) -> str:
     """The values as this backend sees them; callable through ``hubspot_fdw._python_call``."""
     return (f"pid={backend_pid()} lock_timeout={lock_timeout_ms()} "
             f"statement_timeout={statement_timeout_ms()} interrupt={interrupt_pending()}")
+
+
+def outer_user_oid() -> int | None:
+    """The session's current role (as SET ROLE left it, whatever role a security-definer
+    function or the host acts as), or None outside PostgreSQL. ``GetOuterUserId`` only
+    returns a variable: it cannot raise."""
+    try:
+        function = ctypes.CDLL(None).GetOuterUserId
+    except (OSError, AttributeError):
+        return None
+    function.restype = ctypes.c_uint
+    function.argtypes = []
+    return int(function()) or None

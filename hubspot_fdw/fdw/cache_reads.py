@@ -75,17 +75,25 @@ def check_table(options: FdwOptions, table: TableSpec) -> None:
 
 
 def check_stamp(options: FdwOptions) -> None:
-    """Refuse a cache schema stamped for another server."""
+    """Refuse a cache schema that is not this server's: stamped for another server, or
+    not stamped while this server's cache is stamped elsewhere (the rule the planner
+    applies too, cache_substitute.c)."""
     if not options.server or not table_exists(options, "hubspot_fdw.cache_portals"):
         return
-    rows = run(options, "SELECT server_name FROM hubspot_fdw.cache_portals WHERE cache_schema = $1",
-               [options.cache_schema])
-    if rows and rows[0]["server_name"] != options.server:
-        raise FdwError(f'cache schema "{options.cache_schema}" belongs to server "{rows[0]["server_name"]}", '
+    rows = run(options, "SELECT server_name, cache_schema FROM hubspot_fdw.cache_portals "
+                        "WHERE cache_schema = $1 OR server_name = $2", [options.cache_schema, options.server])
+    this = [r for r in rows if r["cache_schema"] == options.cache_schema]
+    if this and this[0]["server_name"] != options.server:
+        raise FdwError(f'cache schema "{options.cache_schema}" belongs to server "{this[0]["server_name"]}", '
                        f'not "{options.server}"', sqlstate="55000",
                        detail="Each server keeps its own cache; this one would show another portal's records.",
                        hint=f"ALTER SERVER {options.server} OPTIONS (SET cache_schema '{options.server}_cache') "
                             "(or drop the option for the default), then sync that server.")
+    if rows and not this:
+        raise FdwError(f'schema "{options.cache_schema}" is not the cache of server "{options.server}"',
+                       sqlstate="55000",
+                       detail=f'The sync stamped schema "{rows[0]["cache_schema"]}" as this server\'s cache.',
+                       hint="Check the server's cache_schema option.")
 
 
 def execute(options: FdwOptions, scan: LocalScan) -> Any:

@@ -31,6 +31,8 @@ class Effect:
     properties: dict[str, dict[str, str]] = field(default_factory=dict)   # id → what was sent
     level: int = 1
     what: str = ""                         # uncertain: the request, in words
+    applied: bool = False                  # uncertain: HubSpot accepted it, its answer was unreadable
+    operation: str = ""                    # uncertain: insert | update | delete | associate
 
     def describe(self) -> str:
         """``contacts 123 jobtitle='Duke'`` / ``contacts 1, 2 archived`` / ...; for a WARNING."""
@@ -38,8 +40,14 @@ class Effect:
             return "; ".join(f"{self.object_type} {i} {props_text(self.properties.get(i, {}))}"
                              for i in self.ids[:MAX_LISTED]) + _more(self.ids)
         if self.kind == "uncertain":
-            return f"{self.what} (HubSpot's answer never came: it may have been applied)"
+            return f"{self.what} ({self.known()})"
         return f"{self.object_type} {ids_text(self.ids)} {VERBS[self.kind]}"
+
+    def known(self) -> str:
+        """What is known of an uncertain write's outcome."""
+        if self.applied:
+            return "HubSpot accepted it, but its answer could not be read"
+        return "HubSpot's answer never came: it may have been applied"
 
     def happened(self) -> str:
         """What HubSpot did, as a clause: ``contacts 123 was created in HubSpot``."""
@@ -49,6 +57,8 @@ class Effect:
             return f"{subject} {'were' if plural else 'was'} {VERBS[self.kind]} in HubSpot"
         if self.kind == "updated":
             return f"{subject} {'were' if plural else 'was'} updated in HubSpot ({self.describe()})"
+        if self.applied:
+            return f"{self.what} was accepted by HubSpot (its answer could not be read)"
         return f"{self.what} may have been applied by HubSpot"
 
 

@@ -7,9 +7,9 @@ parameterized scan given an id it already read), the rows are replayed instead o
 asking HubSpot again. Bounded in rows; forgotten at the end of the scan, on rollback
 and at commit, so a later statement always reads HubSpot afresh.
 
-``RequestCounter``: HTTP requests the backend's HubSpot sessions made (a response
-hook); ``counted`` attributes them to the scan whose rows were being produced, for
-EXPLAIN ANALYZE ("HubSpot requests: N").
+``counted`` attributes the HTTP requests the table's client made (its transport's
+call count) to the scan whose rows were being produced, for EXPLAIN ANALYZE
+("HubSpot requests: N").
 
 Deliberately not here: what a request is (live.py), when a scan is live (readmode.py).
 """
@@ -18,32 +18,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
-import requests
-
-from hubspot_fdw.api.session import shared_session
 from hubspot_fdw.fdw.live import LivePlan
 
 MAX_REPLAY_ROWS = 10_000
-
-
-class RequestCounter:
-    """Counts HTTP responses of the shared sessions (every attempt, retries included)."""
-
-    total: int = 0
-    _hooked: set[int] = set()
-
-    @classmethod
-    def watch(cls, base_url: str) -> None:
-        session = shared_session(base_url)
-        if id(session) not in cls._hooked:
-            session.hooks["response"].append(cls._seen)
-            cls._hooked.add(id(session))
-
-    @classmethod
-    def _seen(cls, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        cls.total += 1
 
 
 @dataclass
@@ -72,7 +51,8 @@ def request_key(plan: LivePlan) -> tuple:
 class Replays:
     """Finished live scans of one table, replayable until forgotten."""
 
-    def __init__(self, max_rows: int = MAX_REPLAY_ROWS) -> None:
+    def __init__(self, calls: Callable[[], int], max_rows: int = MAX_REPLAY_ROWS) -> None:
+        self.calls = calls   # HTTP calls made so far by the client the scans use
         self.max_rows = max_rows
         self._rows: OrderedDict[tuple, list[dict[str, Any]]] = OrderedDict()
         self._held = 0
@@ -109,13 +89,13 @@ class Replays:
     def _counted(self, fetch: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         iterator = iter(fetch)
         while True:
-            before = RequestCounter.total
+            before = self.calls()
             try:
                 row = next(iterator)
             except StopIteration:
                 return
             finally:
-                self.stats.requests += RequestCounter.total - before
+                self.stats.requests += self.calls() - before
             yield row
 
     def _remember(self, key: tuple, rows: list[dict[str, Any]]) -> None:

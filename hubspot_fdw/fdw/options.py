@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Mapping
 
+from hubspot_fdw.api.token import check_token
 from hubspot_fdw.cache.names import cache_schema, forbidden_schema
 from hubspot_fdw.fdw.errors import FdwError
 
@@ -46,6 +47,8 @@ OPTIONS: tuple[OptionSpec, ...] = (
     _spec("use_budget", "server", "true", kind="bool", help="share the portal's rate budget"),
     _spec("add_new_columns", "server", "true", kind="bool",
           help="the sync adds the columns of new HubSpot properties to the foreign tables it owns"),
+    _spec("sync_any_owner", "server", "false", kind="bool",
+          help="the sync also serves foreign tables other roles created on this server"),
     _spec("use_remote_estimate", "server,table", "false", kind="bool",
           help="plan live scans with HubSpot's record count (one request per table per backend every 5 minutes)"),
     _spec("invalid_values", "server,table", "null", choices=INVALID_VALUES,
@@ -73,6 +76,8 @@ def _invalid(message: str, hint: str | None = None) -> FdwError:
 
 
 def _check_value(spec: OptionSpec, value: str) -> None:
+    if spec.name == "access_token":
+        check_token(value)
     if spec.choices and value not in spec.choices:
         raise FdwError(f'invalid value for option "{spec.name}": "{value}"', sqlstate="HV00D",
                        hint=f"Valid values: {', '.join(spec.choices)}.")

@@ -8,8 +8,11 @@ and the WARNING lists it ("HubSpot keeps: contacts 123 jobtitle='Duke'"). The ro
 cache rows show the old values until the materializer's next incremental poll, which
 finds the records by their new last-modified time and writes HubSpot's values.
 
-Runs in the rollback hooks, where no SQL is possible; cancels wait for the archive
-requests (bounded by the request timeout).
+Runs in the rollback hooks, where no SQL is possible on the hubspot_fdw host (there the
+created record's cache row rolls back with the transaction); under upstream Multicorn2
+the cache row was written through its own connection, so it is removed and listed in
+``deleted_records`` ('rolled back'). Cancels wait for the archive requests (bounded by
+the request timeout).
 
 Deliberately not here: recording effects (journal.py), the write rules (writes.py).
 """
@@ -30,8 +33,11 @@ log_to_postgres = _multicorn_utils().log_to_postgres
 BATCH = 100
 
 
-def undo(effects: Sequence[Effect], client: Callable[[], HubSpotClient], what: str = "transaction") -> None:
-    """Archive created records again and warn about the rest; never raises."""
+def undo(effects: Sequence[Effect], client: Callable[[], HubSpotClient], what: str = "transaction",
+         archived_again: Callable[[str, list[str]], None] | None = None) -> None:
+    """Archive created records again and warn about the rest; never raises.
+    ``archived_again(object_type, ids)`` is told the records archived again (to take
+    their cache rows away where those outlive the transaction)."""
     if not effects:
         return
     created: dict[str, list[str]] = {}
@@ -47,6 +53,8 @@ def undo(effects: Sequence[Effect], client: Callable[[], HubSpotClient], what: s
                 try:
                     client().batch_archive(object_type, chunk)
                     archived.append(f"{object_type} {ids_text(chunk)}")
+                    if archived_again is not None:
+                        archived_again(object_type, chunk)
                 except HubSpotFdwError as error:
                     failed.append(f"{object_type} {ids_text(chunk)} ({error.message})")
     if archived:
@@ -55,7 +63,13 @@ def undo(effects: Sequence[Effect], client: Callable[[], HubSpotClient], what: s
     if failed:
         log_to_postgres(f"rolled back, but HubSpot still has the records it created: {'; '.join(failed)}",
                         WARNING, hint="Archive them in HubSpot by hand.")
-    kept = [e.describe() for e in effects if e.kind != "created"]
+    unknown = [e.describe() for e in effects if e.kind == "uncertain"]
+    if unknown:
+        log_to_postgres("outcome unknown, HubSpot may keep: " + "; ".join(unknown), WARNING,
+                        detail=f"The {what} rolled back, but HubSpot may have applied these writes and has no "
+                               "rollback. They are listed in hubspot_fdw.uncertain_writes.",
+                        hint="Check the records in HubSpot; then SELECT hubspot_fdw.forget_uncertain_write(id).")
+    kept = [e.describe() for e in effects if e.kind not in ("created", "uncertain") and e.ids]
     if kept:
         log_to_postgres("HubSpot keeps: " + "; ".join(kept), WARNING,
                         detail=f"The {what} rolled back, but HubSpot has no rollback: these changes stay there. "

@@ -27,13 +27,13 @@ from hubspot_fdw.fdw.comments import label_hint
 from hubspot_fdw.fdw.errors import adapt, report, reported
 from hubspot_fdw.fdw.estimates import RemoteTotal, cache_rows, default_rows, local_rows
 from hubspot_fdw.fdw.importer import import_schema as _import_schema
-from hubspot_fdw.fdw.journal import Journal
-from hubspot_fdw.fdw.live_scans import Replays, RequestCounter
+from hubspot_fdw.fdw.journal import Effect, Journal
+from hubspot_fdw.fdw.live_scans import Replays
 from hubspot_fdw.fdw.locks import RowLock, lock_records
 from hubspot_fdw.fdw.options import FdwOptions
 from hubspot_fdw.fdw.options import validate_options as _validate_options
 from hubspot_fdw.fdw.readmode import ReadMode, resolve
-from hubspot_fdw.fdw import placement
+from hubspot_fdw.fdw import placement, uncertain
 from hubspot_fdw.fdw.rollback import undo
 from hubspot_fdw.fdw.sql import local_runner, run
 from hubspot_fdw.fdw.tables import table_spec
@@ -65,11 +65,11 @@ class HubSpotFdw(ForeignDataWrapper):
         self.column_types = {name: getattr(c, "type_name", "text") for name, c in fdw_columns.items()}
         self.journal = Journal()
         self.writer = Writer(self.table, self._client, CacheWriter(self.options, self.table), self._adapt,
-                             self.journal)
+                             self.journal, self._note_uncertain)
         self._recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._modifying = False
         self._remote_total = RemoteTotal()
-        self._replays = Replays()
+        self._replays = Replays(lambda: self._client().transport.calls.total)
         self._odd: list[OddValue] = []   # odd values of this statement's live scans (one WARNING)
 
     def __repr__(self) -> str:
@@ -196,7 +196,6 @@ class HubSpotFdw(ForeignDataWrapper):
                 self.writer.expect_candidates(len(rows))
             return self._guarded(live.window(rows, limit, offset), modifying)
         plan = live.plan(self.table, quals, wanted, sortkeys, fetch)
-        RequestCounter.watch(self.options.api_url)
         if lock is not None:
             rows = self._guarded(self._locked_rows(plan, lock), modifying)
         else:
@@ -288,14 +287,17 @@ class HubSpotFdw(ForeignDataWrapper):
 
     @reported
     def insert(self, values: dict) -> dict[str, Any]:
+        self.writer.cache.check_target()
         return self.writer.insert(values)
 
     @reported
     def update(self, oldvalues: Any, newvalues: dict) -> None:
+        self.writer.cache.check_target()
         return self.writer.update(oldvalues, newvalues, self._recent.get(str(oldvalues)))
 
     @reported
     def delete(self, oldvalues: Any) -> None:
+        self.writer.cache.check_target()
         return self.writer.delete(oldvalues, self._recent.get(str(oldvalues)))
 
     @reported
@@ -321,6 +323,11 @@ class HubSpotFdw(ForeignDataWrapper):
     def sub_commit(self, level: int) -> None:
         self.journal.sub_commit(level)
 
+    def pre_commit(self) -> None:
+        """Uncertain writes still kept in this session are written by a committing transaction."""
+        if HOST_AVAILABLE and uncertain.pending():
+            uncertain.flush(local_runner(self.options))
+
     def commit(self) -> None:
         self.journal.clear()
 
@@ -337,7 +344,18 @@ class HubSpotFdw(ForeignDataWrapper):
         self._modifying = False
         self._replays.forget()
         self._odd.clear()
-        undo(self.journal.take(level), self._client, what)
+        undo(self.journal.take(level), self._client, what,
+             None if HOST_AVAILABLE else self._archived_again)
+
+    def _archived_again(self, object_type: str, ids: list[str]) -> None:
+        """Under Multicorn2 the created records' cache rows were committed on their own
+        connection: take them away, listed as 'rolled back'."""
+        if self.table.object_type is not None and object_type == self.table.object_type.api_path:
+            self.writer.cache.delete([(i,) for i in ids], reason="rolled back")
+
+    def _note_uncertain(self, effect: Effect) -> None:
+        uncertain.note(self.options, self.table.name, effect.operation, effect.ids, effect.properties,
+                       effect.known())
 
     # -- DDL ---------------------------------------------------------------------------------------
     @classmethod

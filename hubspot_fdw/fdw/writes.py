@@ -10,7 +10,9 @@
   update when the row comes, so RETURNING shows what HubSpot stored.
 - Every request that changes HubSpot runs with cancels held (capabilities.py): a
   cancel or statement_timeout takes effect after HubSpot's answer, and the error then
-  says what HubSpot did. An answer that never came is 08007 with what was asked.
+  says what HubSpot did. An outcome that cannot be known (no answer, a 5xx, a success
+  answer that cannot be read) is 08007 with what was asked of which records, a hint
+  fitting the operation, and an entry in ``hubspot_fdw.uncertain_writes`` (uncertain.py).
   Each acknowledged change is recorded in the journal first (rollback.py undoes or
   reports it if the transaction does not commit).
 - A create HubSpot confirmed stays reported as done when the read-back fails: the
@@ -45,6 +47,26 @@ WARNING = _multicorn_utils().WARNING
 log_to_postgres = _multicorn_utils().log_to_postgres
 
 BATCH_LIMIT = 100
+
+# What is known of a write HubSpot accepted with an unreadable answer, per operation.
+APPLIED = {
+    "insert": "HubSpot created the record; its id is not known.",
+    "update": "HubSpot applied the change; which values it stored is not known.",
+    "delete": "HubSpot archived the records.",
+    "associate": "HubSpot applied the change.",
+}
+
+# What to do about a write whose outcome is unknown, per operation.
+UNCERTAIN_HINTS = {
+    "insert": "Check in HubSpot whether the record was created (search by its values) before retrying: "
+              "inserting it again blindly may make a duplicate.",
+    "update": "Read the records from HubSpot (read_mode 'live') to see which values they hold; "
+              "run the UPDATE again if they do not have the new values.",
+    "delete": "Check whether the records are still in HubSpot (read_mode 'live'); "
+              "running the DELETE again is harmless.",
+    "associate": "Read the associations from HubSpot (read_mode 'live') to see whether the change is there; "
+                 "running the statement again is harmless.",
+}
 
 
 @dataclass
@@ -101,8 +123,10 @@ class Writer:
     """One per foreign table instance; state is per statement (reset at end_modify/rollback)."""
 
     def __init__(self, table: TableSpec, client: Callable[[], HubSpotClient], cache: CacheWriter,
-                 adapt: Callable[[HubSpotFdwError], HubSpotFdwError], journal: Journal | None = None) -> None:
+                 adapt: Callable[[HubSpotFdwError], HubSpotFdwError], journal: Journal | None = None,
+                 note_uncertain: Callable[[Effect], None] | None = None) -> None:
         self.table = table
+        self.note_uncertain = note_uncertain or (lambda effect: None)
         self._client = client
         self.cache = cache
         self.adapt = adapt
@@ -129,28 +153,39 @@ class Writer:
             raise self.adapt(error) from None
 
     # -- requests that change HubSpot ------------------------------------------------------------
-    def _send(self, what: str, fn: Callable[..., Any], *args: Any, subject: str | None = None) -> Any:
+    def _send(self, what: str, fn: Callable[..., Any], *args: Any, subject: str | None = None,
+              operation: str = "update", ids: Sequence[str] = (),
+              values: Mapping[str, Mapping[str, str]] | None = None) -> Any:
         """Send one change. A cancel waits for HubSpot's answer (the request timeout bounds
         the wait); a cancel that came before anything was sent cancels plainly. ``subject``
-        names what changes in the journal (default: the object type)."""
+        names what changes in the journal (default: the object type); ``operation``,
+        ``ids`` and ``values`` say what was asked, for an uncertain outcome."""
         with interrupts_held():
             if cancel_pending():
                 raise QueryCanceled("canceling statement")
             try:
                 return fn(*args)
             except HubSpotWriteUncertainError as error:
-                self.journal.add(Effect("uncertain", subject or self.api, what=what))
-                raise self._uncertain(error, what) from None
+                effect = self.journal.add(Effect("uncertain", subject or self.api, list(ids),
+                                                 {k: dict(v) for k, v in (values or {}).items()},
+                                                 what=what, applied=error.applied, operation=operation))
+                self.note_uncertain(effect)
+                raise self._uncertain(error, effect) from None
             except HubSpotFdwError as error:
                 raise self.adapt(error) from None
 
-    def _uncertain(self, error: HubSpotWriteUncertainError, what: str) -> HubSpotFdwError:
+    def _uncertain(self, error: HubSpotWriteUncertainError, effect: Effect) -> HubSpotFdwError:
         self.adapt(error)
         facts = " ".join(filter(None, [error.message[:1].upper() + error.message[1:] + ".", error.detail]))
-        return FdwError(f"HubSpot's answer to {what} is unknown: it may have been applied", sqlstate="08007",
-                        detail=f"The request was sent and no answer came. {facts}",
-                        hint="Check in HubSpot whether the change was applied before retrying; "
-                             "retrying a create blindly may make a duplicate.")
+        if effect.applied:
+            message = f"HubSpot accepted {effect.what}, but its answer could not be read"
+            known = APPLIED.get(effect.operation, APPLIED["update"])
+        else:
+            message = f"HubSpot's answer to {effect.what} is unknown: it may have been applied"
+            known = "The request was sent; whether HubSpot applied it is not known."
+        return FdwError(message, sqlstate="08007",
+                        detail=f"{known} {facts} The write is listed in hubspot_fdw.uncertain_writes.",
+                        hint=UNCERTAIN_HINTS.get(effect.operation, UNCERTAIN_HINTS["update"]))
 
     def _canceled(self, effect: Effect) -> FdwError:
         undo = ("The transaction rolls back, so the record is archived again; a WARNING reports it."
@@ -215,7 +250,8 @@ class Writer:
         properties = row_to_properties(self.table, {k: v for k, v in values.items() if v is not None})
         try:
             created = self._send(f"the create of a {self.api} record ({props_text(properties)})",
-                                 self._client().create_object, self.api, properties)
+                                 self._client().create_object, self.api, properties,
+                                 operation="insert", values={"new": properties})
         except HubSpotConflictError:
             if self.on_conflict == "nothing":
                 return False     # ON CONFLICT DO NOTHING: HubSpot already has it
@@ -299,10 +335,11 @@ class Writer:
             self._send_updates(state.updates, state.old_rows)
         if state.deletes:
             ids = state.deletes
-            self._send(f"the archive of {self.api} {ids_text(ids)}", self._client().batch_archive, self.api, ids)
+            self._send(f"the archive of {self.api} {ids_text(ids)}", self._client().batch_archive, self.api, ids,
+                       operation="delete", ids=ids)
             effect = self.journal.add(Effect("archived", self.api, list(ids)))
             self._settled(effect)
-            self._then(effect, lambda: self.cache.delete([(i,) for i in ids]), hold=True)
+            self._then(effect, lambda: self.cache.delete([(i,) for i in ids], reason="deleted"), hold=True)
 
     def _send_updates(self, inputs: list[tuple[str, dict[str, str]]],
                       old_rows: Mapping[str, Mapping[str, Any] | None]) -> list[HubSpotObject]:
@@ -311,9 +348,12 @@ class Writer:
         ids = [i for i, _ in inputs]
         sent = dict(inputs)
         what = f"the update of {self.api} {ids_text(ids)} ({props_text(inputs[0][1])}{' ...' if len(inputs) > 1 else ''})"
-        result = self._send(what, self._client().batch_update, self.api, inputs)
+        result = self._send(what, self._client().batch_update, self.api, inputs, operation="update", ids=ids,
+                            values=sent)
         done = [r.id for r in result.results]
-        effect = self.journal.add(Effect("updated", self.api, done, {i: sent.get(i, {}) for i in done}))
+        effect = Effect("updated", self.api, done, {i: sent.get(i, {}) for i in done})
+        if done:
+            self.journal.add(effect)
         if result.errors:
             error = self.adapt(result.errors[0])
             if done:
@@ -439,7 +479,8 @@ class Writer:
         def sent(what: str, pairs: Sequence[tuple[str, ...]], call: Callable[[], Any]) -> Any:
             names = [f"{p[0]}/{p[1]}" for p in pairs]
             request = {"unlinked": "archive", "linked": "create", "unlabeled": "label removal"}[what]
-            result = self._send(f"the {request} of {kind} {ids_text(names)}", call, subject=kind)
+            result = self._send(f"the {request} of {kind} {ids_text(names)}", call, subject=kind,
+                                operation="associate", ids=names)
             effects.append(self.journal.add(Effect(what, kind, names)))
             return result
 

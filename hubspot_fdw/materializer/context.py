@@ -12,8 +12,9 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Callable
 
+from hubspot_fdw.api.calls import Tally
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog
@@ -25,33 +26,6 @@ from hubspot_fdw.materializer.progress import Progress
 from hubspot_fdw.materializer.report import note_phase
 from hubspot_fdw.materializer.state import SyncState, load_state, record_server_calls, save_state
 from hubspot_fdw.materializer.store import CacheStore
-
-
-class CallCounter:
-    """Counts HTTP responses of a client's session (retries included) and keeps the last
-    daily figures HubSpot sent (``X-HubSpot-RateLimit-Daily`` / ``-Daily-Remaining``)."""
-
-    def __init__(self) -> None:
-        self.total = 0
-        self._taken = 0
-        self.daily_limit: int | None = None
-        self.daily_remaining: int | None = None
-        self.remaining_seen: int | None = None  # ``total`` when daily_remaining arrived
-
-    def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
-        self.total += 1
-        headers = getattr(response, "headers", None) or {}
-        limit, remaining = headers.get("X-HubSpot-RateLimit-Daily"), headers.get("X-HubSpot-RateLimit-Daily-Remaining")
-        if limit and str(limit).isdigit():
-            self.daily_limit = int(limit)
-        if remaining and str(remaining).isdigit():
-            self.daily_remaining = int(remaining)
-            self.remaining_seen = self.total
-        return response
-
-    def take(self) -> int:
-        delta, self._taken = self.total - self._taken, self.total
-        return delta
 
 
 def now_utc() -> datetime:
@@ -74,7 +48,7 @@ class Context:
     catalog: Catalog
     specs: dict[str, TableSpec]
     progress: Progress
-    calls: CallCounter
+    calls: Tally                     # the API calls of this run (the transport counts them)
     stop: threading.Event = field(default_factory=threading.Event)
     calls_pending: int = 0
     # the budget day's date (the portal's time zone; engine.py sets it once it is known)

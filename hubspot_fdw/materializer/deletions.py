@@ -5,7 +5,10 @@ and why in ``hubspot_fdw.deleted_records``:
   so the poll sees it) → the absorbed ids leave, reason ``merged``, ``merged_into``;
 - archived: every poll compares HubSpot's record count (the ``total`` of the poll's own
   search, no extra call) with the cache's; only when HubSpot counts fewer is the
-  archived listing read (stopping once the difference is explained) → ``archived``;
+  archived listing read (stopping once the difference is explained) → ``archived``.
+  Rows this database wrote recently that the poll did not return are first read back by
+  id: one HubSpot no longer has (created, then archived again by a rollback) leaves;
+  the rest may simply not be indexed yet;
 - gone: if the archived listing does not explain the difference (GDPR deletes, merges
   missed), the ids are diffed against the full id listing → ``gone``.
 
@@ -69,16 +72,35 @@ def restored(ctx: Context, spec: TableSpec, ids: Iterable[str]) -> None:
                            "AND record_id = ANY($3::text[])", [ctx.server, spec.name, ids])
 
 
-def unindexed_recent(ctx: Context, spec: TableSpec, state: SyncState, seen: set[str]) -> int:
+def unindexed_recent(ctx: Context, spec: TableSpec, state: SyncState, seen: set[str]) -> list[str]:
     """Cache rows inserted since the backfill, within the lookback, that the poll did not
     return: rows this database wrote itself (FDW INSERTs) that HubSpot's search may not
-    count yet."""
+    count yet, or that left HubSpot again (a create a rollback archived again)."""
     since = now_utc() - timedelta(milliseconds=ctx.config.lookback_ms)
     if state.backfill_finished_at is not None and state.backfill_finished_at > since:
         since = state.backfill_finished_at
     rows = ctx.runner.execute(
         f"SELECT id FROM {ctx.store.table(spec)} WHERE \"_sync_inserted_at\" > $1::timestamptz", [since])
-    return sum(1 for r in rows if r["id"] not in seen)
+    return sorted(r["id"] for r in rows if r["id"] not in seen)
+
+
+def recent_left(ctx: Context, spec: TableSpec, state: SyncState, ids: list[str]) -> int:
+    """Of recent rows the poll did not return, remove those HubSpot no longer has (one
+    batch read per 100, by id: no index lag); returns the number removed."""
+    assert spec.object_type is not None
+    api = spec.object_type.api_path
+    if not ids or not ctx.may_spend(-(-len(ids) // 100), False):
+        return 0
+    present: set[str] = set()
+    for i in range(0, len(ids), 100):
+        present.update(r.id for r in ctx.client_live.batch_read(api, ids[i:i + 100], properties=["hs_object_id"]))
+    left = [i for i in ids if i not in present]
+    if not left:
+        return 0
+    archived = {r.id: r.archived_at for i in range(0, len(left), 100)
+                for r in ctx.client_live.batch_read(api, left[i:i + 100], properties=["hs_object_id"], archived=True)}
+    return len(remove(ctx, spec, state, [Removal(i, "archived", deleted_at=archived[i]) if i in archived
+                                         else Removal(i, "gone") for i in left]))
 
 
 def check(ctx: Context, spec: TableSpec, state: SyncState, total: int | None, seen: set[str]) -> int:
@@ -92,11 +114,12 @@ def check(ctx: Context, spec: TableSpec, state: SyncState, total: int | None, se
         return 0
     recent = unindexed_recent(ctx, spec, state, seen)
     log.debug("%s: HubSpot counts %d, the cache %d (%d written here, maybe not indexed yet)",
-              spec.name, total, cached, recent)
-    deficit -= recent
+              spec.name, total, cached, len(recent))
+    removed = recent_left(ctx, spec, state, recent)
+    deficit -= len(recent)
     if deficit <= 0:
-        return 0
-    removed = sweep_archived(ctx, spec, state, deficit)
+        return removed
+    removed += sweep_archived(ctx, spec, state, deficit)
     if removed < deficit:
         removed += reconcile(ctx, spec, state)
     return removed

@@ -27,18 +27,20 @@ from datetime import timedelta
 from typing import Iterable
 
 from hubspot_fdw.api.budget import Priority
+from hubspot_fdw.api.calls import Tally
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec, object_table
+from hubspot_fdw.catalog.registry import Registry
 from hubspot_fdw.fdw import drift
 from hubspot_fdw.materializer import associations, backoff, clock, deletions, metadata, objects, portal
 from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
-from hubspot_fdw.materializer.context import CallCounter, Context, due, now_utc
+from hubspot_fdw.materializer.context import Context, due, now_utc
 from hubspot_fdw.materializer.errors import describe
-from hubspot_fdw.materializer.imported import imported_tables
+from hubspot_fdw.materializer.imported import served_tables
 from hubspot_fdw.materializer.planner import DAY, Planner
 from hubspot_fdw.materializer.progress import Progress
 from hubspot_fdw.materializer.report import Summary
@@ -69,7 +71,6 @@ def catalog_types(names: Iterable[str] | None) -> list[str] | None:
     """Object types whose properties a run needs (association tables need both types)."""
     if names is None:
         return None
-    from hubspot_fdw.catalog.registry import Registry
     registry = Registry.standard()
     types: set[str] = set()
     for name in names:
@@ -88,12 +89,24 @@ class Materializer:
                  catalog: Catalog | None = None, progress: Progress | None = None,
                  stop: threading.Event | None = None, reraise: bool = False) -> None:
         self.config = config or SyncConfig()
-        # default: exactly the foreign tables imported for the server (imported.py)
-        names = list(tables) if tables is not None else imported_tables(runner, server)
-        calls = CallCounter()
-        client.transport.session.hooks.setdefault("response", []).append(calls.hook)
+        # default: exactly the foreign tables imported for the server that this sync may serve
+        # (imported.py); one it cannot serve or resolve is skipped and reported (skipped)
+        self.skipped: dict[str, str] = {}
+        if tables is not None:
+            names = list(tables)
+        else:
+            served = served_tables(runner, server)
+            names, self.skipped = served.names, dict(served.skipped)
+        calls = Tally(client.transport.calls)   # the transport counts; nothing is hooked
         if catalog is None:
-            catalog = build_catalog(client, only=catalog_types(names))
+            schemas = client.list_schemas()
+            if tables is None:
+                names = self._resolvable(names, Registry.from_schemas(schemas))
+            catalog = build_catalog(client, only=catalog_types(names), schemas=schemas)
+        if tables is None:
+            for name in [n for n in names if n not in catalog.tables]:
+                names.remove(name)
+                self.skipped[name] = f"not synced: no HubSpot table is named {name!r}"
         self.reraise = reraise
         self.ctx = Context(
             client_backfill=client.with_priority(Priority.BACKFILL),
@@ -122,6 +135,31 @@ class Materializer:
         else:
             ctx.calls_pending += calls
 
+    def _resolvable(self, names: list[str], registry: Registry) -> list[str]:
+        """The names whose object types the portal has; the others go to ``skipped``."""
+        kept = []
+        for name in names:
+            try:
+                for type_name in catalog_types([name]) or []:
+                    registry.get(type_name)
+                kept.append(name)
+            except KeyError as exc:
+                self.skipped[name] = (f"not synced: {exc.args[0]}; check the table and object_type options "
+                                      "of its foreign table")
+        return kept
+
+    def _report_skipped(self) -> None:
+        """Each skipped table on its own sync_status row (failing, with the reason), once."""
+        for name, reason in self.skipped.items():
+            state = self.ctx.state(name)
+            if state.phase == "failing" and state.last_error == reason:
+                continue
+            state.phase = "failing"
+            state.last_error = reason
+            state.last_error_at = now_utc()
+            log.warning("%s: %s", name, reason)
+            self.ctx.checkpoint(state)
+
     @property
     def planner(self) -> Planner | None:
         return self.spending.planner
@@ -136,6 +174,7 @@ class Materializer:
             details = portal.check(self.ctx.runner, self.ctx.server, self.ctx.schema, self.ctx.client_live)
             self.spending.budget_day = for_zone(details.time_zone)
             self._portal_checked = True
+            self._report_skipped()
         for spec in self.specs.values():
             self.ctx.store.ensure(spec)
         self.ctx.runner.commit()

@@ -28,7 +28,7 @@
   every ``max_poll_interval``), where a plan settles once changes stop.
 
 Deliberately not here: running polls (engine.py, objects.py), counting HTTP calls
-(context.CallCounter), the per-10 s budget (api/budget.py).
+(the transport's call count, api/calls.py), the per-10 s budget (api/budget.py).
 """
 
 from __future__ import annotations

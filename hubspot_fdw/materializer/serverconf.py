@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from hubspot_fdw.api.client import DEFAULT_BASE_URL
 from hubspot_fdw.api.errors import HubSpotFdwError
-from hubspot_fdw.cache.names import cache_schema
+from hubspot_fdw.api.token import check_token
+from hubspot_fdw.cache.names import cache_schema_asked
 from hubspot_fdw.cache.runner import SqlRunner
 
 
@@ -49,7 +50,9 @@ def read_server(runner: SqlRunner, server: str, role: str = "current_user") -> S
     if not token:
         raise HubSpotFdwError(f'no access_token for server "{server}"', sqlstate="28000",
                               hint="CREATE USER MAPPING FOR CURRENT_USER SERVER … OPTIONS (access_token '…').")
-    return ServerConfig(server, options.get("api_url") or DEFAULT_BASE_URL, token, cache_schema(options, server), options)
+    check_token(token)
+    return ServerConfig(server, options.get("api_url") or DEFAULT_BASE_URL, token,
+                        cache_schema_asked(runner.execute, options, server), options)
 
 
 def relation_target(runner: SqlRunner, relid: int) -> tuple[str, str]:

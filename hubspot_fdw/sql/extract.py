@@ -3,7 +3,8 @@
 From ``sql/hubspot_fdw--0.1.0.sql`` and every upgrade script up to the default version,
 in order, it keeps the statements a database needs for the sync without the extension:
 tables, indexes, column changes, views, comments, grants on them, and SQL/PL/pgSQL
-functions that do not call into the C module. Each kept statement is made repeatable
+functions that do not call into the C module. A statement whose leading comment holds
+``[host only]`` (it builds on the C module, e.g. calls one of its functions) is left out too. Each kept statement is made repeatable
 (``IF NOT EXISTS``, ``OR REPLACE``), so ``hubspot-fdw setup`` can run again after an
 upgrade. Everything else (the FDW, C functions, anything calling ``_python_call``) is
 left out and listed in the file's header.
@@ -29,10 +30,14 @@ _FUNCTION = re.compile(rf"\A(?:CREATE\s+(?:OR\s+REPLACE\s+)?|DROP\s+|COMMENT\s+O
                        rf"\s+ON\s+)FUNCTION\s+(?:IF\s+EXISTS\s+)?{_REL}(\w+)", re.I)
 
 
+HOST_ONLY = "[host only]"
+
+
 @dataclass(frozen=True)
 class Statement:
     source: str     # file name
     head: str       # the statement, leading comments removed
+    host_only: bool = False  # its leading comment says [host only]
 
 
 def scripts(sql_dir: pathlib.Path, control: pathlib.Path | None = None) -> list[pathlib.Path]:
@@ -60,7 +65,8 @@ def statements(path: pathlib.Path) -> list[Statement]:
     for raw in sqlparse.split(text):
         head = _COMMENTS.sub("", raw).strip()
         if head:
-            result.append(Statement(path.name, head))
+            leading = _COMMENTS.match(raw).group(0)  # type: ignore[union-attr]
+            result.append(Statement(path.name, head, HOST_ONLY in leading))
     return result
 
 
@@ -119,7 +125,7 @@ def build(sql_dir: pathlib.Path) -> str:
     functions: set[str] = set()     # functions kept: only their comments and grants follow
     for path in scripts(sql_dir):
         for statement in statements(path):
-            out = _repeatable(statement.head)
+            out = None if statement.host_only else _repeatable(statement.head)
             function = _FUNCTION.match(statement.head)
             if out is not None and function is not None:
                 if re.match(r"\ACREATE", statement.head, re.I):

@@ -26,6 +26,16 @@
 --   hubspot_fdw--0.1.0--0.2.0.sql: CREATE FUNCTION hubspot_fdw.start_sync(server text)
 --   hubspot_fdw--0.1.0--0.2.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) FROM PUBLIC;
 --   hubspot_fdw--0.1.0--0.2.0.sql: COMMENT ON FUNCTION hubspot_fdw.start_sync(text) IS
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.stop_sync(server text)
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._cache_target(rel regclass, OUT server_name text, OUT table_na
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._default_cache_schema(server text)
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._sync_target(rel regclass, OUT server_name text, OU
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._table_synced_through(rel regclass)
+--   hubspot_fdw--0.2.0--0.3.0.sql: REVOKE EXECUTE ON FUNCTION hubspot_fdw._synced_through(text, text) FROM PUBLIC;
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.wait_for_sync(rel regclass, timeout interval DEFAUL
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw.refresh(rel regclass)
+--   hubspot_fdw--0.2.0--0.3.0.sql: COMMENT ON FUNCTION hubspot_fdw.refresh(regclass) IS
+--   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._uncertain_pending()
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._import_comments()
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._refresh_columns(rel regclass)
 --   hubspot_fdw--0.2.0--0.3.0.sql: DO $$
@@ -515,6 +525,158 @@ COMMENT ON VIEW hubspot_fdw.sync_workers IS
   'per server: marked for a background worker, who syncs it now (worker/cli), pid, since when, last pass, last error';
 
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._may_manage_sync(caller oid, server_owner oid, run_as oid)
+RETURNS boolean
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+  SELECT CASE
+           WHEN run_as IS NULL THEN true
+           WHEN EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = run_as)
+                AND pg_catalog.pg_has_role(caller, run_as, 'MEMBER') THEN true
+           WHEN server_owner IS NOT NULL THEN pg_catalog.pg_has_role(caller, server_owner, 'MEMBER')
+           ELSE pg_catalog.pg_has_role(caller, 10, 'MEMBER')  -- a superuser
+         END
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._may_manage_sync(oid, oid, oid) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._require_server_usage(server text, srv oid, caller oid)
+RETURNS void
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+  IF NOT pg_catalog.has_server_privilege(caller, srv, 'USAGE') THEN
+    RAISE EXCEPTION 'permission denied for foreign server %', server
+      USING ERRCODE = '42501',
+            DETAIL = 'Starting or stopping a sync needs USAGE on the server.',
+            HINT = format('GRANT USAGE ON FOREIGN SERVER %s TO %s;', quote_ident(server),
+                          quote_ident(pg_catalog.pg_get_userbyid(caller)));
+  END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._require_server_usage(text, oid, oid) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._mark_sync(server text, role oid, OUT action text, OUT detail text)
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  srv record;
+  marked oid;
+  target oid;
+  h record;
+BEGIN
+  SELECT s.oid, s.srvowner INTO srv FROM pg_catalog.pg_foreign_server s
+    JOIN pg_catalog.pg_foreign_data_wrapper w ON w.oid = s.srvfdw AND w.fdwname = 'hubspot_fdw'
+   WHERE s.srvname = server;
+  IF srv.oid IS NULL THEN
+    RAISE EXCEPTION 'server "%" does not exist', server
+      USING ERRCODE = '42704', HINT = 'CREATE SERVER ... FOREIGN DATA WRAPPER hubspot_fdw first.';
+  END IF;
+  PERFORM hubspot_fdw._require_server_usage(server, srv.oid, role);
+  SELECT s.run_as INTO marked FROM hubspot_fdw.sync_servers s WHERE s.server_name = server FOR UPDATE;
+  IF NOT hubspot_fdw._may_manage_sync(role, srv.srvowner, marked) THEN
+    RAISE EXCEPTION 'permission denied to start the sync of server "%"', server
+      USING ERRCODE = '42501',
+            DETAIL = format('The sync runs as role %s.', quote_ident(pg_catalog.pg_get_userbyid(marked))),
+            HINT = 'Only that role, its members, the owner of the server or a superuser may start or stop it.';
+  END IF;
+  SELECT * INTO h FROM hubspot_fdw._sync_holder(server) x WHERE x.holder IS NOT NULL;
+  IF h.holder = 'cli' THEN
+    action := 'cli'; detail := h.description;
+    RETURN;
+  END IF;
+  IF h.holder = 'worker' AND marked IS NOT NULL THEN
+    action := 'running'; detail := h.pid::text;   -- runs on as it is: nothing re-pointed
+    RETURN;
+  END IF;
+  -- a member of the marked role restarts the sync as that role; anyone else allowed, as itself
+  target := role;
+  IF marked IS NOT NULL AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.oid = marked) THEN
+    IF pg_catalog.pg_has_role(role, marked, 'MEMBER') THEN
+      target := marked;
+    END IF;
+  END IF;
+  IF target <> role THEN
+    PERFORM hubspot_fdw._require_server_usage(server, srv.oid, target);
+  END IF;
+  IF NOT (SELECT r.rolcanlogin FROM pg_catalog.pg_roles r WHERE r.oid = target) THEN
+    RAISE EXCEPTION 'role "%" cannot log in, so no sync worker can run as it', pg_catalog.pg_get_userbyid(target)
+      USING ERRCODE = '28000',
+            HINT = 'The sync worker runs as the role that calls start_sync: call it as a role with LOGIN (not after SET ROLE to a group).';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_user_mapping m
+                  WHERE m.umserver = srv.oid AND m.umuser IN (target, 0)
+                    AND EXISTS (SELECT 1 FROM pg_catalog.unnest(m.umoptions) o
+                                 WHERE o LIKE 'access\_token=_%')) THEN
+    RAISE EXCEPTION 'user mapping not found for "%"', pg_catalog.pg_get_userbyid(target)
+      USING ERRCODE = '42704',
+            DETAIL = 'The sync needs a user mapping with an access_token for the role it runs as (its own or PUBLIC''s).',
+            HINT = format('The sync worker runs as the role that calls start_sync: CREATE USER MAPPING FOR %s SERVER %s OPTIONS (access_token ''...'').',
+                          quote_ident(pg_catalog.pg_get_userbyid(target)), quote_ident(server));
+  END IF;
+  INSERT INTO hubspot_fdw.sync_servers AS s (server_name, run_as) VALUES (server, target)
+  ON CONFLICT (server_name) DO UPDATE SET run_as = excluded.run_as, requested_at = now();
+  IF h.holder = 'worker' THEN
+    action := 'running'; detail := h.pid::text;  -- a worker nobody marked yet: it keeps running
+  ELSE
+    action := 'start'; detail := target::text;
+  END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._mark_sync(text, oid) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._unmark_sync(server text, role oid)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  srv record;
+  marked oid;
+  stopped boolean := false;
+  worker integer;
+BEGIN
+  SELECT s.oid, s.srvowner INTO srv FROM pg_catalog.pg_foreign_server s WHERE s.srvname = server;
+  IF srv.oid IS NOT NULL THEN
+    PERFORM hubspot_fdw._require_server_usage(server, srv.oid, role);
+  END IF;
+  SELECT s.run_as INTO marked FROM hubspot_fdw.sync_servers s WHERE s.server_name = server FOR UPDATE;
+  IF NOT hubspot_fdw._may_manage_sync(role, srv.srvowner, marked)
+     OR (marked IS NULL AND NOT pg_catalog.pg_has_role(role, coalesce(srv.srvowner, 10), 'MEMBER')) THEN
+    RAISE EXCEPTION 'permission denied to stop the sync of server "%"', server
+      USING ERRCODE = '42501',
+            DETAIL = CASE WHEN marked IS NOT NULL
+                          THEN format('The sync runs as role %s.', quote_ident(pg_catalog.pg_get_userbyid(marked))) END,
+            HINT = 'Only the role the sync runs as, its members, the owner of the server or a superuser may start or stop it.';
+  END IF;
+  DELETE FROM hubspot_fdw.sync_servers s WHERE s.server_name = server;
+  -- the lease holder, and a worker of this server that has not claimed the lease yet
+  -- (its activity names the server); a restarted one sees no mark and exits for good
+  FOR worker IN
+    SELECT a.pid FROM pg_catalog.pg_stat_activity a
+     WHERE a.backend_type = 'hubspot_fdw sync' AND a.datid = (SELECT d.oid FROM pg_catalog.pg_database d
+                                                              WHERE d.datname = pg_catalog.current_database())
+       AND (a.query = format('hubspot_fdw sync of server "%s"', server)
+            OR a.pid IN (SELECT h.pid FROM hubspot_fdw._sync_holder(server) h WHERE h.holder = 'worker'))
+  LOOP
+    PERFORM pg_catalog.pg_terminate_backend(worker, 5000);  -- waits until it exited
+    stopped := true;
+  END LOOP;
+  RETURN marked IS NOT NULL OR stopped;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw._unmark_sync(text, oid) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+REVOKE EXECUTE ON FUNCTION hubspot_fdw.stop_sync(text) FROM PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON FUNCTION hubspot_fdw.stop_sync(text) IS
+  'stop the background sync of a server and forget its mark; false if it was not marked (the role it runs as, a member, the server owner or a superuser; USAGE on the server)';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
 CREATE TABLE IF NOT EXISTS hubspot_fdw.sync_worker_backoff (
   server_name  text        PRIMARY KEY,
   failures     integer     NOT NULL DEFAULT 0,
@@ -550,6 +712,136 @@ BEGIN
       SET failures = EXCLUDED.failures, retry_at = EXCLUDED.retry_at,
           reason = coalesce(EXCLUDED.reason, b.reason), updated_at = now();
   END IF;
+END $$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE TABLE IF NOT EXISTS hubspot_fdw.uncertain_write_log (
+  id           bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  entry_key    text        NOT NULL UNIQUE,        -- written once, whichever path writes it
+  occurred_at  timestamptz NOT NULL,
+  server_name  text,
+  table_name   text        NOT NULL,
+  operation    text        NOT NULL,               -- insert | update | delete | associate | disassociate | relabel
+  record_ids   text[]      NOT NULL DEFAULT '{}',  -- empty for an INSERT: HubSpot's id never came back
+  sent_values  jsonb       NOT NULL DEFAULT '{}'::jsonb,   -- record id (or "new") -> properties sent
+  known        text        NOT NULL,               -- what is known of the outcome
+  role_name    text        NOT NULL
+);
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE INDEX IF NOT EXISTS uncertain_write_log_role_idx ON hubspot_fdw.uncertain_write_log (role_name, occurred_at);
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON TABLE hubspot_fdw.uncertain_write_log IS
+  'writes whose outcome is unknown (08007); read them through the uncertain_writes view';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw._my_uncertain_writes WITH (security_barrier) AS
+SELECT u.id, u.occurred_at, u.server_name, u.table_name, u.operation, u.record_ids, u.sent_values,
+       u.known, u.role_name
+  FROM hubspot_fdw.uncertain_write_log u
+ WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                WHERE r.rolname = u.role_name AND pg_catalog.pg_has_role(r.oid, 'MEMBER'));
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+GRANT SELECT, DELETE ON hubspot_fdw._my_uncertain_writes TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._uncertain_pending()
+RETURNS TABLE (id bigint, occurred_at timestamptz, server_name text, table_name text, operation text,
+               record_ids text[], sent_values jsonb, known text, role_name text)
+LANGUAGE sql VOLATILE AS $$
+  SELECT NULL::bigint, NULL::timestamptz, NULL::text, NULL::text, NULL::text, NULL::text[], NULL::jsonb,
+         NULL::text, NULL::text
+   WHERE false
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._note_uncertain(entry jsonb)
+RETURNS bigint
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+  INSERT INTO hubspot_fdw.uncertain_write_log AS u (entry_key, occurred_at, server_name, table_name, operation,
+                                                   record_ids, sent_values, known, role_name)
+  SELECT $1->>'entry_key', ($1->>'occurred_at')::timestamptz, $1->>'server_name', $1->>'table_name',
+         $1->>'operation', ARRAY(SELECT jsonb_array_elements_text(coalesce($1->'record_ids', '[]'))),
+         coalesce($1->'sent_values', '{}'), $1->>'known',
+         coalesce((SELECT r.rolname::text FROM pg_catalog.pg_roles r
+                    WHERE r.oid = ($1->>'role_oid')::oid AND pg_catalog.pg_has_role(session_user, r.oid, 'MEMBER')),
+                  session_user::text)
+  ON CONFLICT (entry_key) DO UPDATE SET entry_key = EXCLUDED.entry_key
+  RETURNING u.id
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE VIEW hubspot_fdw.uncertain_writes AS
+SELECT * FROM hubspot_fdw._my_uncertain_writes
+UNION ALL
+SELECT p.* FROM hubspot_fdw._uncertain_pending() p
+ WHERE EXISTS (SELECT 1 FROM pg_catalog.pg_roles r
+                WHERE r.rolname = p.role_name AND pg_catalog.pg_has_role(r.oid, 'MEMBER'));
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+GRANT SELECT ON hubspot_fdw.uncertain_writes TO PUBLIC;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON VIEW hubspot_fdw.uncertain_writes IS
+  'writes whose outcome HubSpot never made known (08007), of the current role: when, table, operation, ids, values sent, what is known; check them in HubSpot, then forget_uncertain_write(id)';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw.forget_uncertain_write(entry bigint)
+RETURNS boolean
+LANGUAGE sql VOLATILE STRICT SET search_path = pg_catalog, pg_temp AS $$
+  WITH gone AS (DELETE FROM hubspot_fdw._my_uncertain_writes w WHERE w.id = $1 RETURNING 1)
+  SELECT count(*) > 0 FROM gone
+$$;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+ALTER TABLE hubspot_fdw.deleted_records DROP CONSTRAINT IF EXISTS deleted_records_reason_check;
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+ALTER TABLE hubspot_fdw.deleted_records ADD CONSTRAINT deleted_records_reason_check
+  CHECK (reason IN ('archived', 'merged', 'gone', 'deleted', 'rolled back'));
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+COMMENT ON TABLE hubspot_fdw.deleted_records IS
+  'records removed from a cache table: when (detected_at, deleted_at) and why (archived / merged into merged_into / gone / deleted through the foreign table / rolled back: created by a rolled-back transaction)';
+
+-- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._note_deleted(server_name text, cache_table regclass, record_ids text[],
+                                         reason text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  schema_name text;
+  relation_name text;
+  still integer;
+  noted integer;
+BEGIN
+  IF reason IS NULL OR reason NOT IN ('deleted', 'rolled back') THEN
+    RAISE EXCEPTION 'reason must be deleted or rolled back' USING ERRCODE = '22023';
+  END IF;
+  SELECT n.nspname, c.relname INTO schema_name, relation_name
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = cache_table AND c.relkind IN ('r', 'p')
+     AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'id' AND NOT a.attisdropped);
+  IF relation_name IS NULL OR record_ids IS NULL THEN
+    RETURN 0;
+  END IF;
+  EXECUTE format('SELECT count(*) FROM %s WHERE id::text = ANY($1)', cache_table) INTO still USING record_ids;
+  IF still > 0 THEN
+    RAISE EXCEPTION 'records still in %: not recorded as deleted', cache_table USING ERRCODE = '55000';
+  END IF;
+  INSERT INTO hubspot_fdw.deleted_records AS d (server_name, table_name, record_id, reason, detected_at)
+  SELECT coalesce(nullif(server_name, ''), (SELECT p.server_name FROM hubspot_fdw.cache_portals p
+                                             WHERE p.cache_schema = schema_name), ''),
+         relation_name, i, reason, now()
+    FROM unnest(record_ids) AS i
+   WHERE i IS NOT NULL
+  ON CONFLICT ON CONSTRAINT deleted_records_pkey DO UPDATE
+     SET reason = EXCLUDED.reason, merged_into = NULL, deleted_at = NULL, detected_at = EXCLUDED.detected_at;
+  GET DIAGNOSTICS noted = ROW_COUNT;
+  RETURN noted;
 END $$;
 
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql

@@ -8,7 +8,7 @@ import responses
 import urllib3.exceptions
 
 from hubspot_fdw.api import errors
-from hubspot_fdw.api.retry import RetryPolicy, parse_retry_after
+from hubspot_fdw.api.retry import Action, Failure, RetryPolicy, decide, parse_retry_after
 
 from .helpers import BASE, make_client, record
 
@@ -179,3 +179,84 @@ def test_4xx_is_not_retried() -> None:
     with pytest.raises(errors.HubSpotNotFoundError):
         make_client().get_object("contacts", "1")
     assert len(responses.calls) == 1
+
+
+# -- the one decision: retry after N, fail, or uncertain ------------------------------------------
+POLICY = RetryPolicy(max_attempts=3, base_delay=0.5, max_delay=8.0, jitter=lambda upper: upper)
+RETRY, FAIL, UNCERTAIN = Action.RETRY, Action.FAIL, Action.UNCERTAIN
+
+
+@pytest.mark.parametrize("method, write, idempotent, attempt, outcome, expected", [
+    # reads
+    ("GET", False, True, 1, {"status": 500}, (RETRY, 0.5)),
+    ("GET", False, True, 3, {"status": 500}, (FAIL, 0)),
+    ("GET", False, True, 1, {"status": 404}, (FAIL, 0)),
+    ("GET", False, True, 1, {"status": 429, "daily_limit": True}, (FAIL, 0)),
+    ("GET", False, True, 2, {"status": 429, "headers": {"Retry-After": "3"}}, (RETRY, 3.0)),
+    ("GET", False, True, 1, {"failure": Failure.LOST}, (RETRY, 0.5)),
+    ("GET", False, True, 3, {"failure": Failure.LOST}, (FAIL, 0)),
+    ("GET", False, True, 2, {"failure": Failure.UNREADABLE}, (RETRY, 1.0)),
+    ("GET", False, True, 3, {"failure": Failure.UNREADABLE}, (FAIL, 0)),
+    ("GET", True, True, 3, {"status": 500}, (FAIL, 0)),           # a GET changes nothing
+    ("POST", False, True, 3, {"failure": Failure.UNREADABLE}, (FAIL, 0)),   # search, batch read
+    # a create (not idempotent)
+    ("POST", True, False, 1, {"failure": Failure.NEVER_SENT}, (RETRY, 0.5)),
+    ("POST", True, False, 3, {"failure": Failure.NEVER_SENT}, (FAIL, 0)),
+    ("POST", True, False, 1, {"failure": Failure.LOST}, (UNCERTAIN, 0)),
+    ("POST", True, False, 1, {"failure": Failure.UNREADABLE}, (UNCERTAIN, 0)),
+    ("POST", True, False, 1, {"status": 500}, (UNCERTAIN, 0)),
+    ("POST", True, False, 1, {"status": 503}, (RETRY, 0.5)),
+    ("POST", True, False, 3, {"status": 503}, (FAIL, 0)),
+    ("POST", True, False, 1, {"status": 429}, (RETRY, 1.0)),
+    ("POST", True, False, 1, {"status": 429, "daily_limit": True}, (FAIL, 0)),
+    ("POST", True, False, 1, {"status": 400}, (FAIL, 0)),
+    # a batch update or archive (sets values: idempotent)
+    ("POST", True, True, 1, {"failure": Failure.LOST}, (RETRY, 0.5)),
+    ("POST", True, True, 3, {"failure": Failure.LOST}, (UNCERTAIN, 0)),
+    ("POST", True, True, 1, {"failure": Failure.UNREADABLE}, (UNCERTAIN, 0)),
+    ("POST", True, True, 1, {"status": 502}, (RETRY, 0.5)),
+    ("POST", True, True, 3, {"status": 502}, (UNCERTAIN, 0)),
+    ("POST", True, True, 3, {"status": 503}, (FAIL, 0)),
+    ("POST", True, True, 1, {"status": 404}, (FAIL, 0)),
+])
+def test_decision_table(method, write, idempotent, attempt, outcome, expected) -> None:
+    decision = decide(POLICY, method=method, write=write, idempotent=idempotent, attempt=attempt, **outcome)
+    assert (decision.action, decision.delay) == expected
+
+
+def test_decision_needs_an_outcome() -> None:
+    with pytest.raises(ValueError):
+        decide(POLICY, method="GET", write=False, idempotent=True, attempt=1)
+
+
+@responses.activate
+def test_truncated_200_to_a_batch_update_is_uncertain_and_applied() -> None:
+    responses.post(f"{CONTACTS}/batch/update", body='{"status": "COMPLETE", "results": [{"id": "1", "prop',
+                   status=200)
+    with pytest.raises(errors.HubSpotWriteUncertainError) as info:
+        make_client().batch_update("contacts", [("1", {"firstname": "x"})])
+    assert len(responses.calls) == 1            # never re-sent
+    assert info.value.sqlstate == "08007" and info.value.applied and info.value.status == 200
+
+
+@responses.activate
+def test_batch_update_5xx_after_retries_is_uncertain() -> None:
+    for _ in range(4):
+        responses.post(f"{CONTACTS}/batch/update", status=502, json={"status": "error", "message": "bad gateway"})
+    with pytest.raises(errors.HubSpotWriteUncertainError) as info:
+        make_client().batch_update("contacts", [("1", {"firstname": "x"})])
+    assert len(responses.calls) == 4 and not info.value.applied
+
+
+@responses.activate
+def test_calls_are_counted_by_the_transport_not_by_session_hooks() -> None:
+    responses.get(f"{CONTACTS}/1", status=503, json={"status": "error", "message": "unavailable"})
+    responses.get(f"{CONTACTS}/1", json=record(1), headers={"X-HubSpot-RateLimit-Daily": "250000",
+                                                             "X-HubSpot-RateLimit-Daily-Remaining": "249000"})
+    client = make_client()
+    hooks = list(client.transport.session.hooks["response"])
+    client.get_object("contacts", "1")
+    calls = client.transport.calls
+    assert calls.total == 2 and calls.daily_limit == 250000 and calls.daily_remaining == 249000
+    assert client.with_priority(client.transport.priority).transport.calls is calls
+    assert client.transport.session.hooks["response"] == hooks == []

@@ -25,7 +25,7 @@ class Source:
 
 
 def test_a_finished_scan_replays_and_another_request_does_not():
-    replays, source = Replays(), Source(3)
+    replays, source = Replays(lambda: 0), Source(3)
     assert list(replays.rows(plan(), source())) == [{"id": "0"}, {"id": "1"}, {"id": "2"}]
     assert list(replays.rows(plan(), source())) == [{"id": "0"}, {"id": "1"}, {"id": "2"}]
     assert source.calls == 2 and replays.stats.replayed == 1  # second source() never iterated
@@ -34,7 +34,7 @@ def test_a_finished_scan_replays_and_another_request_does_not():
 
 
 def test_a_scan_stopped_early_is_not_replayed():
-    replays = Replays()
+    replays = Replays(lambda: 0)
     rows = replays.rows(plan(), Source(5)())
     next(rows)
     assert len(list(replays.rows(plan(), Source(5)()))) == 5
@@ -42,7 +42,7 @@ def test_a_scan_stopped_early_is_not_replayed():
 
 
 def test_the_bound_and_forgetting():
-    replays = Replays(max_rows=4)
+    replays = Replays(lambda: 0, max_rows=4)
     list(replays.rows(plan(), Source(5)()))
     list(replays.rows(plan(), Source(5)()))
     assert replays.stats.replayed == 0  # too many rows to keep

@@ -59,6 +59,7 @@ def test_start_sync_refuses_bad_input(db) -> None:
     query(db, "DROP ROLE IF EXISTS alice")
     query(db, "CREATE ROLE alice LOGIN")
     query(db, "GRANT EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) TO alice")
+    query(db, "GRANT USAGE ON FOREIGN SERVER hubspot TO alice")
     query(db, "GRANT USAGE ON SCHEMA hubspot_fdw TO alice")
     conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user="alice", dbname=db.name)
     conn.autocommit = True
@@ -73,6 +74,7 @@ def test_start_sync_refuses_bad_input(db) -> None:
     query(db, "CREATE ROLE readers NOLOGIN")
     query(db, "GRANT USAGE ON SCHEMA hubspot_fdw TO readers")
     query(db, "GRANT EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) TO readers")
+    query(db, "GRANT USAGE ON FOREIGN SERVER hubspot TO readers")
     query(db, "CREATE USER MAPPING FOR readers SERVER hubspot OPTIONS (access_token 'x')")
     conn = db.connect()
     try:
