@@ -13,7 +13,8 @@
   GET|PUT /_sim/search                     → {"index_lag_ms": N}
   POST   /_sim/clock                       → {"advance_ms": N}: move record timestamps' clock forward
   POST   /_sim/reset                       → rebuild the portal from the seed, clear log, windows, faults
-  PATCH  /_sim/objects/{type}/{id}         → {"properties":{…}} as a user edit in HubSpot (read-only allowed)
+  PATCH  /_sim/objects/{type}/{id}         → {"properties":{…},"userId":N?} as a user edit in HubSpot
+                                             (read-only allowed; history source CRM_UI, that user)
   POST   /_sim/objects/{type}/{id}/archive → archive;   …/restore → restore (new last-modified)
   POST   /_sim/objects/{type}/merge        → {"primaryObjectId","objectIdToMerge"}
   POST   /_sim/objects/{type}              → {"properties":{…}} create as a user (source CRM_UI)
@@ -125,6 +126,16 @@ def reset(sim: Any, req: Request) -> Response:
     return Response(200, {"status": "ok"})
 
 
+def _user(body: dict[str, Any]) -> int | None:
+    """The HubSpot user making an edit (``"userId"`` in the body; default the first owner's user)."""
+    value = body.get("userId")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise errors.validation("userId must be an integer")
+    return value
+
+
 def obj_update(sim: Any, req: Request) -> Response:
     p = sim.portal
     t = p.object_type(req.params["type"])
@@ -132,7 +143,7 @@ def obj_update(sim: Any, req: Request) -> Response:
         rec = p.must_find(t, req.params["id"])
         body = req.json_object()
         rec = writes.update(p, t, rec, body.get("properties"), source="CRM_UI",
-                            allow_read_only=True, raw=bool(body.get("raw")))
+                            allow_read_only=True, raw=bool(body.get("raw")), user=_user(body))
         return Response(200, envelope(rec, sorted(rec.props)))
 
 
@@ -168,7 +179,8 @@ def obj_create(sim: Any, req: Request) -> Response:
     t = p.object_type(req.params["type"])
     body = req.json_object()
     with p.lock:
-        rec = writes.create(p, t, body.get("properties"), body.get("associations"), source="CRM_UI")
+        rec = writes.create(p, t, body.get("properties"), body.get("associations"), source="CRM_UI",
+                            user=_user(body))
         return Response(201, envelope(rec, sorted(rec.props)))
 
 
