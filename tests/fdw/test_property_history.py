@@ -1,0 +1,113 @@
+"""Property history tables: imported with the others, live reads pushed down to batch
+reads with history, the sync's backfill and follow-up, live and cache the same rows,
+writes refused."""
+
+from __future__ import annotations
+
+import psycopg2
+import pytest
+
+from fdw.conftest import explain, query
+from hubspot_fdw.cache.runner import PsycopgRunner
+from hubspot_fdw.api import HubSpotClient
+from hubspot_fdw.materializer.config import SyncConfig
+from hubspot_fdw.materializer.engine import Materializer
+
+FAST = SyncConfig(poll_interval=0.2, lookback_ms=5_000, index_lag_allowance_ms=0, sweep_interval=0,
+                  reconcile_interval=3600, metadata_interval=3600, use_budget=False)
+COLUMNS = "deal_id, property, value, changed_at, source_type, source_id, source_label, updated_by_user_id"
+
+
+def sync(db, sim, tables=("deals", "deals_property_history")) -> None:
+    connection = db.connect(autocommit=False)
+    try:
+        m = Materializer(HubSpotClient(sim.base_url, sim.token, use_budget=False), PsycopgRunner(connection),
+                         "hubspot", "hubspot_cache", tables=list(tables), config=FAST)
+        for _ in range(5):
+            states = m.run_once()
+            if all(s.backfill_done for s in states.values()):
+                return
+        raise AssertionError(f"not backfilled: {states}")
+    finally:
+        connection.close()
+
+
+def stage_history(conn, deal_id: str) -> list[tuple]:
+    return query(conn, f"SELECT {COLUMNS} FROM hubspot.deals_property_history "
+                       "WHERE deal_id = %s AND property = 'dealstage' ORDER BY changed_at", (deal_id,))
+
+
+def test_imported_with_the_others(conn):
+    tables = {r[0] for r in query(conn, "SELECT foreign_table_name FROM information_schema.foreign_tables "
+                                        "WHERE foreign_table_schema = 'hubspot'")}
+    assert {"deals_property_history", "contacts_property_history", "companies_property_history",
+            "tickets_property_history"} <= tables
+    cols = query(conn, "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = "
+                       "'hubspot' AND table_name = 'deals_property_history' ORDER BY ordinal_position")
+    assert cols == [("deal_id", "text"), ("property", "text"), ("value", "text"),
+                    ("changed_at", "timestamp with time zone"), ("source_type", "text"), ("source_id", "text"),
+                    ("source_label", "text"), ("updated_by_user_id", "bigint")]
+    query(conn, "CREATE SCHEMA only_history")
+    query(conn, "IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deals_property_history) FROM SERVER hubspot "
+                "INTO only_history")
+    assert query(conn, "SELECT foreign_table_name FROM information_schema.foreign_tables "
+                       "WHERE foreign_table_schema = 'only_history'") == [("deals_property_history",)]
+
+
+def test_live_read_by_id_is_one_batch_read(conn, sim):
+    query(conn, "SET hubspot_fdw.read_mode = 'live'")
+    deal = query(conn, "SELECT id, dealstage FROM hubspot.deals ORDER BY id LIMIT 1")[0]
+    plan = explain(conn, "SELECT * FROM hubspot.deals_property_history WHERE deal_id = %s AND property = 'dealstage'",
+                   (deal[0],))
+    assert '/crm/v3/objects/deals/batch/read' in plan and '"propertiesWithHistory": ["dealstage"]' in plan
+    sim.clear_requests()
+    rows = stage_history(conn, deal[0])
+    calls = sim.requests()
+    assert [(c["method"], c["path"]) for c in calls] == [("POST", "/crm/v3/objects/deals/batch/read")]
+    assert rows and rows[-1][2] == deal[1] and rows[0][4] == "IMPORT"
+    assert [r[3] for r in rows] == sorted(r[3] for r in rows)
+
+
+def test_live_scan_pages_at_fifty(conn, sim):
+    query(conn, "SET hubspot_fdw.read_mode = 'live'")
+    assert "limit=50" in explain(conn, "SELECT * FROM hubspot.contacts_property_history")
+    sim.clear_requests()
+    rows = query(conn, "SELECT contact_id, property FROM hubspot.contacts_property_history")
+    pages = [c for c in sim.requests() if c["path"] == "/crm/v3/objects/contacts"]
+    assert len(pages) == 3 and all(c["query"]["limit"] == ["50"] for c in pages)       # 120 contacts
+    assert {r[1] for r in rows} <= {"lifecyclestage", "hs_lead_status", "hubspot_owner_id"}
+
+
+def test_writes_are_refused(conn):
+    for sql in ("INSERT INTO hubspot.deals_property_history (deal_id, property, value) VALUES ('1', 'dealstage', 'x')",
+                "DELETE FROM hubspot.deals_property_history WHERE deal_id = '1'",
+                "UPDATE hubspot.deals_property_history SET value = 'x' WHERE deal_id = '1'"):
+        with pytest.raises(psycopg2.Error) as info:
+            query(conn, sql)
+        assert info.value.pgcode == "42809" and "deals_property_history is read-only" in str(info.value)
+        conn.rollback()
+
+
+def test_sync_keeps_every_stage_in_order(conn, db, sim):
+    sync(db, sim)
+    query(conn, "SET hubspot_fdw.read_mode = 'cache'")
+    deal = query(conn, "SELECT id, dealstage FROM hubspot.deals ORDER BY id LIMIT 1")[0]
+    before = [r[2] for r in stage_history(conn, deal[0])]
+    assert before and before[-1] == deal[1]
+    client = HubSpotClient(sim.base_url, sim.token, use_budget=False)
+    client.update_object("deals", deal[0], {"dealstage": "contractsent"})
+    sim.admin("PATCH", f"/objects/deals/{deal[0]}", {"properties": {"dealstage": "closedwon"}})
+    sim.clear_requests()
+    sync(db, sim)
+    follow = [c for c in sim.requests() if c["path"] == "/crm/v3/objects/deals/batch/read"]
+    assert len(follow) == 1
+    cached = stage_history(conn, deal[0])
+    assert [r[2] for r in cached] == before + ["contractsent", "closedwon"]
+    assert [r[4] for r in cached[-2:]] == ["API", "CRM_UI"]
+    query(conn, "SET hubspot_fdw.read_mode = 'live'")
+    assert stage_history(conn, deal[0]) == cached
+    query(conn, "SET hubspot_fdw.read_mode = 'cache'")
+    missing = query(conn, "SELECT count(*) FROM hubspot.deals d WHERE d.dealstage IS NOT NULL AND NOT EXISTS "
+                          "(SELECT 1 FROM hubspot.deals_property_history h WHERE h.deal_id = d.id "
+                          "AND h.property = 'dealstage' AND h.value = d.dealstage)")
+    assert missing == [(0,)]
