@@ -24,7 +24,7 @@ APP_LABEL = "hubspot_fdw simulator app"
 IMPORT_ID = "simulator-seed-import"
 LIFECYCLE_ORDER = ("subscriber", "lead", "marketingqualifiedlead", "salesqualifiedlead", "opportunity",
                    "customer", "evangelist", "other")
-MAX_SEEDED_STEPS = 4          # entries of a seeded stage history (created value included)
+MAX_SEEDED_STEPS = 8          # entries of a seeded stage history (created value included)
 
 
 @dataclass(frozen=True, slots=True)
