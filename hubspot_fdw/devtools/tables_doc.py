@@ -191,7 +191,7 @@ def _history_defaults() -> list[str]:
     lines += [f"| every other type | {_code(OWNER)} |", "",
               "Cost: a live scan reads 50 records per request (HubSpot's page limit with history), a condition "
               "on the id column 50 records per batch read; `property = …` / `IN (…)` narrows the properties "
-              "asked for. The sync reads the whole history once (one request per 50 records), then only the "
+              "asked for (within `history_properties`: other properties give no rows). The sync reads the whole history once (one request per 50 records), then only the "
               "history of records its object table's polls saw change (one request per 50 changed records), "
               "so an idle portal costs nothing more. Each extra property adds rows, not requests; `'*'` can "
               "make responses large. [sync.md](sync.md) has the figures.",

@@ -111,3 +111,41 @@ def test_sync_keeps_every_stage_in_order(conn, db, sim):
                           "(SELECT 1 FROM hubspot.deals_property_history h WHERE h.deal_id = d.id "
                           "AND h.property = 'dealstage' AND h.value = d.dealstage)")
     assert missing == [(0,)]
+
+
+def test_history_properties_option(conn, sim):
+    query(conn, "SET hubspot_fdw.read_mode = 'live'")
+    query(conn, "CREATE SCHEMA opt_history")
+    query(conn, "IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deals_property_history) FROM SERVER hubspot INTO opt_history")
+    deal = query(conn, "SELECT id, dealname FROM hubspot.deals ORDER BY id LIMIT 1")[0]
+    sql = "SELECT property, value FROM opt_history.deals_property_history WHERE deal_id = %s AND property = 'dealname'"
+    assert query(conn, sql, (deal[0],)) == []            # not among the default properties: no request at all
+    query(conn, "ALTER FOREIGN TABLE opt_history.deals_property_history OPTIONS (ADD history_properties '*')")
+    assert query(conn, sql, (deal[0],)) == [("dealname", deal[1])]
+    every = {r[0] for r in query(conn, "SELECT property FROM opt_history.deals_property_history WHERE deal_id = %s",
+                                 (deal[0],))}
+    assert {"dealname", "dealstage", "hs_lastmodifieddate"} <= every
+    query(conn, "ALTER FOREIGN TABLE opt_history.deals_property_history "
+                "OPTIONS (SET history_properties 'amount, closedate')")
+    assert {r[0] for r in query(conn, "SELECT property FROM opt_history.deals_property_history "
+                                      "WHERE deal_id = %s", (deal[0],))} <= {"amount", "closedate"}
+
+
+def test_except_leaves_history_out(conn):
+    query(conn, "CREATE SCHEMA no_history")
+    query(conn, "IMPORT FOREIGN SCHEMA hubspot EXCEPT (deals_property_history) FROM SERVER hubspot INTO no_history")
+    tables = {r[0] for r in query(conn, "SELECT foreign_table_name FROM information_schema.foreign_tables "
+                                        "WHERE foreign_table_schema = 'no_history'")}
+    assert "deals" in tables and "contacts_property_history" in tables and "deals_property_history" not in tables
+
+
+def test_archived_record_leaves_the_history_cache(conn, db, sim):
+    sync(db, sim)
+    query(conn, "SET hubspot_fdw.read_mode = 'cache'")
+    deal = query(conn, "SELECT id FROM hubspot.deals ORDER BY id DESC LIMIT 1")[0][0]
+    assert stage_history(conn, deal)
+    sim.admin("POST", f"/objects/deals/{deal}/archive")
+    for _ in range(3):
+        sync(db, sim)
+    assert query(conn, "SELECT 1 FROM hubspot_cache.deals WHERE id = %s", (deal,)) == []
+    assert stage_history(conn, deal) == []
