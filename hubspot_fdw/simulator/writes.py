@@ -152,14 +152,37 @@ def update(portal: Portal, t: ObjectType, rec: Record, properties: Any, source: 
     now = portal.clock.now_ms()
     store.before_write(rec, rec.id, now, portal.search_lag())
     history.record_changes(portal, t, rec, real, now, _source(portal, source, user))
-    for k, v in real.items():
+    _apply(rec, real)
+    derived = {k: v for k, v in _calculated(portal, t, rec, real).items() if rec.props.get(k) != v}
+    if derived:
+        history.record_changes(portal, t, rec, derived, now, history.Source.calculated())
+        _apply(rec, derived)
+    touch(t, rec, now, portal)
+    store.index_unique(rec, _unique_props(portal, t))
+    return rec
+
+
+def _apply(rec: Record, changes: dict[str, str | None]) -> None:
+    for k, v in changes.items():
         if v is None:
             rec.props.pop(k, None)
         else:
             rec.props[k] = v
-    touch(t, rec, now, portal)
-    store.index_unique(rec, _unique_props(portal, t))
-    return rec
+
+
+def _calculated(portal: Portal, t: ObjectType, rec: Record, changes: dict[str, str | None]) -> dict[str, str]:
+    """Properties HubSpot recalculates after a change: a deal's closed flag and stage
+    probability follow its stage (the stage's metadata)."""
+    if t.name != "deals" or not ({"dealstage", "pipeline"} & set(changes)):
+        return {}
+    pipe = next((p for p in portal.pipelines.get("0-3", []) if p.id == rec.props.get("pipeline")), None)
+    stage = next((s for s in pipe.stages if s.id == rec.props.get("dealstage")), None) if pipe else None
+    if stage is None:
+        return {}
+    known = portal.catalog.names(t.type_id)
+    out = {"hs_is_closed": stage.metadata.get("isClosed"),
+           "hs_deal_stage_probability": stage.metadata.get("probability")}
+    return {k: v for k, v in out.items() if v is not None and k in known}
 
 
 def touch(t: ObjectType, rec: Record, now: int, portal: Portal | None = None) -> None:

@@ -29,7 +29,8 @@ def test_seeded_deal_has_a_stage_history_ending_at_its_stage(api, fresh):
 
 
 def test_writes_add_entries_with_their_source(api, fresh):
-    rid = api.get("/crm/v3/objects/deals", params={"limit": 1}).json()["results"][0]["id"]
+    deals = api.get("/crm/v3/objects/deals", params={"limit": 20, "properties": "pipeline"}).json()["results"]
+    rid = next(d["id"] for d in deals if d["properties"]["pipeline"] == "default")
     before = _history(api, "deals", rid, "dealstage")
     assert api.patch(f"/crm/v3/objects/deals/{rid}", json={"properties": {"dealstage": "contractsent"}}).ok
     assert api.patch(f"/_sim/objects/deals/{rid}", json={"properties": {"dealstage": "closedwon"},
@@ -40,6 +41,8 @@ def test_writes_add_entries_with_their_source(api, fresh):
     assert after[1]["sourceType"] == "API" and after[1]["sourceId"]
     modified = _history(api, "deals", rid, "hs_lastmodifieddate")
     assert modified[0]["sourceType"] == "CALCULATED"
+    closed = _history(api, "deals", rid, "hs_is_closed")
+    assert (closed[0]["value"], closed[0]["sourceType"]) == ("true", "CALCULATED")
     created = api.post("/crm/v3/objects/contacts", json={"properties": {"email": "hist@example.com",
                                                                          "lifecyclestage": "lead"}}).json()
     hist = _history(api, "contacts", created["id"], "lifecyclestage")
