@@ -10,8 +10,11 @@
   replaced as a whole (HubSpot's history is the truth; it only grows).
 - rows of records gone from the object table's cache (deleted, merged away) are
   removed locally.
-- when the object table is not synced (only the history table was imported), there is
-  nothing to follow: the whole history is re-read every ``reconcile_interval``.
+- when this run does not sync the object table (``refresh()`` of the history table
+  alone, ``--tables``), it follows the object table's cache all the same if another run
+  keeps it (its backfill done), looking ``OVERLAP`` seconds further back for rows that
+  run was committing meanwhile; without such a cache there is nothing to follow, and
+  the whole history is re-read every ``reconcile_interval``.
 
 Deliberately not here: scheduling (engine.py), the requests (api/history.py), the
 rows (catalog/history.py).
@@ -35,6 +38,7 @@ from hubspot_fdw.materializer.state import SyncState
 log = logging.getLogger("hubspot_fdw.materializer.history")
 
 MARK = "changes_through"       # cursor: object rows changed at or after this time are still to read
+OVERLAP = 600.0                # seconds: rows another process may have been committing at the mark
 COLUMNS = ("property", "value", "changed_at", "source_type", "source_id", "source_label", "updated_by_user_id")
 
 
@@ -92,12 +96,23 @@ def replace(ctx: Context, spec: TableSpec, ids: Sequence[str], changes: Iterable
     return len(unique)
 
 
-def _prune(ctx: Context, spec: TableSpec) -> int:
-    """Rows of records the object table's cache no longer holds."""
+def followed(ctx: Context, spec: TableSpec) -> tuple[TableSpec | None, bool]:
+    """(the object table whose cache rows the history follows, whether this run syncs it);
+    (None, False) when its cache is not there to follow."""
     assert spec.object_type is not None
-    objects = ctx.specs.get(spec.object_type.table)
-    if objects is None or not ctx.state(objects.name).backfill_done:
-        return 0
+    name = spec.object_type.table
+    if name in ctx.specs:
+        return ctx.specs[name], True
+    objects = ctx.catalog.tables.get(name)
+    rows = ctx.runner.execute("SELECT backfill_done AS done FROM hubspot_fdw.sync_state WHERE server_name = $1 "
+                              "AND table_name = $2 AND cache_schema = $3", [ctx.server, name, ctx.schema])
+    if objects is None or not rows or not rows[0]["done"]:
+        return None, False
+    return objects, False
+
+
+def _prune(ctx: Context, spec: TableSpec, objects: TableSpec) -> int:
+    """Rows of records the object table's cache no longer holds."""
     id_col = quote_ident(spec.column_names[0])
     gone = ctx.runner.execute(
         f"DELETE FROM {qualified_table(ctx.schema, spec.name)} h WHERE NOT EXISTS (SELECT 1 FROM "
@@ -130,20 +145,20 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     return False
 
 
-def changed_ids(ctx: Context, spec: TableSpec, since: str) -> list[str]:
-    """Ids of object rows the sync stored or changed at or after ``since``."""
-    assert spec.object_type is not None
-    objects = ctx.specs[spec.object_type.table]
+def changed_ids(ctx: Context, objects: TableSpec, since: str, overlap: float = 0.0) -> list[str]:
+    """Ids of object rows the sync stored or changed at or after ``since`` (less ``overlap`` s)."""
     rows = ctx.runner.execute(
         f"SELECT id FROM {qualified_table(ctx.schema, objects.name)} "
-        f"WHERE {quote_ident('_sync_updated_at')} >= $1::timestamptz ORDER BY id", [since])
+        f"WHERE {quote_ident('_sync_updated_at')} >= $1::timestamptz - make_interval(secs => $2) ORDER BY id",
+        [since, overlap])
     return [r["id"] for r in rows]
 
 
 def follow(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     """Re-read the history of the records changed since the last pass (True when caught up)."""
     assert spec.object_type is not None
-    if spec.object_type.table not in ctx.specs:
+    objects, own = followed(ctx, spec)
+    if objects is None:
         if due(state.cursors.get("reconciled_at"), ctx.config.reconcile_interval):
             state.backfill_done = False
             state.phase = "backfilling"
@@ -152,7 +167,7 @@ def follow(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
             return backfill(ctx, spec, state)
         return True
     mark = _db_now(ctx).isoformat()
-    ids = changed_ids(ctx, spec, state.cursors.get(MARK) or mark)
+    ids = changed_ids(ctx, objects, state.cursors.get(MARK) or mark, 0.0 if own else OVERLAP)
     names = property_names(ctx, spec) if ids else []
     for start in range(0, len(ids), HISTORY_BATCH_LIMIT):
         if ctx.stop.is_set() or not ctx.may_spend(1, False):
@@ -161,7 +176,7 @@ def follow(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
         changes = list(ctx.client_live.batch_read_history(spec.object_type.api_path, chunk, names))
         state.rows_written += replace(ctx, spec, chunk, changes)
         ctx.checkpoint(state)
-    state.rows_deleted += _prune(ctx, spec)
+    state.rows_deleted += _prune(ctx, spec, objects)
     state.cursors[MARK] = mark
     return True
 

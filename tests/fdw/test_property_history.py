@@ -149,3 +149,18 @@ def test_archived_record_leaves_the_history_cache(conn, db, sim):
         sync(db, sim)
     assert query(conn, "SELECT 1 FROM hubspot_cache.deals WHERE id = %s", (deal,)) == []
     assert stage_history(conn, deal) == []
+
+
+def test_history_synced_alone_follows_the_object_cache(conn, db, sim):
+    sync(db, sim)
+    query(conn, "SET hubspot_fdw.read_mode = 'cache'")
+    deal = query(conn, "SELECT id FROM hubspot.deals ORDER BY id LIMIT 1 OFFSET 2")[0][0]
+    HubSpotClient(sim.base_url, sim.token, use_budget=False).update_object("deals", deal, {"amount": "4242"})
+    sync(db, sim, tables=("deals",))
+    sim.clear_requests()
+    query(conn, "SELECT hubspot_fdw.refresh('hubspot.deals_property_history'::regclass)")
+    reads = [c for c in sim.requests() if c["path"] == "/crm/v3/objects/deals/batch/read"]
+    assert len(reads) == 1 and {"id": deal} in reads[0]["body"]["inputs"]
+    amounts = query(conn, "SELECT value FROM hubspot.deals_property_history WHERE deal_id = %s "
+                          "AND property = 'amount' ORDER BY changed_at DESC LIMIT 1", (deal,))
+    assert amounts == [("4242",)]
