@@ -43,8 +43,8 @@ def _check_unique(portal: Portal, t: ObjectType, changes: dict[str, str | None],
 
 
 def _source(portal: Portal, source: str, user: int | None) -> history.Source:
-    if source == "CRM_UI":
-        return history.Source.user(user if user is not None else history.default_user(portal))
+    if source == "CRM_UI" or user is not None:
+        return history.Source.user(user if user is not None else history.default_user(portal), source)
     return history.Source.of(source)
 
 

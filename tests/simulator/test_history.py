@@ -43,6 +43,9 @@ def test_writes_add_entries_with_their_source(api, fresh):
     assert modified[0]["sourceType"] == "CALCULATED"
     closed = _history(api, "deals", rid, "hs_is_closed")
     assert (closed[0]["value"], closed[0]["sourceType"]) == ("true", "CALCULATED")
+    assert api.patch(f"/_sim/objects/deals/{rid}", json={"properties": {"amount": "77"}, "source": "IMPORT"}).ok
+    amount = _history(api, "deals", rid, "amount")
+    assert (amount[0]["value"], amount[0]["sourceType"]) == ("77", "IMPORT")
     created = api.post("/crm/v3/objects/contacts", json={"properties": {"email": "hist@example.com",
                                                                          "lifecyclestage": "lead"}}).json()
     hist = _history(api, "contacts", created["id"], "lifecyclestage")
