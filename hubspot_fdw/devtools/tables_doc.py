@@ -194,7 +194,9 @@ def _history_defaults() -> list[str]:
               "asked for (within `history_properties`: other properties give no rows). The sync reads the whole history once (one request per 50 records), then only the "
               "history of records its object table's polls saw change (one request per 50 changed records), "
               "so an idle portal costs nothing more. Each extra property adds rows, not requests; `'*'` can "
-              "make responses large. [sync.md](sync.md) has the figures.",
+              "make responses large. A full `IMPORT` includes every type's history table and the sync then "
+              "backfills each; leave out those you do not need (`EXCEPT (calls_property_history, …)`, or "
+              "`DROP FOREIGN TABLE`). [sync.md](sync.md) has the figures.",
               "",
               "```sql",
               "ALTER FOREIGN TABLE hubspot.deals_property_history",
