@@ -146,6 +146,8 @@ def _stage_path(portal: Any, t: Any, rec: Any, name: str, value: str) -> list[st
 
 def seeded(portal: Any, t: Any, rec: Any, name: str, value: str) -> list[Entry]:
     """A plausible history of a seeded record's property, newest first."""
+    if name == t.modified_prop:           # calculated at the last modification
+        return [Entry(value, rec.updated_ms, Source.calculated())]
     path = _stage_path(portal, t, rec, name, value)
     if not path or len(path) == 1:
         return [Entry(value, rec.created_ms, Source.imported())]
