@@ -61,8 +61,8 @@ def changes_of(record: Mapping[str, Any]) -> list[PropertyChange]:
     out: list[PropertyChange] = []
     history = record.get("propertiesWithHistory") or {}
     for name in sorted(history):
-        values = [v for v in history[name] or [] if isinstance(v, Mapping)]
-        values.sort(key=lambda v: str(v.get("timestamp") or ""))
+        values = [v for v in history[name] or [] if isinstance(v, Mapping)][::-1]   # HubSpot: newest first
+        values.sort(key=lambda v: str(v.get("timestamp") or ""))                     # stable: ties keep it
         out += [PropertyChange(rid, name, _text(v.get("value")) or None, _text(v.get("timestamp")),
                                _text(v.get("sourceType")), _text(v.get("sourceId")),
                                _text(v.get("sourceLabel")), _user(v.get("updatedByUserId"))) for v in values]
