@@ -3,18 +3,17 @@
 - backfill: list pages of 50 records with history (HubSpot's page limit with
   ``propertiesWithHistory``), cursor ``backfill_after``; the budget is asked before
   each page, as for object tables.
-- after the backfill, each pass re-reads the history of the records the object
-  table's sync saw change since the last pass (their cache rows' ``_sync_updated_at``
-  moved: new or changed records), by batch read with history, 50 records per call.
-  Unchanged records cost nothing: there is no polling of its own. A record's rows are
-  replaced as a whole (HubSpot's history is the truth; it only grows).
+- after the backfill, each pass re-reads the history of the records modified since the
+  last pass, as the object table's cache shows them (its last-modified column, HubSpot's
+  time, written by the object table's sync and by writes through the foreign tables),
+  by batch read with history, 50 records per call. Unchanged records cost nothing:
+  there is no polling of its own. A record's rows are replaced as a whole (HubSpot's
+  history is the truth; it only grows).
 - rows of records gone from the object table's cache (deleted, merged away) are
-  removed locally.
-- when this run does not sync the object table (``refresh()`` of the history table
-  alone, ``--tables``), it follows the object table's cache all the same if another run
-  keeps it (its backfill done), looking ``OVERLAP`` seconds further back for rows that
-  run was committing meanwhile; without such a cache there is nothing to follow, and
-  the whole history is re-read every ``reconcile_interval``.
+  removed locally, after the object table's sync counted a deletion.
+- the object table's cache may be kept by this run or another (``refresh()`` of the
+  history table alone, ``--tables``); without a backfilled object cache there is
+  nothing to follow, and the whole history is re-read every ``reconcile_interval``.
 
 Deliberately not here: scheduling (engine.py), the requests (api/history.py), the
 rows (catalog/history.py).
@@ -24,21 +23,22 @@ from __future__ import annotations
 
 import logging
 import math
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from hubspot_fdw.api.history import HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PropertyChange
-from hubspot_fdw.cache import qualified_table
+from hubspot_fdw.cache import last_modified_column, qualified_table
 from hubspot_fdw.catalog.columns import TableSpec
 from hubspot_fdw.catalog.history import change_row, properties as configured_properties
 from hubspot_fdw.catalog.sql import quote_ident
-from hubspot_fdw.materializer.context import Context, due, now_utc
+from hubspot_fdw.materializer.context import Context, due, now_ms, now_utc
 from hubspot_fdw.materializer.state import SyncState
 
 log = logging.getLogger("hubspot_fdw.materializer.history")
 
-MARK = "changes_through"       # cursor: object rows changed at or after this time are still to read
-OVERLAP = 600.0                # seconds: rows another process may have been committing at the mark
+MARK = "modified_through"      # cursor: the newest last-modified (ms) whose history was read
+WINDOW = "read_in_window"      # cursor: {id: last-modified ms} read within the lookback before the mark
+SEEN = "objects_deleted"       # cursor: the object table's rows_deleted at the last prune
 COLUMNS = ("property", "value", "changed_at", "source_type", "source_id", "source_label", "updated_by_user_id")
 
 
@@ -64,10 +64,6 @@ def property_names(ctx: Context, spec: TableSpec) -> list[str]:
     if objects is not None:
         return [c.property_name or c.name for c in objects.property_columns]
     return [p.name for p in ctx.client_live.list_properties(spec.object_type.api_path)]
-
-
-def _db_now(ctx: Context) -> datetime:
-    return ctx.runner.execute("SELECT pg_catalog.clock_timestamp() AS t")[0]["t"]
 
 
 def replace(ctx: Context, spec: TableSpec, ids: Sequence[str], changes: Iterable[PropertyChange]) -> int:
@@ -96,19 +92,27 @@ def replace(ctx: Context, spec: TableSpec, ids: Sequence[str], changes: Iterable
     return len(unique)
 
 
-def followed(ctx: Context, spec: TableSpec) -> tuple[TableSpec | None, bool]:
-    """(the object table whose cache rows the history follows, whether this run syncs it);
-    (None, False) when its cache is not there to follow."""
+@dataclass(frozen=True)
+class Followed:
+    """The object table whose cache rows a history table follows."""
+
+    spec: TableSpec
+    modified: str              # its last-modified column (indexed in the cache)
+    deleted: int               # its sync_state rows_deleted: a change asks for a prune
+
+
+def followed(ctx: Context, spec: TableSpec) -> Followed | None:
+    """The object table to follow; None when its cache is not there (not backfilled)."""
     assert spec.object_type is not None
     name = spec.object_type.table
-    if name in ctx.specs:
-        return ctx.specs[name], True
-    objects = ctx.catalog.tables.get(name)
-    rows = ctx.runner.execute("SELECT backfill_done AS done FROM hubspot_fdw.sync_state WHERE server_name = $1 "
-                              "AND table_name = $2 AND cache_schema = $3", [ctx.server, name, ctx.schema])
-    if objects is None or not rows or not rows[0]["done"]:
-        return None, False
-    return objects, False
+    objects = ctx.specs.get(name) or ctx.catalog.tables.get(name)
+    rows = ctx.runner.execute("SELECT backfill_done AS done, rows_deleted AS d FROM hubspot_fdw.sync_state "
+                              "WHERE server_name = $1 AND table_name = $2 AND cache_schema = $3",
+                              [ctx.server, name, ctx.schema])
+    column = last_modified_column(objects) if objects is not None else None
+    if objects is None or column is None or not rows or not rows[0]["done"]:
+        return None
+    return Followed(objects, column, int(rows[0]["d"] or 0))
 
 
 def _prune(ctx: Context, spec: TableSpec, objects: TableSpec) -> int:
@@ -127,7 +131,8 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     if state.phase != "backfilling" or state.backfill_started_at is None:
         state.phase = "backfilling"
         state.backfill_started_at = now_utc()
-        state.cursors[MARK] = _db_now(ctx).isoformat()
+        state.cursors[MARK] = now_ms()       # records modified from here on are read again after
+        state.cursors.pop(WINDOW, None)
         state.cursors["reconciled_at"] = state.backfill_started_at.isoformat()
         ctx.checkpoint(state)
     while not ctx.stop.is_set() and ctx.may_spend(1, True):
@@ -145,19 +150,26 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     return False
 
 
-def changed_ids(ctx: Context, objects: TableSpec, since: str, overlap: float = 0.0) -> list[str]:
-    """Ids of object rows the sync stored or changed at or after ``since`` (less ``overlap`` s)."""
+def changed(ctx: Context, objects: Followed, since_ms: int) -> list[tuple[str, int]]:
+    """(id, last-modified ms) of the object cache's records modified at or after ``since_ms``."""
+    column = quote_ident(objects.modified)
     rows = ctx.runner.execute(
-        f"SELECT id FROM {qualified_table(ctx.schema, objects.name)} "
-        f"WHERE {quote_ident('_sync_updated_at')} >= $1::timestamptz - make_interval(secs => $2) ORDER BY id",
-        [since, overlap])
-    return [r["id"] for r in rows]
+        f"SELECT id, (extract(epoch FROM {column}) * 1000)::bigint AS lm "
+        f"FROM {qualified_table(ctx.schema, objects.spec.name)} "
+        f"WHERE {column} >= pg_catalog.to_timestamp($1::bigint / 1000.0) ORDER BY {column}, id", [since_ms])
+    return [(r["id"], int(r["lm"])) for r in rows]
 
 
 def follow(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
-    """Re-read the history of the records changed since the last pass (True when caught up)."""
+    """Re-read the history of the records modified since the last pass (True when caught up).
+
+    The object cache's last-modified column is HubSpot's own time, written by the object
+    table's sync and by writes through the foreign tables alike: records modified at or
+    after the mark less the lookback (HubSpot's search index lag lets records arrive out
+    of order) are candidates, less those already read at that same modification
+    (``WINDOW``)."""
     assert spec.object_type is not None
-    objects, own = followed(ctx, spec)
+    objects = followed(ctx, spec)
     if objects is None:
         if due(state.cursors.get("reconciled_at"), ctx.config.reconcile_interval):
             state.backfill_done = False
@@ -166,18 +178,27 @@ def follow(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
             state.backfill_after = None
             return backfill(ctx, spec, state)
         return True
-    mark = _db_now(ctx).isoformat()
-    ids = changed_ids(ctx, objects, state.cursors.get(MARK) or mark, 0.0 if own else OVERLAP)
-    names = property_names(ctx, spec) if ids else []
-    for start in range(0, len(ids), HISTORY_BATCH_LIMIT):
+    mark = int(state.cursors.get(MARK) or now_ms())
+    window: dict[str, int] = dict(state.cursors.get(WINDOW) or {})
+    todo = [(i, lm) for i, lm in changed(ctx, objects, mark - ctx.config.lookback_ms) if window.get(i) != lm]
+    names = property_names(ctx, spec) if todo else []
+    for start in range(0, len(todo), HISTORY_BATCH_LIMIT):
         if ctx.stop.is_set() or not ctx.may_spend(1, False):
-            return False       # the mark stays: the next pass goes on with the rest
-        chunk = ids[start:start + HISTORY_BATCH_LIMIT]
-        changes = list(ctx.client_live.batch_read_history(spec.object_type.api_path, chunk, names))
-        state.rows_written += replace(ctx, spec, chunk, changes)
+            return False       # what was read is in the window: the next pass goes on with the rest
+        chunk = todo[start:start + HISTORY_BATCH_LIMIT]
+        ids = [i for i, _ in chunk]
+        changes = list(ctx.client_live.batch_read_history(spec.object_type.api_path, ids, names))
+        state.rows_written += replace(ctx, spec, ids, changes)
+        window.update(chunk)
+        mark = max(mark, max(lm for _, lm in chunk))
+        state.cursors[MARK] = mark
+        state.cursors[WINDOW] = {i: lm for i, lm in window.items() if lm >= mark - ctx.config.lookback_ms}
         ctx.checkpoint(state)
-    state.rows_deleted += _prune(ctx, spec, objects)
+    if state.cursors.get(SEEN) != objects.deleted:
+        state.rows_deleted += _prune(ctx, spec, objects.spec)
+        state.cursors[SEEN] = objects.deleted
     state.cursors[MARK] = mark
+    state.cursors[WINDOW] = {i: lm for i, lm in window.items() if lm >= mark - ctx.config.lookback_ms}
     return True
 
 

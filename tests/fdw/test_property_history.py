@@ -164,3 +164,15 @@ def test_history_synced_alone_follows_the_object_cache(conn, db, sim):
     amounts = query(conn, "SELECT value FROM hubspot.deals_property_history WHERE deal_id = %s "
                           "AND property = 'amount' ORDER BY changed_at DESC LIMIT 1", (deal,))
     assert amounts == [("4242",)]
+
+
+def test_a_write_through_the_foreign_table_reaches_the_history(conn, db, sim):
+    sync(db, sim)
+    deal = query(conn, "SELECT id FROM hubspot.deals ORDER BY id LIMIT 1 OFFSET 3")[0][0]
+    query(conn, "UPDATE hubspot.deals SET amount = 5150 WHERE id = %s", (deal,))
+    conn.commit()
+    query(conn, "SELECT hubspot_fdw.refresh('hubspot.deals_property_history'::regclass)")
+    query(conn, "SET hubspot_fdw.read_mode = 'cache'")
+    amounts = query(conn, "SELECT value, source_type FROM hubspot.deals_property_history WHERE deal_id = %s "
+                          "AND property = 'amount' ORDER BY changed_at DESC LIMIT 1", (deal,))
+    assert amounts == [("5150", "API")]
