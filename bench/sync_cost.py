@@ -175,7 +175,7 @@ def show(label: str, values: list[float], target: float) -> bool:
     return ok
 
 
-def import_tables(dsn: str, sim: SimulatorProcess) -> None:
+def import_tables(dsn: str, sim: SimulatorProcess, tables: list[str] = TABLES) -> None:
     admin = psycopg2.connect(dsn)
     admin.autocommit = True
     with admin.cursor() as cur:
@@ -183,7 +183,7 @@ def import_tables(dsn: str, sim: SimulatorProcess) -> None:
         cur.execute("CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s)", (sim.base_url,))
         cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
         cur.execute("CREATE SCHEMA crm")
-        cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO crm")
+        cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(tables)}) FROM SERVER hubspot INTO crm")
     admin.close()
 
 

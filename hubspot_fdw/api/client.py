@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 from hubspot_fdw.api import account as _account
 from hubspot_fdw.api import associations as _assoc
+from hubspot_fdw.api import history as _history
 from hubspot_fdw.api import objects as _objects
 from hubspot_fdw.api import owners as _owners
 from hubspot_fdw.api import pipelines as _pipelines
@@ -124,6 +125,14 @@ class HubSpotClient:
                    id_property: str | None = None, archived: bool = False) -> Iterator[HubSpotObject]:
         return _objects.batch_read(self.transport, object_type, ids, properties=properties,
                                    id_property=id_property, archived=archived)
+
+    def history_page(self, object_type: str, properties: Sequence[str], *, after: str | None = None,
+                     limit: int = _history.HISTORY_PAGE_LIMIT) -> _history.HistoryPage:
+        return _history.history_page(self.transport, object_type, properties, after=after, limit=limit)
+
+    def batch_read_history(self, object_type: str, ids: Iterable[str],
+                           properties: Sequence[str]) -> Iterator[_history.PropertyChange]:
+        return _history.batch_read_history(self.transport, object_type, ids, properties)
 
     def create_object(self, object_type: str, properties: Mapping[str, str],
                       associations: Sequence[Mapping[str, Any]] | None = None) -> HubSpotObject:

@@ -3,7 +3,8 @@ ALTER TABLE statements that add columns for new HubSpot properties.
 
 Keys: object tables and owners ``id``; association tables (``<a>_id``, ``<b>_id``);
 pipelines (``object_type``, ``id``); pipeline stages (``object_type``, ``pipeline_id``,
-``id``) — HubSpot reuses pipeline ids such as ``default`` across object types.
+``id``) — HubSpot reuses pipeline ids such as ``default`` across object types; property
+history (``<singular>_id``, ``property``, ``changed_at``).
 Indexes: last-modified (the type's last-modified property column, else ``updated_at``),
 ``email``/``domain``/``name`` when present, each id column of association tables.
 
@@ -39,6 +40,8 @@ def key_columns(spec: TableSpec) -> tuple[str, ...]:
         return ("object_type", "id")
     if spec.kind == "pipeline_stages":
         return ("object_type", "pipeline_id", "id")
+    if spec.kind == "history":
+        return (spec.columns[0].name, "property", "changed_at")
     return ("id",)
 
 
@@ -74,6 +77,8 @@ def indexed_columns(spec: TableSpec) -> list[str]:
     """Columns that get a single-column index (besides the primary key)."""
     if spec.kind == "association":
         return [spec.columns[1].name]  # the first id column leads the primary key
+    if spec.kind == "history":
+        return ["changed_at"]
     wanted: list[str] = []
     lm = last_modified_column(spec)
     if lm:

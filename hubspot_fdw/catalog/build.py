@@ -1,4 +1,4 @@
-"""The catalog of a portal: every table (objects, associations, owners, pipelines) with
+"""The catalog of a portal: every table (objects, property history, associations, owners, pipelines) with
 its columns, derived from the portal's schemas and properties.
 
 ``build_catalog(client)`` fetches what it needs (schemas once, properties once per
@@ -23,6 +23,7 @@ from hubspot_fdw.catalog.columns import (
     pipeline_stages_table,
     pipelines_table,
 )
+from hubspot_fdw.catalog.history import history_table
 from hubspot_fdw.catalog.registry import Registry
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class Catalog:
                           if k in properties), None)
             if props is not None:
                 tables[object_type.table] = object_table(object_type, props)
+                history = history_table(object_type)
+                tables[history.name] = history
         for pair in registry.association_pairs():
             if pair.first.table in tables and pair.second.table in tables:
                 tables[pair.table] = association_table(pair)

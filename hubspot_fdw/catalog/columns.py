@@ -43,7 +43,7 @@ class ColumnSpec:
 @dataclass(frozen=True)
 class TableSpec:
     name: str
-    kind: str  # object | association | owners | pipelines | pipeline_stages
+    kind: str  # object | history | association | owners | pipelines | pipeline_stages
     columns: tuple[ColumnSpec, ...]
     object_type: ObjectType | None = None
     pair: AssociationPair | None = None

@@ -61,15 +61,24 @@ EXAMPLES: tuple[Example, ...] = (
   LEFT JOIN hubspot.owners o ON o.id = c.hubspot_owner_id
  GROUP BY 1
  ORDER BY contacts DESC, owner;"""),
-    Example("How long open deals have been in their stage (approximate)",
-            "The tables hold each deal's current state, not its stage history: the time since the "
-            "deal last changed (`updated_at`) bounds the time in its current stage from below.",
-            f"""SELECT s.label AS stage, count(*) AS open_deals,
-       round(avg(extract(epoch FROM now() - d.updated_at) / 86400)) AS avg_days_unchanged,
-       round(max(extract(epoch FROM now() - d.updated_at) / 86400)) AS max_days_unchanged
-  FROM hubspot.deals d
-  {STAGE_JOIN}
- WHERE NOT d.hs_is_closed
+    Example("Time in each deal stage",
+            "`deals_property_history` holds every stage a deal was in and when it moved: a stage lasted "
+            "until the next change (the current stage of an open deal: until now; a closed deal's last "
+            "stage is left out).",
+            """WITH moves AS (
+  SELECT h.deal_id, h.value AS stage, h.changed_at,
+         lead(h.changed_at) OVER (PARTITION BY h.deal_id ORDER BY h.changed_at) AS left_at
+    FROM hubspot.deals_property_history h
+   WHERE h.property = 'dealstage'
+)
+SELECT s.label AS stage, count(DISTINCT m.deal_id) AS deals,
+       round(avg(extract(epoch FROM coalesce(m.left_at, now()) - m.changed_at) / 86400)) AS avg_days,
+       round(max(extract(epoch FROM coalesce(m.left_at, now()) - m.changed_at) / 86400)) AS max_days
+  FROM moves m
+  JOIN hubspot.deals d ON d.id = m.deal_id
+  JOIN hubspot.pipeline_stages s
+    ON s.object_type = 'deals' AND s.pipeline_id = d.pipeline AND s.id = m.stage
+ WHERE m.left_at IS NOT NULL OR NOT d.hs_is_closed
  GROUP BY s.pipeline_id, s.label, s.display_order
  ORDER BY s.pipeline_id, s.display_order;"""),
     Example("Companies with no activity in the last 90 days",
@@ -109,6 +118,18 @@ EXAMPLES: tuple[Example, ...] = (
             """SELECT o.label AS lifecycle_stage, count(c.id) AS contacts
   FROM hubspot_fdw.property_options o
   LEFT JOIN hubspot.contacts c ON c.lifecyclestage = o.value
+ WHERE o.foreign_table = 'hubspot.contacts'::regclass AND o.column_name = 'lifecyclestage'
+ GROUP BY o.label, o.display_order
+ ORDER BY o.display_order;"""),
+    Example("Lifecycle funnel: contacts that ever reached each stage",
+            "`contacts_property_history` keeps every lifecycle stage a contact passed through, so a "
+            "contact now a customer also counts as a lead and an opportunity it once was.",
+            """SELECT o.label AS lifecycle_stage, count(DISTINCT h.contact_id) AS reached,
+       round(100.0 * count(DISTINCT h.contact_id)
+             / nullif(max(count(DISTINCT h.contact_id)) OVER (), 0)) AS pct_of_top
+  FROM hubspot_fdw.property_options o
+  LEFT JOIN hubspot.contacts_property_history h
+    ON h.property = 'lifecyclestage' AND h.value = o.value
  WHERE o.foreign_table = 'hubspot.contacts'::regclass AND o.column_name = 'lifecyclestage'
  GROUP BY o.label, o.display_order
  ORDER BY o.display_order;"""),

@@ -30,6 +30,7 @@ from hubspot_fdw.catalog.columns import (
     pipelines_table,
     sql_type,
 )
+from hubspot_fdw.catalog.history import DEFAULT_PROPERTIES, OWNER, history_table
 from hubspot_fdw.catalog.registry import STANDARD_TYPES, ObjectType, Registry
 from hubspot_fdw.fdw.comments import FIELD_COMMENTS
 
@@ -133,6 +134,8 @@ def _describe_column(column: ColumnSpec, spec: TableSpec) -> str:
         if column.name == "labels":
             return FIELD_COMMENTS["labels"]
         return "the id of the associated record"
+    if column.kind == "id" and spec.kind == "history" and spec.object_type is not None:
+        return f"the record's id (`{spec.object_type.table}.id`)"
     if column.name == "id" and spec.kind in ("owners", "pipelines", "pipeline_stages"):
         return {"owners": "the owner id (hubspot_owner_id of records)", "pipelines": "the pipeline id",
                 "pipeline_stages": "the stage id (dealstage / hs_pipeline_stage of records)"}[spec.kind]
@@ -198,6 +201,32 @@ def _custom_example() -> ObjectType:
                                     singular_label="Car", plural_label="Cars"))
 
 
+def _sample_history() -> TableSpec:
+    return history_table(next(t for t in STANDARD_TYPES if t.name == "deals"))
+
+
+def _history_defaults() -> list[str]:
+    lines = ["The table option `history_properties` chooses the properties (a comma-separated list of "
+             "internal names, `'*'` = every property); without it:", "",
+             "| table | properties |", "|---|---|"]
+    lines += [f"| `{name}_property_history` | {_code(props)} |" for name, props in DEFAULT_PROPERTIES.items()]
+    lines += [f"| every other type | {_code(OWNER)} |", "",
+              "Cost: a live scan reads 50 records per request (HubSpot's page limit with history), a condition "
+              "on the id column 50 records per batch read; `property = …` / `IN (…)` narrows the properties "
+              "asked for (within `history_properties`: other properties give no rows). The sync reads the whole history once (one request per 50 records), then only the "
+              "history of records its object table's polls saw change (one request per 50 changed records), "
+              "so an idle portal costs nothing more. Each extra property adds rows, not requests; `'*'` can "
+              "make responses large. A full `IMPORT` includes every type's history table and the sync then "
+              "backfills each; leave out those you do not need (`EXCEPT (calls_property_history, …)`, or "
+              "`DROP FOREIGN TABLE`). [sync.md](sync.md) has the figures.",
+              "",
+              "```sql",
+              "ALTER FOREIGN TABLE hubspot.deals_property_history",
+              "  OPTIONS (ADD history_properties 'dealstage,amount,closedate');",
+              "```"]
+    return lines
+
+
 WRITE_RULES = ("SELECT; INSERT (one record per statement; `RETURNING` shows what HubSpot stored); UPDATE and "
                "DELETE (at most 100 records per statement; DELETE archives the record in HubSpot); "
                "[writes.md](writes.md) has the rules")
@@ -217,6 +246,14 @@ KINDS: tuple[TableKind, ...] = (
               "`id`; " + _key(_sample_object()), WRITE_RULES,
               "`crm.objects.custom.read` and `crm.schemas.custom.read`; writes: `crm.objects.custom.write`",
               API + "crm-custom-objects"),
+    TableKind("<objects>_property_history", "property-history",
+              "one per object type, the object table's name with `_property_history` "
+              "(`deals_property_history`); the id column is `<singular>_id`",
+              "one row per value a property of a record had, oldest to newest, the current value included "
+              "(`value` NULL: the property was emptied)", _sample_history(), "(example: `deals_property_history`)",
+              "`deal_id` (in the example); " + _key(_sample_history()),
+              "SELECT only (HubSpot keeps the history: change the record to add a value)",
+              "the read scope of the type", API + "properties", _history_defaults),
     TableKind("owners", "owners", "`owners`", "the users and queues records can be assigned to "
               "(`hubspot_owner_id` holds an owner's `id`)", owners_table(), "",
               "`id`; " + _key(owners_table()), "SELECT only", "`crm.objects.owners.read` (older apps: `contacts`)", API + "owners"),
@@ -253,7 +290,7 @@ def render() -> str:
                 f"- **Operations**: {kind.operations}.", f"- **Scopes**: {kind.scopes}.",
                 f"- **HubSpot API**: <{kind.api_page}>", ""]
         if kind.spec is not None:
-            out += ["Fixed columns" + (f" {kind.fixed_note}" if kind.fixed_note and kind.spec.kind == "association"
+            out += ["Fixed columns" + (f" {kind.fixed_note}" if kind.fixed_note and kind.spec.kind in ("association", "history")
                                        else "") + ":", ""]
             if kind.spec.kind == "object":
                 out += _columns(kind.spec, lambda c: c.kind in ("id", "envelope", "sync"))

@@ -50,6 +50,13 @@ FIELD_COMMENTS = {
     "_sync_inserted_at": "Cache bookkeeping: when the sync first stored the row (NULL in live reads)",
     "_sync_updated_at": "Cache bookkeeping: when the sync last changed the row (NULL in live reads)",
     "labels": "Association labels of the pair (NULL or '{}': unlabeled); see hubspot_fdw.association_labels",
+    "property": "The property's internal name",
+    "value": "The value the property had from changed_at on (NULL = emptied)",
+    "changed_at": "When the value was set",
+    "source_type": "What set the value (API, CRM_UI, IMPORT, CALCULATED, ...)",
+    "source_id": "Which app, user, import or process set the value",
+    "source_label": "The source's name, when HubSpot gives one",
+    "updated_by_user_id": "The HubSpot user who set the value, if a user did",
 }
 TABLE_COMMENTS = {
     "owners": "HubSpot owners: the users and teams records can be assigned to (read-only)",
@@ -171,6 +178,9 @@ def table_comment(table: TableSpec, schema: ObjectSchema | None = None) -> str:
         label = (schema.plural_label if schema and schema.plural_label else t.table.replace("_", " "))
         kind = "custom object" if t.custom else "object type"
         return f"HubSpot {label} ({kind} {t.name}, objectTypeId {t.object_type_id})"
+    if table.kind == "history" and table.object_type is not None:
+        return (f"HubSpot property history of {table.object_type.table}: one row per value a property had, "
+                "oldest to newest (table option history_properties)")
     if table.kind == "association" and table.pair is not None:
         return (f"HubSpot associations between {table.pair.first.table} and {table.pair.second.table}: "
                 "one row per associated pair, with its labels")

@@ -34,7 +34,7 @@ from hubspot_fdw.fdw.sql import local_runner, run, table_exists
 
 ESTIMATE_TTL = 300.0        # seconds a HubSpot total stays valid for planning
 DEFAULT_ESTIMATES = {"object": 1000, "owners": 100, "pipelines": 10, "pipeline_stages": 50,
-                     "association": 1000}
+                     "association": 1000, "history": 5000}
 FALLBACK_ESTIMATE = 1000    # a kind not in DEFAULT_ESTIMATES
 COUNT_BELOW_PAGES = 1000    # a cache table never analyzed is counted when it is this small
 

@@ -1,5 +1,5 @@
 """IMPORT FOREIGN SCHEMA: one foreign table per catalog table (every object type,
-custom objects, owners, pipelines and stages, association pairs), honouring
+custom objects, their property history, owners, pipelines and stages, association pairs), honouring
 LIMIT TO / EXCEPT, with table options naming the object type and column options
 recording each property's HubSpot name, type and writability.
 
@@ -14,6 +14,7 @@ from typing import Iterable, Mapping
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.on_import import add_declared_columns
 from hubspot_fdw.catalog import Catalog, ColumnSpec, ObjectType, Registry, TableSpec, build_catalog
+from hubspot_fdw.catalog.history import table_name as history_table_name
 from hubspot_fdw.fdw import comments
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.fdw.errors import FdwError, adapt
@@ -52,7 +53,7 @@ def column_options(column: ColumnSpec) -> dict[str, str]:
 
 def _table_options(table: TableSpec) -> dict[str, str]:
     options = {"table": table.name}
-    if table.kind == "object" and table.object_type is not None:
+    if table.kind in ("object", "history") and table.object_type is not None:
         options["object_type"] = table.object_type.api_path
     if table.kind == "association" and table.pair is not None:
         options["from_object_type"] = table.pair.first.api_path
@@ -62,13 +63,13 @@ def _table_options(table: TableSpec) -> dict[str, str]:
 
 def definition(table: TableSpec) -> TableDefinition:
     columns = [ColumnDefinition(c.name, type_name=c.sql_type, options=column_options(c) or None)
-               for c in table.columns if not (table.kind == "association" and c.kind == "sync")]
+               for c in table.columns if not (table.kind in ("association", "history") and c.kind == "sync")]
     return ImportedTable(table.name, columns=columns, options=_table_options(table))
 
 
 def _needed_types(registry: Registry, names: Iterable[str]) -> set[str]:
     wanted = set(names)
-    types = {t.table for t in registry if t.table in wanted}
+    types = {t.table for t in registry if t.table in wanted or history_table_name(t) in wanted}
     for pair in registry.association_pairs():
         if pair.table in wanted:
             types |= {pair.first.table, pair.second.table}

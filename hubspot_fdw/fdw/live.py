@@ -6,7 +6,9 @@ Object tables: ``id =`` / ``id IN`` → batch read; pushable conditions (filters
 an accepted sort → search (a sort runs as two searches, records with the property
 and records without it, so NULLs land where PostgreSQL puts them); otherwise list
 pages. Association tables: v4 batch read from the side whose ids are given, else
-per page of the first type's ids. Owners and pipelines: their own listings.
+per page of the first type's ids. Property history tables: batch read with history for
+given ids (50 per request), else list pages of 50 with history. Owners and pipelines:
+their own listings.
 
 Deliberately not here: the cache path (cache_reads.py), writes (writes.py).
 """
@@ -20,9 +22,12 @@ from itertools import islice
 from typing import Any, Iterable, Iterator, Sequence
 
 from hubspot_fdw.api import Filter, HubSpotClient
+from hubspot_fdw.api.history import HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PropertyChange
 from hubspot_fdw.catalog import Registry, TableSpec, record_to_row
 from hubspot_fdw.catalog.odd_values import OddValue
 from hubspot_fdw.catalog.convert import datetime_or_none
+from hubspot_fdw.catalog.history import change_row
+from hubspot_fdw.catalog.history import properties as history_properties
 from hubspot_fdw.fdw.filters import MAX_FILTERS, ORDERED_TYPES, target, translate
 
 LIST_LIMIT = 100
@@ -49,6 +54,7 @@ class LivePlan:
     sort: Sort | None = None
     limit: int | None = None
     from_side: int = 0             # associations: 0 = first type's ids, 1 = second's
+    every_property: bool = False   # property history: history_properties '*' and no property condition
 
     # -- EXPLAIN ---------------------------------------------------------------------------
     def describe(self) -> list[str]:
@@ -74,9 +80,24 @@ class LivePlan:
                 return [f"HubSpot: POST {url} {json.dumps({'inputs': [{'id': i} for i in self.ids]})}"]
             return [f"HubSpot: GET /crm/v3/objects/{src}?limit={ASSOCIATION_CHUNK}&properties=hs_object_id "
                     f"(then each paging.next.after), and per page POST {url}"]
+        if self.kind in ("history_batch", "history_list"):
+            return self._describe_history(path)
         if self.kind == "owners":
             return ["HubSpot: GET /crm/v3/owners/?limit=100 (then each paging.next.after)"]
         return [f"HubSpot: GET /crm/v3/pipelines/{t}" for t in pipeline_types()]
+
+    def _describe_history(self, path: str) -> list[str]:
+        names = "<every property>" if self.every_property else ",".join(self.properties)
+        lines = []
+        if self.every_property:
+            lines.append(f"HubSpot: GET /crm/v3/properties/{self.table.object_type.api_path} (the property names)")
+        if self.kind == "history_batch":
+            body = {"inputs": [{"id": i} for i in self.ids or []], "properties": ["hs_object_id"],
+                    "propertiesWithHistory": [names] if self.every_property else self.properties}
+            return lines + [f"HubSpot: POST {path}/batch/read {json.dumps(body)} "
+                            f"({HISTORY_BATCH_LIMIT} inputs per request)"]
+        return lines + [f"HubSpot: GET {path}?limit={HISTORY_PAGE_LIMIT}&properties=hs_object_id"
+                        f"&propertiesWithHistory={names} (then each paging.next.after)"]
 
     def search_bodies(self) -> list[dict[str, Any]]:
         groups = [self.filters] if self.filters else []
@@ -108,6 +129,8 @@ class LivePlan:
             return (record_to_row(self.table, r, self.columns, odd) for page in pages for r in page.results)
         if self.kind == "associations":
             return association_rows(client, self)
+        if self.kind in ("history_batch", "history_list"):
+            return history_rows(client, self)
         if self.kind == "owners":
             return owner_rows(client, self.columns)
         return pipeline_rows(client, self.kind, self.columns)
@@ -146,10 +169,13 @@ def live_sortable(table: TableSpec, column: str) -> bool:
 
 # -- planning ---------------------------------------------------------------------------------
 def plan(table: TableSpec, quals: Sequence[Any], columns: Iterable[str], sortkeys: Sequence[Any] = (),
-         limit: int | None = None) -> LivePlan:
+         limit: int | None = None, history: str | None = None) -> LivePlan:
+    """``history``: the table option history_properties (property history tables)."""
     wanted = [c for c in table.column_names if c in set(columns)]
     if table.kind == "association":
         return _association_plan(table, quals, wanted, limit)
+    if table.kind == "history":
+        return _history_plan(table, quals, wanted, limit, history)
     if table.kind != "object":
         return LivePlan(table, table.kind, wanted, limit=limit)
     properties = [table.column(c).property_name or c for c in wanted if table.column(c).kind == "property"]
@@ -182,6 +208,42 @@ def ids_from_quals(quals: Sequence[Any], column: str) -> list[str] | None:
         values = list(dict.fromkeys(values))
         result = values if result is None else [v for v in result if v in values]
     return result
+
+
+def _history_plan(table: TableSpec, quals: Sequence[Any], wanted: list[str], limit: int | None,
+                  option: str | None) -> LivePlan:
+    """``<singular>_id`` = / IN → batch read with history; ``property`` = / IN narrows the
+    properties asked for (within the table's history_properties); else list pages."""
+    assert table.object_type is not None
+    configured = history_properties(table.object_type, option)      # None = every property
+    asked = ids_from_quals(quals, "property")
+    if asked is not None:
+        configured = asked if configured is None else [p for p in configured if p in asked]
+    ids = ids_from_quals(quals, table.column_names[0])
+    if configured == [] or ids == []:
+        return LivePlan(table, "empty", wanted, limit=limit)
+    kind = "history_batch" if ids is not None else "history_list"
+    return LivePlan(table, kind, wanted, list(configured) if configured is not None else [], ids=ids,
+                    limit=limit, every_property=configured is None)
+
+
+def history_rows(client: HubSpotClient, plan: LivePlan) -> Iterator[dict[str, Any]]:
+    assert plan.table.object_type is not None
+    api = plan.table.object_type.api_path
+    names = plan.properties
+    if plan.every_property:
+        names = sorted(p.name for p in client.list_properties(api))
+    if plan.kind == "history_batch":
+        changes: Iterable[PropertyChange] = client.batch_read_history(api, plan.ids or [], names)
+        yield from (change_row(plan.table, c, plan.columns) for c in changes)
+        return
+    after = None
+    while True:
+        page = client.history_page(api, names, after=after)
+        yield from (change_row(plan.table, c, plan.columns) for c in page.changes)
+        if page.after is None or page.after == after:
+            return
+        after = page.after
 
 
 def _association_plan(table: TableSpec, quals: Sequence[Any], wanted: list[str], limit: int | None) -> LivePlan:

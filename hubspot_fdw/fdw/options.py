@@ -59,6 +59,9 @@ OPTIONS: tuple[OptionSpec, ...] = (
     _spec("from_object_type", "table", help="association tables: type of the first id column"),
     _spec("to_object_type", "table", help="association tables: type of the second id column"),
     _spec("server", "table", help="the server name, recorded by IMPORT FOREIGN SCHEMA"),
+    _spec("history_properties", "table",
+          help="property history tables: properties whose history they hold (comma-separated, * = every "
+               "property; default per type in docs/tables.md)"),
     _spec("property", "column", help="HubSpot property internal name"),
     _spec("hubspot_type", "column", help="HubSpot property type"),
     _spec("field_type", "column", help="HubSpot property fieldType"),
@@ -139,6 +142,7 @@ class FdwOptions:
     from_object_type: str | None
     to_object_type: str | None
     server: str | None
+    history_properties: str | None = None
 
     @classmethod
     def parse(cls, merged: Mapping[str, str]) -> "FdwOptions":
@@ -163,7 +167,8 @@ class FdwOptions:
                    use_remote_estimate=_bool(str(get("use_remote_estimate"))),
                    invalid_values=str(get("invalid_values")), table=get("table"),
                    object_type=get("object_type"), from_object_type=get("from_object_type"),
-                   to_object_type=get("to_object_type"), server=get("server"))
+                   to_object_type=get("to_object_type"), server=get("server"),
+                   history_properties=get("history_properties"))
 
     def __repr__(self) -> str:
         return (f"FdwOptions(api_url={self.api_url!r}, access_token='[REDACTED]', "

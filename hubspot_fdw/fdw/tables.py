@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Mapping
 
 from hubspot_fdw.catalog import ColumnSpec, ObjectType, Registry, TableSpec
+from hubspot_fdw.catalog.history import base_table, history_table
 from hubspot_fdw.catalog.registry import AssociationPair
 from hubspot_fdw.fdw.errors import FdwError
 from hubspot_fdw.fdw.options import FdwOptions
@@ -73,6 +74,15 @@ def table_spec(options: FdwOptions, columns: Mapping[str, object]) -> TableSpec:
         pair = AssociationPair(object_type(options.from_object_type), object_type(options.to_object_type))
         specs = tuple(_column(n, d, "association") for n, d in columns.items())
         return TableSpec(name, "association", specs, pair=pair)
+    if base_table(name) is not None and options.object_type is not None:
+        otype = object_type(options.object_type, base_table(name))
+        id_name = next(iter(columns), None)
+        spec = history_table(otype, id_name)
+        unknown = [n for n in columns if not spec.has_column(n)]
+        if unknown:
+            raise FdwError(f'property history table "{name}" has no column "{unknown[0]}"', sqlstate="HV00D",
+                           hint="Its columns: " + ", ".join(spec.column_names) + ".")
+        return TableSpec(name, "history", spec.columns, object_type=otype)
     if name in FIELD_KINDS and options.object_type is None:
         specs = tuple(_column(n, d, name) for n, d in columns.items())
         return TableSpec(name, name, specs)

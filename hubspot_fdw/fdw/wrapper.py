@@ -124,7 +124,8 @@ class HubSpotFdw(ForeignDataWrapper):
                 return (1000 if cached is None else max(cached, 1), width)
             ids = live.ids_from_quals(quals, self.table.column_names[0])
             if ids is not None:
-                return (max(len(ids), 1) * (5 if self.table.kind == "association" else 1), width)
+                per_id = {"association": 5, "history": 10}.get(self.table.kind, 1)
+                return (max(len(ids), 1) * per_id, width)
             return (max(1, self._live_total() // (10 ** min(len(quals), 3))), width)
         except HubSpotFdwError:
             return (default_rows(self.table.kind), width)
@@ -142,6 +143,8 @@ class HubSpotFdw(ForeignDataWrapper):
     def get_path_keys(self) -> list:
         if self.table.kind == "association":
             return [((self.table.column_names[0],), 5), ((self.table.column_names[1],), 5)]
+        if self.table.kind == "history":
+            return [((self.table.column_names[0],), 10)]
         return [(("id",), 1)]
 
     @reported
@@ -195,7 +198,7 @@ class HubSpotFdw(ForeignDataWrapper):
             if modifying and isinstance(rows, list):
                 self.writer.expect_candidates(len(rows))
             return self._guarded(live.window(rows, limit, offset), modifying)
-        plan = live.plan(self.table, quals, wanted, sortkeys, fetch)
+        plan = live.plan(self.table, quals, wanted, sortkeys, fetch, history=self.options.history_properties)
         if lock is not None:
             rows = self._guarded(self._locked_rows(plan, lock), modifying)
         else:
@@ -262,7 +265,8 @@ class HubSpotFdw(ForeignDataWrapper):
             scan = cache_reads.build(self.table, self.column_types, quals, set(columns), list(sortkeys or []),
                                      fetch, self.options.cache_schema)
             return lines + cache_reads.describe(scan)
-        plan = live.plan(self.table, quals, set(columns), list(sortkeys or []), fetch)
+        plan = live.plan(self.table, quals, set(columns), list(sortkeys or []), fetch,
+                         history=self.options.history_properties)
         return lines + plan.describe() + self._replays.stats.describe()
 
     def end_scan(self) -> None:
@@ -272,7 +276,7 @@ class HubSpotFdw(ForeignDataWrapper):
 
     # -- writes ----------------------------------------------------------------------------------
     def _rowid(self) -> str:
-        return self.table.column_names[0] if self.table.kind == "association" else "id"
+        return self.table.column_names[0] if self.table.kind in ("association", "history") else "id"
 
     @property
     def rowid_column(self) -> str:

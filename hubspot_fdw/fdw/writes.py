@@ -142,7 +142,10 @@ class Writer:
         self.on_conflict = None
 
     def context(self, operation: str, returning: bool, on_conflict: str | None) -> None:
-        """Host-only (modify_context): what the starting statement is."""
+        """Host-only (modify_context): what the starting statement is. A property history
+        table refuses every write here, before any row is read."""
+        if self.table.kind == "history":
+            self._writable()
         self.returning = bool(returning) and operation == "update"
         self.on_conflict = on_conflict
 
@@ -398,6 +401,9 @@ class Writer:
                              answer.archived, answer.archived_at)
 
     def _writable(self) -> None:
+        if self.table.kind == "history":
+            raise FdwError(f"{self.table.name} is read-only", sqlstate="42809",
+                           hint="Property history is kept by HubSpot: change the record itself to add a value.")
         if self.table.kind != "object":
             raise FdwError(f"{self.table.name} is read-only", sqlstate="42809",
                            hint="Owners and pipelines are managed in HubSpot.")

@@ -33,9 +33,11 @@ from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec, object_table
+from hubspot_fdw.catalog import history
 from hubspot_fdw.catalog.registry import Registry
 from hubspot_fdw.fdw import drift
 from hubspot_fdw.materializer import associations, backoff, clock, deletions, metadata, objects, portal
+from hubspot_fdw.materializer import history as history_sync
 from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.context import Context, due, now_utc
@@ -50,7 +52,7 @@ from hubspot_fdw.materializer.store import CacheStore
 
 log = logging.getLogger("hubspot_fdw.materializer.engine")
 
-KIND_ORDER = {"object": 0, "owners": 1, "pipelines": 1, "pipeline_stages": 1, "association": 2}
+KIND_ORDER = {"object": 0, "owners": 1, "pipelines": 1, "pipeline_stages": 1, "association": 2, "history": 3}
 
 
 def select_tables(catalog: Catalog, names: Iterable[str] | None) -> dict[str, TableSpec]:
@@ -79,7 +81,7 @@ def catalog_types(names: Iterable[str] | None) -> list[str] | None:
                 if pair.table == name:
                     types |= {pair.first.table, pair.second.table}
         elif name not in ("owners", "pipelines", "pipeline_stages"):
-            types.add(name)
+            types.add(history.base_table(name) or name)
     return sorted(types)
 
 
@@ -274,6 +276,8 @@ class Materializer:
             if due(state.cursors.get("reconciled_at"), self.config.reconcile_interval):
                 deletions.reconcile(ctx, spec, state)
             return True
+        if spec.kind == "history":
+            return history_sync.sync(ctx, spec, state)
         if spec.kind == "association":
             if not state.backfill_done:
                 return associations.backfill(ctx, spec, state)
@@ -314,6 +318,8 @@ class Materializer:
         for spec in self.specs.values():
             if spec.kind == "association":
                 costs[spec.name] = self._sweep_cost(spec) * DAY / max(1.0, self._sweep_interval(spec))
+            elif spec.kind == "history":
+                costs[spec.name] = 0.0   # no polling: it reads only what the object polls saw change
             elif spec.kind == "object":
                 n_objects += 1
                 stored = self.ctx.state(spec.name).records_stored

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-# (value, timestamp ms, sourceType) newest first
-HistoryEntry = tuple[Optional[str], int, str]
+from hubspot_fdw.simulator.history import Entry
 
 
 @dataclass(slots=True)
@@ -23,7 +22,7 @@ class Record:
     archived: bool = False
     archived_ms: int = 0
     deleted: bool = False              # merged away or GDPR-deleted: gone from every API
-    history: Optional[dict[str, list[HistoryEntry]]] = None
+    history: Optional[dict[str, list[Entry]]] = None   # newest first (history.py)
     seeded: bool = False
     # serialized-JSON cache (serialize.envelope_bytes): ((updated_ms, archived, archived_ms),
     # {property-name tuple: bytes}); writes.py drops it on every change
@@ -32,11 +31,3 @@ class Record:
     def snapshot(self) -> "Record":
         return Record(self.id, dict(self.props), self.created_ms, self.updated_ms,
                       self.archived, self.archived_ms, self.deleted, None, self.seeded)
-
-    def history_of(self, name: str) -> list[HistoryEntry]:
-        if self.history is not None and name in self.history:
-            return self.history[name]
-        value = self.props.get(name)
-        if value is None:
-            return []
-        return [(value, self.created_ms, "IMPORT" if self.seeded else "API")]

@@ -13,10 +13,13 @@
   GET|PUT /_sim/search                     → {"index_lag_ms": N}
   POST   /_sim/clock                       → {"advance_ms": N}: move record timestamps' clock forward
   POST   /_sim/reset                       → rebuild the portal from the seed, clear log, windows, faults
-  PATCH  /_sim/objects/{type}/{id}         → {"properties":{…}} as a user edit in HubSpot (read-only allowed)
+  PATCH  /_sim/objects/{type}/{id}         → {"properties":{…},"userId":N?,"source":S?} as an edit in
+                                             HubSpot (read-only allowed; history: source S, default
+                                             CRM_UI by that user; IMPORT as a CRM import would)
   POST   /_sim/objects/{type}/{id}/archive → archive;   …/restore → restore (new last-modified)
   POST   /_sim/objects/{type}/merge        → {"primaryObjectId","objectIdToMerge"}
-  POST   /_sim/objects/{type}              → {"properties":{…}} create as a user (source CRM_UI)
+  POST   /_sim/objects/{type}              → {"properties":{…},"userId":N?,"source":S?} create as a user
+                                             (source CRM_UI) or an import (IMPORT)
 Property creation and associations use the normal API.
 """
 
@@ -29,6 +32,9 @@ from hubspot_fdw.simulator import errors, writes
 from hubspot_fdw.simulator.config import FaultOptions
 from hubspot_fdw.simulator.routing import Request, Response, Router
 from hubspot_fdw.simulator.serialize import envelope
+
+SOURCES = ("CRM_UI", "IMPORT", "API", "CALCULATED", "INTEGRATION", "AUTOMATION_PLATFORM", "FORM", "SALES",
+           "MIGRATION")
 
 
 def health(sim: Any, req: Request) -> Response:
@@ -126,14 +132,32 @@ def reset(sim: Any, req: Request) -> Response:
     return Response(200, {"status": "ok"})
 
 
+def _source(body: dict[str, Any]) -> str:
+    """The edit's sourceType (``"source"`` in the body; default CRM_UI, a user in HubSpot)."""
+    value = body.get("source", "CRM_UI")
+    if value not in SOURCES:
+        raise errors.validation(f"source must be one of {', '.join(SOURCES)}")
+    return value
+
+
+def _user(body: dict[str, Any]) -> int | None:
+    """The HubSpot user making an edit (``"userId"`` in the body; default the first owner's user)."""
+    value = body.get("userId")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise errors.validation("userId must be an integer")
+    return value
+
+
 def obj_update(sim: Any, req: Request) -> Response:
     p = sim.portal
     t = p.object_type(req.params["type"])
     with p.lock:
         rec = p.must_find(t, req.params["id"])
         body = req.json_object()
-        rec = writes.update(p, t, rec, body.get("properties"), source="CRM_UI",
-                            allow_read_only=True, raw=bool(body.get("raw")))
+        rec = writes.update(p, t, rec, body.get("properties"), source=_source(body),
+                            allow_read_only=True, raw=bool(body.get("raw")), user=_user(body))
         return Response(200, envelope(rec, sorted(rec.props), p.record_url(t, rec.id)))
 
 
@@ -169,7 +193,8 @@ def obj_create(sim: Any, req: Request) -> Response:
     t = p.object_type(req.params["type"])
     body = req.json_object()
     with p.lock:
-        rec = writes.create(p, t, body.get("properties"), body.get("associations"), source="CRM_UI")
+        rec = writes.create(p, t, body.get("properties"), body.get("associations"), source=_source(body),
+                            user=_user(body))
         return Response(201, envelope(rec, sorted(rec.props), p.record_url(t, rec.id)))
 
 

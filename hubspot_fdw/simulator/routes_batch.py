@@ -25,7 +25,8 @@ def _inputs(body: dict[str, Any], cap: int = MAX_INPUTS) -> list[dict[str, Any]]
     if len(inputs) > cap:
         if cap == MAX_HISTORY_INPUTS:
             raise errors.validation("The maximum number of inputs supported in a batch request for "
-                                    f"property histories is {cap}")
+                                    f"property histories is {cap}. Please reduce the number of items "
+                                    "and try again")
         raise errors.validation(f"Too many inputs: the maximum number of inputs is {cap} "
                                 f"(got {len(inputs)}).", context={"maxInputs": [str(cap)]})
     return inputs

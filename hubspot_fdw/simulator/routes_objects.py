@@ -65,6 +65,8 @@ def list_page(sim: Any, req: Request) -> Response:
         q: list[tuple[str, str]] = [("limit", str(limit))]
         if requested:
             q.append(("properties", ",".join(requested)))
+        if history:
+            q.append(("propertiesWithHistory", ",".join(history)))
         q.append(("archived", "true" if archived else "false"))
         q.append(("after", str(nxt)))
         q.extend(("associations", a) for a in req.qlist("associations") or [])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hubspot_fdw.simulator import history
 from hubspot_fdw.simulator.clock import iso_ms
 from hubspot_fdw.simulator.objecttypes import ObjectType
 from hubspot_fdw.simulator.portal import Portal
@@ -81,17 +82,12 @@ def envelope_bytes(rec: Record, names: tuple[str, ...], url: str | None = None) 
 
 def with_history(out: dict[str, Any], portal: Portal, t: ObjectType, rec: Record,
                  names: list[str] | None) -> None:
+    """``propertiesWithHistory``: each known requested property's values, newest first."""
     if not names:
         return
     known = portal.catalog.names(t.type_id)
-    hist: dict[str, list[dict[str, Any]]] = {}
-    for n in names:
-        if n not in known:
-            continue
-        hist[n] = [{"value": v if v is not None else "", "timestamp": iso_ms(ts), "sourceType": src,
-                    "sourceId": "simulator" if src == "API" else "import"}
-                   for v, ts, src in rec.history_of(n)]
-    out["propertiesWithHistory"] = hist
+    out["propertiesWithHistory"] = {n: [e.to_json() for e in history.entries(portal, t, rec, n)]
+                                    for n in names if n in known}
 
 
 def embedded_associations(portal: Portal, t: ObjectType, rec: Record,

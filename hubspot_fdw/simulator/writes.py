@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hubspot_fdw.simulator import bodies, errors
+from hubspot_fdw.simulator import bodies, errors, history
 from hubspot_fdw.simulator.clock import iso_ms
 from hubspot_fdw.simulator.objecttypes import ObjectType
 from hubspot_fdw.simulator.portal import Portal
@@ -42,15 +42,10 @@ def _check_unique(portal: Portal, t: ObjectType, changes: dict[str, str | None],
             f"propertyName={prop}, value={value}}} on {target_id}. {holder.id} already has that value.")
 
 
-def _record_history(rec: Record, changes: dict[str, str | None], now: int, source: str) -> None:
-    if rec.history is None:
-        rec.history = {}
-    for name, value in changes.items():
-        entries = rec.history.get(name)
-        if entries is None:
-            entries = rec.history_of(name)[:]   # seeded value as the oldest entry
-            rec.history[name] = entries
-        entries.insert(0, (value, now, source))
+def _source(portal: Portal, source: str, user: int | None) -> history.Source:
+    if source == "CRM_UI" or user is not None:
+        return history.Source.user(user if user is not None else history.default_user(portal), source)
+    return history.Source.of(source)
 
 
 def _defaults(portal: Portal, t: ObjectType, props: dict[str, str]) -> None:
@@ -66,7 +61,7 @@ def _defaults(portal: Portal, t: ObjectType, props: dict[str, str]) -> None:
 
 
 def create(portal: Portal, t: ObjectType, properties: Any, associations: Any = None,
-           source: str = "API") -> Record:
+           source: str = "API", user: int | None = None) -> Record:
     store = portal.store(t)
     changes = check_properties(portal.catalog, t.type_id, properties, {}, t.name == "contacts",
                                portal.portal_id)
@@ -84,7 +79,10 @@ def create(portal: Portal, t: ObjectType, properties: Any, associations: Any = N
     if t.name == "tickets":
         props["hs_ticket_id"] = str(rid)
     rec = Record(rid, props, now, now)
-    rec.history = {k: [(v, now, source)] for k, v in props.items()}
+    by = _source(portal, source, user)
+    calc = history.Source.calculated()
+    rec.history = {k: [history.Entry(v, now, calc if k in (t.create_prop, t.modified_prop) else by)]
+                   for k, v in props.items()}
     store.before_write(None, rid, now, portal.search_lag())
     store.insert(rec)
     store.index_unique(rec, _unique_props(portal, t))
@@ -138,7 +136,7 @@ def resolve_associations(portal: Portal, t: ObjectType, associations: Any) -> li
 
 
 def update(portal: Portal, t: ObjectType, rec: Record, properties: Any, source: str = "API",
-           allow_read_only: bool = False, raw: bool = False) -> Record:
+           allow_read_only: bool = False, raw: bool = False, user: int | None = None) -> Record:
     """Apply a property update. ``raw`` (admin only) stores the strings unchecked, to
     reproduce values a portal may hold that its own validation would refuse today."""
     store = portal.store(t)
@@ -153,18 +151,44 @@ def update(portal: Portal, t: ObjectType, rec: Record, properties: Any, source: 
         return rec
     now = portal.clock.now_ms()
     store.before_write(rec, rec.id, now, portal.search_lag())
-    _record_history(rec, real, now, source)
-    for k, v in real.items():
-        if v is None:
-            rec.props.pop(k, None)
-        else:
-            rec.props[k] = v
-    touch(t, rec, now)
+    history.record_changes(portal, t, rec, real, now, _source(portal, source, user))
+    _apply(rec, real)
+    derived = {k: v for k, v in _calculated(portal, t, rec, real).items() if rec.props.get(k) != v}
+    if derived:
+        history.record_changes(portal, t, rec, derived, now, history.Source.calculated())
+        _apply(rec, derived)
+    touch(t, rec, now, portal)
     store.index_unique(rec, _unique_props(portal, t))
     return rec
 
 
-def touch(t: ObjectType, rec: Record, now: int) -> None:
+def _apply(rec: Record, changes: dict[str, str | None]) -> None:
+    for k, v in changes.items():
+        if v is None:
+            rec.props.pop(k, None)
+        else:
+            rec.props[k] = v
+
+
+def _calculated(portal: Portal, t: ObjectType, rec: Record, changes: dict[str, str | None]) -> dict[str, str]:
+    """Properties HubSpot recalculates after a change: a deal's closed flag and stage
+    probability follow its stage (the stage's metadata)."""
+    if t.name != "deals" or not ({"dealstage", "pipeline"} & set(changes)):
+        return {}
+    pipe = next((p for p in portal.pipelines.get("0-3", []) if p.id == rec.props.get("pipeline")), None)
+    stage = next((s for s in pipe.stages if s.id == rec.props.get("dealstage")), None) if pipe else None
+    if stage is None:
+        return {}
+    known = portal.catalog.names(t.type_id)
+    out = {"hs_is_closed": stage.metadata.get("isClosed"),
+           "hs_deal_stage_probability": stage.metadata.get("probability")}
+    return {k: v for k, v in out.items() if v is not None and k in known}
+
+
+def touch(t: ObjectType, rec: Record, now: int, portal: Portal | None = None) -> None:
+    """The last-modified bump; HubSpot calculates that property (its history says CALCULATED)."""
+    if portal is not None:
+        history.record_changes(portal, t, rec, {t.modified_prop: iso_ms(now)}, now, history.Source.calculated())
     rec.cache = None
     rec.updated_ms = now
     rec.props[t.modified_prop] = iso_ms(now)
@@ -203,9 +227,9 @@ def merge(portal: Portal, t: ObjectType, primary: Record, other: Record) -> Reco
     merged += [x for x in (other.props.get("hs_merged_object_ids") or "").split(";") if x]
     merged.append(str(other.id))
     changes = {**filled, "hs_merged_object_ids": ";".join(merged)}
-    _record_history(primary, changes, now, "MERGE")
+    history.record_changes(portal, t, primary, changes, now, history.Source.of("MERGE"))
     primary.props.update(changes)
-    touch(t, primary, now)
+    touch(t, primary, now, portal)
     other.cache = None
     other.deleted = True
     for u_tid, y, types in portal.edges.drop_record(t.type_id, other.id):
