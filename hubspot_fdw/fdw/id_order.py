@@ -1,0 +1,87 @@
+"""``ORDER BY id … LIMIT n`` on a live object table, exactly as PostgreSQL orders it.
+
+``id`` is a text column: PostgreSQL orders ids as strings ('10' before '9'), in every
+collation alike, since ids are digits only. HubSpot sorts ``hs_object_id`` as a number.
+The two orders agree among ids with the same number of digits, and every id with L
+digits comes, numerically, before every id with more. So the search walks the id
+lengths: each request, sorted by ``hs_object_id``, starts where the previous length
+ended (``GTE 10^L`` ascending, ``LT 10^(L-1)`` descending); of its answer the ids with
+the length of the first one are kept (the first n of that length, numerically = as
+text), and the next request starts at the next length. A request that answers fewer
+than n records has read everything left, and ends the walk. The kept ids of all
+lengths are then sorted as text and the first n returned.
+
+Cost: one request when the table (after the conditions) holds at most n records; else
+one request per id length present plus one that finds nothing further (two for a
+table whose ids all have the same length, the usual case). One request cannot be exact
+in general: from a single sorted answer nothing says whether longer (or shorter) ids
+exist, and those can come first as text.
+
+Deliberately not here: which sorts are accepted (live.py), the request itself
+(api/search.py).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from hubspot_fdw.api import Filter, HubSpotClient
+from hubspot_fdw.api.models import HubSpotObject
+
+ID_PROPERTY = "hs_object_id"
+MAX_ID_SORT_LIMIT = 10_000   # beyond this a full list read costs no more
+
+
+@dataclass(frozen=True)
+class IdWalk:
+    """The requests of one ``ORDER BY id [DESC] LIMIT n`` scan."""
+
+    object_type: str
+    filters: Sequence[Filter]
+    properties: Sequence[str]
+    limit: int
+    descending: bool
+
+    @property
+    def direction(self) -> str:
+        return "DESCENDING" if self.descending else "ASCENDING"
+
+    def _bound(self, length: int | None) -> list[Filter]:
+        """The condition that starts the walk after ids of ``length`` digits."""
+        if length is None:
+            return []
+        if self.descending:
+            return [Filter(ID_PROPERTY, "LT", str(10 ** (length - 1)))]
+        return [Filter(ID_PROPERTY, "GTE", str(10 ** length))]
+
+    def first_body(self) -> dict[str, Any]:
+        return {"filterGroups": [{"filters": [f.to_json() for f in self.filters]}] if self.filters else [],
+                "sorts": [{"propertyName": ID_PROPERTY, "direction": self.direction}],
+                "properties": list(self.properties), "limit": min(self.limit, 200)}
+
+    def describe(self, path: str) -> list[str]:
+        then = "LT 10^(digits-1)" if self.descending else "GTE 10^digits"
+        return [f"HubSpot: POST {path}/search {json.dumps(self.first_body())}",
+                f"HubSpot: then, while a request returns all {self.limit} asked for, the same with "
+                f"{ID_PROPERTY} {then} of its first id (ids are text: each id length is read "
+                f"apart and merged as text)"]
+
+    def records(self, client: HubSpotClient) -> list[HubSpotObject]:
+        kept: list[HubSpotObject] = []
+        length: int | None = None
+        while True:
+            group = [*self.filters, *self._bound(length)]
+            got = list(client.search(self.object_type, filter_groups=[group] if group else [],
+                                     sort=(ID_PROPERTY, self.direction), properties=self.properties,
+                                     limit=self.limit))
+            if len(got) < self.limit:
+                kept.extend(got)           # everything left: all its lengths, complete
+                break
+            length = len(got[0].id)
+            kept.extend(r for r in got if len(r.id) == length)
+            if (length == 1) if self.descending else (length >= 19):
+                break
+        kept.sort(key=lambda r: r.id, reverse=self.descending)
+        return kept[:self.limit]
