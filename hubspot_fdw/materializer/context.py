@@ -32,6 +32,7 @@ class CallCounter:
     daily figures HubSpot sent (``X-HubSpot-RateLimit-Daily`` / ``-Daily-Remaining``)."""
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()   # responses arrive on the backfill's two threads
         self.total = 0
         self._taken = 0
         self.daily_limit: int | None = None
@@ -39,6 +40,11 @@ class CallCounter:
         self.remaining_seen: int | None = None  # ``total`` when daily_remaining arrived
 
     def hook(self, response: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self._count(response)
+        return response
+
+    def _count(self, response: Any) -> None:
         self.total += 1
         headers = getattr(response, "headers", None) or {}
         limit, remaining = headers.get("X-HubSpot-RateLimit-Daily"), headers.get("X-HubSpot-RateLimit-Daily-Remaining")
@@ -47,7 +53,6 @@ class CallCounter:
         if remaining and str(remaining).isdigit():
             self.daily_remaining = int(remaining)
             self.remaining_seen = self.total
-        return response
 
     def take(self) -> int:
         delta, self._taken = self.total - self._taken, self.total
