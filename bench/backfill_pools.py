@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
-"""Benchmark the backfill from two rate pools against list pages only (not a test).
+"""Benchmark the backfill from two rate pools against one pool (not a test).
 
 On a simulated portal (default: 20,000 contacts, 4,000 companies, 4,000 deals and the
 contact–company associations) with HubSpot's default limits on (190 requests per 10 s,
-5 searches per second), ``hubspot-fdw sync --once`` backfills the four tables twice,
-each time into a fresh database from a fresh portal: with both pools (the default) and
-with ``--one-pool``. Printed per run: API calls (the simulator's request log) and calls
-per 1,000 records, wall time against the one-pool bound (records / 100 / 19 per
-second), 429 answers, and the check of every cached record against the simulator, id by
-id (same ids, same values).
+5 searches per second), ``hubspot-fdw sync --once`` backfills the four tables once per
+mode, each time into a fresh database from a fresh portal, with ``--backfill-pools``
+both (the default), search (the fewest calls) and list (a one-pool backfill). Printed
+per run: API calls (the simulator's request log) and calls per 1,000 records, wall time
+against the one-pool bound (records / 100 / 19 per second), 429 answers, and the check
+of every cached record against the simulator, id by id (same ids, same values).
 
     venv/bin/python bench/backfill_pools.py [--contacts 20000] [--companies 4000] [--deals 4000]
-        [--time-scale 1.0] [--modes two,one]
+        [--time-scale 1.0] [--modes both,search,list]
 
 PostgreSQL refuses root: as root the script re-execs itself as ``postgres``.
 """
@@ -85,7 +85,7 @@ def run(pg: ThrowawayPostgres, a: argparse.Namespace, budget_dir: str, mode: str
             cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO hubspot")
         conn.close()
         sim.clear_requests()
-        extra = ["--one-pool"] if mode == "one" else []
+        extra = ["--backfill-pools", mode]
         started = time.monotonic()
         proc = subprocess.Popen(sync_cmd(dsn, a.time_scale, "--once", "--tables", ",".join(TABLES), *extra),
                                 env=sync_env(budget_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -93,12 +93,12 @@ def run(pg: ThrowawayPostgres, a: argparse.Namespace, budget_dir: str, mode: str
         seconds = time.monotonic() - started
         made = sim.requests()
         if rc != 0:
-            print(f"  [{mode} pool(s)] sync failed ({rc}): {proc.stderr.read().decode()[-1500:]}")
+            print(f"  [--backfill-pools {mode}] sync failed ({rc}): {proc.stderr.read().decode()[-1500:]}")
             return
         searches = sum(1 for r in made if r["path"].endswith("/search"))
         checked, problems = check(sim, dsn)
     calls = len(made)
-    label = "two pools" if mode == "two" else "one pool (--one-pool)"
+    label = f"--backfill-pools {mode}"
     print(f"  [{label}] {records:,} records: {calls} calls ({searches} searches) = "
           f"{1000 * calls / records:.2f} per 1,000 records; {seconds:.1f} s = {seconds / bound:.2f} x the "
           f"one-pool bound ({bound:.1f} s); 429s: {sum(1 for r in made if r['status'] == 429)}; "
@@ -113,7 +113,7 @@ def main() -> None:
     ap.add_argument("--companies", type=int, default=4_000)
     ap.add_argument("--deals", type=int, default=4_000)
     ap.add_argument("--time-scale", type=float, default=1.0, help="simulator and budget window scale")
-    ap.add_argument("--modes", default="two,one", help="comma-separated: two, one")
+    ap.add_argument("--modes", default="both,search,list", help="comma-separated: both, search, list")
     ap.add_argument("--timeout", type=float, default=600.0, help="per-run limit, seconds")
     a = ap.parse_args()
     with ThrowawayPostgres() as pg, tempfile.TemporaryDirectory(prefix="bench-budget-") as budget_dir:

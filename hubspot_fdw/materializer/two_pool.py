@@ -81,8 +81,10 @@ class Fronts:
 
 
 def wanted(ctx: Context, state: SyncState) -> bool:
-    """Whether this table's backfill uses both pools."""
-    return ctx.config.two_pool and (state.backfill_total or 0) >= MIN_RECORDS or "search_low" in state.cursors
+    """Whether this table's backfill runs here (else list pages only, objects.py)."""
+    pools = ctx.config.backfill_pools
+    return (pools == "search" or "search_low" in state.cursors
+            or (pools == "both" and (state.backfill_total or 0) >= MIN_RECORDS))
 
 
 def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequence[str],
@@ -93,6 +95,7 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
     client = ctx.client_backfill
     fronts = Fronts.of(state)
     pending: dict[Future, str] = {}
+    listing = ctx.config.backfill_pools != "search"
 
     def list_affordable() -> bool:
         left = max(0, (state.backfill_total or 0) - state.records_stored)
@@ -118,7 +121,7 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
             go = not ctx.stop.is_set() and not fronts.met()
             if go and "search" not in pending.values() and ctx.may_spend(1, True):
                 pending[pool.submit(search_request, fronts.search_low, fronts.list_top)] = "search"
-            if go and "list" not in pending.values() and (list_affordable() or not pending):
+            if go and listing and "list" not in pending.values() and (list_affordable() or not pending):
                 if ctx.may_spend(1, True):
                     pending[pool.submit(client.list_page, api, properties=list(properties),
                                         after=state.backfill_after, limit=ctx.config.page_size)] = "list"

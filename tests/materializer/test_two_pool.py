@@ -5,6 +5,8 @@ while it runs caught by the incremental cursor."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from tests.materializer.conftest import (FAST, assert_exact, cached, kill_sync_when, materializer, run_sync,
@@ -48,20 +50,19 @@ def test_backfill_from_both_pools_is_exact(db, big_sim) -> None:
     assert all("after" not in r["body"] for r in searches)
 
 
-def test_one_pool_when_asked(db, big_sim) -> None:
-    from dataclasses import replace
-
+@pytest.mark.parametrize("pools, expected_lists, expected_searches", [("list", 45, 0), ("search", 0, 23)])
+def test_one_pool_when_asked(db, big_sim, pools, expected_lists, expected_searches) -> None:
     sim = big_sim
     setup_server(db, sim)
     sim.clear_requests()
-    m, conn = materializer(db, sim, ["contacts"], replace(FAST, two_pool=False))
+    m, conn = materializer(db, sim, ["contacts"], replace(FAST, backfill_pools=pools))
     try:
         m.run_once()
     finally:
         conn.close()
     lists, searches = contact_requests(sim)
     assert_exact(db, sim, ["contacts"])
-    assert len(lists) == 45 and not searches
+    assert (len(lists), len(searches)) == (expected_lists, expected_searches)
 
 
 def test_killed_backfill_resumes_exact_and_catches_changes(db) -> None:
