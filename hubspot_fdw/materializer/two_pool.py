@@ -119,12 +119,13 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"backfill-{spec.name}") as pool:
         while True:
             go = not ctx.stop.is_set() and not fronts.met()
+            list_next = go and listing and "list" not in pending.values() and list_affordable()
+            # the search's gate after the list's: its answer is what a backfill stopping here shows
             if go and "search" not in pending.values() and ctx.may_spend(1, True):
                 pending[pool.submit(search_request, fronts.search_low, fronts.list_top)] = "search"
-            if go and listing and "list" not in pending.values() and (list_affordable() or not pending):
-                if ctx.may_spend(1, True):
-                    pending[pool.submit(client.list_page, api, properties=list(properties),
-                                        after=state.backfill_after, limit=ctx.config.page_size)] = "list"
+            if list_next:
+                pending[pool.submit(client.list_page, api, properties=list(properties),
+                                    after=state.backfill_after, limit=ctx.config.page_size)] = "list"
             if not pending:
                 return state.backfill_done
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -86,3 +86,27 @@ def test_killed_backfill_resumes_exact_and_catches_changes(db) -> None:
         done = run_sync(db, "--once", "--tables", ",".join(TABLES))
         assert done.returncode == 0, done.stderr[-2000:]
         assert_exact(db, sim, TABLES)
+
+
+def test_a_binding_daily_share_shifts_the_backfill_to_search_pages(db) -> None:
+    """A day (60 calls, a quarter to a half kept for polls) that cannot afford the table by
+    list pages (45 calls): the list front waits while the search front, 200 records a
+    call, reads; the table is done within the day."""
+    limits = dict(no_limits=False, burst_limit=100_000, search_limit=100_000, daily_limit=60)
+    with start_sim(contacts=4_500, companies=0, deals=0, **limits) as sim:
+        setup_server(db, sim)
+        sim.clear_requests()
+        m, conn = materializer(db, sim, ["contacts"], replace(FAST, daily_share=1.0))
+        try:
+            states = m.run_once()
+        finally:
+            conn.close()
+        lists, searches = contact_requests(sim)
+        sim.admin("PUT", "/limits", {"enabled": False})
+        assert states["contacts"].backfill_done
+        assert_exact(db, sim, ["contacts"])
+        assert searches and len(lists) + len(searches) <= 35 < 45
+        # the list front waits until search pages have brought what is left within the
+        # day's reach by list pages; then both read
+        first_list = min((r["seq"] for r in lists), default=None)
+        assert first_list is None or sum(1 for r in searches if r["seq"] < first_list) >= 3
