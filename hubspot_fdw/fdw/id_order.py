@@ -17,6 +17,12 @@ table whose ids all have the same length, the usual case). One request cannot be
 in general: from a single sorted answer nothing says whether longer (or shorter) ids
 exist, and those can come first as text.
 
+Without a LIMIT (or above 10,000) the whole table is read: two one-record searches (the
+lowest and the highest id) say whether every id has the same length; then the records
+stream in id order (list pages ascending, or a search sorted by ``hs_object_id``
+descending or under conditions) and nothing is held. With ids of several lengths the
+records are read as without ORDER BY and sorted here.
+
 Deliberately not here: which sorts are accepted (live.py), the request itself
 (api/search.py).
 """
@@ -25,7 +31,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.api.models import HubSpotObject
@@ -67,6 +73,36 @@ class IdWalk:
                 f"HubSpot: then, while a request returns all {self.limit} asked for, the same with "
                 f"{ID_PROPERTY} {then} of its first id (ids are text: each id length is read "
                 f"apart and merged as text)"]
+
+    def one_length(self, client: HubSpotClient) -> bool:
+        """Whether the matching ids all have the same number of digits (two requests)."""
+        group = [list(self.filters)] if self.filters else []
+        ends = [next(iter(client.search(self.object_type, filter_groups=group, sort=(ID_PROPERTY, d),
+                                        properties=[ID_PROPERTY], limit=1)), None)
+                for d in ("ASCENDING", "DESCENDING")]
+        return None in ends or len(ends[0].id) == len(ends[1].id)
+
+    def everything(self, client: HubSpotClient) -> Iterator[HubSpotObject]:
+        """Every matching record in text order of its id (no LIMIT)."""
+        group = [list(self.filters)] if self.filters else []
+        if not self.one_length(client):
+            yield from sorted(client.search(self.object_type, filter_groups=group, properties=self.properties),
+                              key=lambda r: r.id, reverse=self.descending)
+        elif self.filters or self.descending:
+            yield from client.search(self.object_type, filter_groups=group, sort=(ID_PROPERTY, self.direction),
+                                     properties=self.properties)
+        else:
+            for page in client.iter_pages(self.object_type, properties=list(self.properties), limit=100):
+                yield from page.results
+
+    def describe_everything(self, path: str) -> list[str]:
+        body = {**self.first_body(), "properties": [ID_PROPERTY], "limit": 1}
+        then = ("POST .../search sorted so, 200 a page" if self.filters or self.descending
+                else f"GET {path}?limit=100 (then each paging.next.after)")
+        return [f"HubSpot: POST {path}/search {json.dumps(body)}, and the same DESCENDING "
+                f"(do all ids have the same length?)",
+                f"HubSpot: then {then}, streamed in id order; with ids of several lengths, "
+                f"everything sorted by id as text here"]
 
     def records(self, client: HubSpotClient) -> list[HubSpotObject]:
         kept: list[HubSpotObject] = []

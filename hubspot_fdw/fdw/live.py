@@ -42,7 +42,7 @@ class Sort:
 @dataclass
 class LivePlan:
     table: TableSpec
-    kind: str                      # batch_read | search | id_search | list | associations | owners | ... | empty
+    kind: str                      # batch_read | search | id_search | id_sorted | list | associations | ... | empty
     columns: list[str]
     properties: list[str] = field(default_factory=list)
     ids: list[str] | None = None
@@ -64,6 +64,8 @@ class LivePlan:
             return [f"HubSpot: POST {path}/search {json.dumps(body)}" for body in self.search_bodies()]
         if self.kind == "id_search":
             return self.id_walk().describe(path)
+        if self.kind == "id_sorted":
+            return self.id_walk().describe_everything(path)
         if self.kind == "list":
             size = min(LIST_LIMIT, self.limit or LIST_LIMIT)
             return [f"HubSpot: GET {path}?limit={size}&properties={','.join(self.properties)} "
@@ -107,6 +109,8 @@ class LivePlan:
             return self._search_rows(client, odd)
         if self.kind == "id_search":
             return (record_to_row(self.table, r, self.columns, odd) for r in self.id_walk().records(client))
+        if self.kind == "id_sorted":
+            return (record_to_row(self.table, r, self.columns, odd) for r in self.id_walk().everything(client))
         if self.kind == "list":
             pages = client.iter_pages(self.table.object_type.api_path, properties=self.properties,
                                       limit=min(LIST_LIMIT, self.limit or LIST_LIMIT))
@@ -151,7 +155,7 @@ def pipeline_types() -> list[str]:
 def live_sortable(table: TableSpec, column: str) -> bool:
     """Whether a live scan returns rows in PostgreSQL's order of ``column``: numbers, dates
     and datetimes by a search sort (NULLs read apart); ``id`` by a walk over id lengths
-    (id_order.py), or sorted here when there is no LIMIT. Text properties are not: HubSpot
+    (id_order.py). Text properties are not: HubSpot
     orders strings its own way (case-insensitively), not in the column's collation."""
     if table.kind != "object":
         return False
@@ -178,12 +182,10 @@ def plan(table: TableSpec, quals: Sequence[Any], columns: Iterable[str], sortkey
     sort = None
     if len(sortkeys) == 1 and sortkeys[0].attname == "id":
         key = sortkeys[0]
-        if limit is None or limit > MAX_ID_SORT_LIMIT:
-            return LivePlan(table, "search" if filters else "list", wanted, properties,
-                            filters=filters[:MAX_FILTERS], limit=limit)   # sorted in Python
         sort = Sort("id", "hs_object_id", key.is_reversed, key.nulls_first)
-        return LivePlan(table, "id_search", wanted, properties, filters=filters[:MAX_FILTERS - 1],
-                        sort=sort, limit=limit)
+        kind = "id_sorted" if limit is None or limit > MAX_ID_SORT_LIMIT else "id_search"
+        return LivePlan(table, kind, wanted, properties, filters=filters[:MAX_FILTERS - 1], sort=sort,
+                        limit=limit)
     if len(sortkeys) == 1 and live_sortable(table, sortkeys[0].attname):
         key = sortkeys[0]
         sort = Sort(key.attname, target(table, key.attname)[0], key.is_reversed, key.nulls_first)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from fdw.conftest import explain, query
-from hubspot_fdw.api.models import HubSpotObject
+from hubspot_fdw.api.models import HubSpotObject, Page
 from hubspot_fdw.fdw.id_order import IdWalk
 
 
@@ -62,9 +62,20 @@ def test_order_by_id_with_a_condition(conn, sim):
     assert {"propertyName": "lifecyclestage", "operator": "EQ", "value": "lead"} in filters
 
 
-def test_order_by_id_without_limit_is_sorted_as_text(conn, sim):
-    sql = "SELECT id FROM hubspot.contacts ORDER BY id"
+@pytest.mark.parametrize("sql, reads", [
+    ("SELECT id, email FROM hubspot.contacts ORDER BY id", "GET"),
+    ("SELECT id FROM hubspot.contacts ORDER BY id DESC", "POST"),
+    ("SELECT id FROM hubspot.contacts WHERE lifecyclestage = 'lead' ORDER BY id", "POST"),
+])
+def test_order_by_id_without_limit_streams_in_id_order(conn, sim, sql, reads):
+    """Two one-record searches show that every id has the same length; then the rows
+    stream in HubSpot's id order (list pages, or a search sorted by hs_object_id)."""
+    assert "Sort Key" not in explain(conn, sql)
+    sim.clear_requests()
     assert query(conn, sql) == cache_order(conn, sql)
+    made = sim.requests()
+    assert [r["body"]["limit"] for r in made[:2]] == [1, 1]
+    assert {r["method"] for r in made[2:]} == {reads}
 
 
 @pytest.mark.parametrize("sql", [
@@ -98,13 +109,19 @@ class Numbered:
         self.ids = ids
         self.requests = 0
 
-    def search(self, object_type, *, filter_groups, sort, properties, limit):
+    def search(self, object_type, *, filter_groups, properties, sort=None, limit=None):
         self.requests += 1
-        found = sorted(self.ids, reverse=sort[1] == "DESCENDING")
+        found = sorted(self.ids, reverse=sort is not None and sort[1] == "DESCENDING")
         for f in [f for g in filter_groups for f in g]:
             bound = int(f.value)
             found = [i for i in found if (i >= bound if f.operator == "GTE" else i < bound)]
         return iter([HubSpotObject(id=str(i), properties={}) for i in found[:limit]])
+
+    def iter_pages(self, object_type, *, properties, limit):
+        ids = sorted(self.ids)
+        for start in range(0, len(ids), limit):
+            self.requests += 1
+            yield Page([HubSpotObject(id=str(i), properties={}) for i in ids[start:start + limit]], None)
 
 
 @pytest.mark.parametrize("descending", [False, True])
@@ -114,3 +131,11 @@ def test_id_walk_merges_id_lengths_as_text(descending, limit):
     fake = Numbered(ids)
     got = [r.id for r in IdWalk("contacts", [], ["hs_object_id"], limit, descending).records(fake)]
     assert got == sorted((str(i) for i in ids), reverse=descending)[:limit]
+
+
+@pytest.mark.parametrize("descending", [False, True])
+@pytest.mark.parametrize("ids", [[7, 9, 12, 95, 100, 1000, 3, 88888], list(range(500, 750))])
+def test_id_order_without_limit_is_text_order(descending, ids):
+    fake = Numbered(ids)
+    got = [r.id for r in IdWalk("contacts", [], ["hs_object_id"], 1, descending).everything(fake)]
+    assert got == sorted((str(i) for i in ids), reverse=descending)
