@@ -101,6 +101,8 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
         state.backfill_started_at = now_utc()
         state.high_water_ms = now_ms()
         state.cursors["reconciled_at"] = state.backfill_started_at.isoformat()
+        if state.backfill_after is None and not state.records_stored:
+            two_pool.forget(state)      # nothing read yet: no front to resume
         try:
             state.backfill_total = ctx.client_backfill.count(otype.api_path)
         except HubSpotFdwError as exc:  # an estimate only; the backfill does not need it

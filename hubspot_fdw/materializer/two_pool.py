@@ -80,6 +80,12 @@ class Fronts:
                     or (self.search_low is not None and rid >= self.search_low))
 
 
+def forget(state: SyncState) -> None:
+    """Drop the fronts (a finished backfill, or a new one that starts from nothing)."""
+    state.cursors.pop("list_top", None)
+    state.cursors.pop("search_low", None)
+
+
 def wanted(ctx: Context, state: SyncState) -> bool:
     """Whether this table's backfill runs here (else list pages only, objects.py)."""
     pools = ctx.config.backfill_pools
@@ -113,8 +119,7 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
         state.backfill_done = True
         state.backfill_finished_at = now_utc()
         state.phase = "live"
-        state.cursors.pop("list_top", None)
-        state.cursors.pop("search_low", None)
+        forget(state)
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"backfill-{spec.name}") as pool:
         while True:
