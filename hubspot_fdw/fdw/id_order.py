@@ -37,7 +37,7 @@ from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.api.models import HubSpotObject
 
 ID_PROPERTY = "hs_object_id"
-MAX_ID_SORT_LIMIT = 10_000   # beyond this a full list read costs no more
+MAX_ID_SORT_LIMIT = 10_000   # above this, read everything in id order (everything())
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,10 @@ class IdWalk:
                 yield from page.results
 
     def describe_everything(self, path: str) -> list[str]:
-        body = {**self.first_body(), "properties": [ID_PROPERTY], "limit": 1}
-        then = ("POST .../search sorted so, 200 a page" if self.filters or self.descending
+        body = {**self.first_body(), "sorts": [{"propertyName": ID_PROPERTY, "direction": "ASCENDING"}],
+                "properties": [ID_PROPERTY], "limit": 1}
+        then = (f"POST {path}/search sorted by {ID_PROPERTY} {self.direction}, 200 a page"
+                if self.filters or self.descending
                 else f"GET {path}?limit=100 (then each paging.next.after)")
         return [f"HubSpot: POST {path}/search {json.dumps(body)}, and the same DESCENDING "
                 f"(do all ids have the same length?)",

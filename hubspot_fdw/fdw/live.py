@@ -154,9 +154,9 @@ def pipeline_types() -> list[str]:
 
 def live_sortable(table: TableSpec, column: str) -> bool:
     """Whether a live scan returns rows in PostgreSQL's order of ``column``: numbers, dates
-    and datetimes by a search sort (NULLs read apart); ``id`` by a walk over id lengths
-    (id_order.py). Text properties are not: HubSpot
-    orders strings its own way (case-insensitively), not in the column's collation."""
+    and datetimes by a search sort (NULLs read apart), ``id`` by id length (id_order.py).
+    Not text properties: HubSpot orders strings its own way (case-insensitively), not in
+    the column's collation."""
     if table.kind != "object":
         return False
     if column == "id":

@@ -3,10 +3,10 @@ merges and id reconciliation. Every step writes rows and the checkpoint in one c
 
 - backfill: list pages of 100 (cursor ``backfill_after``), and for a table of 2,000
   records or more at the same time search pages of 200 from the other end of the id
-  range (two_pool.py); the incremental high-water
-  mark starts at the backfill's start time; before each page the day's budget is asked
-  (``ctx.may_spend``): when it says no, the backfill stops at its checkpointed cursor and
-  goes on from there later (no page is fetched twice);
+  range (two_pool.py); the incremental high-water mark starts at the backfill's start
+  time; before each page the day's budget is asked (``ctx.may_spend``): when it says
+  no, the backfill stops at its checkpointed cursor and goes on from there later (no
+  page is fetched twice);
 - poll: one search sorted by last-modified descending (its ``total`` is HubSpot's record
   count, which reveals deletions); when every change since high-water − lookback fits
   in that page, that one call is the whole poll; otherwise search last-modified >= that
