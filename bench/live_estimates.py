@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from hubspot_fdw.devtools.throwaway_pg import ThrowawayPostgres, run_as_postgres  # noqa: E402
+from hubspot_fdw.devtools.throwaway_pg import ThrowawayPostgres, import_hubspot, run_as_postgres  # noqa: E402
 
 FOUR_WAY = ("SELECT d.dealname, c.name, o.email FROM hubspot.deals d "
             "JOIN hubspot.associations_company_deal a ON a.deal_id = d.id "
@@ -67,11 +67,7 @@ def main() -> None:
         admin = psycopg2.connect(pg.dsn)
         admin.autocommit = True
         cur = admin.cursor()
-        cur.execute("CREATE EXTENSION hubspot_fdw")
-        cur.execute("CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s)", (sim.base_url,))
-        cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
-        cur.execute("CREATE SCHEMA hubspot")
-        cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({TABLES}) FROM SERVER hubspot INTO hubspot")
+        import_hubspot(cur, sim.base_url, sim.token, TABLES)
         cur.execute("ALTER SERVER hubspot OPTIONS (ADD use_remote_estimate 'false')")
         sim.set_faults(latency_ms=args.latency_ms)
         results: dict[str, list[tuple[int, int, float]]] = {"off": [], "on": []}

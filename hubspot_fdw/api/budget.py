@@ -56,6 +56,7 @@ import math
 import os
 import random
 import stat
+import threading
 import time
 from dataclasses import dataclass, field
 from enum import Enum, IntEnum
@@ -268,8 +269,8 @@ class _FileStore:
 
 @dataclass
 class RateBudget:
-    """The shared budget of one portal. Thread-safe across processes via the file lock
-    (not meant to be shared between threads of one process without care)."""
+    """The shared budget of one portal: safe across processes (the file lock) and across
+    threads of one process (a thread lock around it; a flock does not exclude threads)."""
 
     key: str
     config: BudgetConfig = field(default_factory=BudgetConfig)
@@ -281,6 +282,7 @@ class RateBudget:
         self._store: _FileStore | _MemoryStore | None = None
         self._retry_file_at = 0.0
         self._boot = _boot_id()
+        self._thread_lock = threading.RLock()
 
     @classmethod
     def for_portal(cls, base_url: str, access_token: str, config: BudgetConfig | None = None,
@@ -310,7 +312,7 @@ class RateBudget:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, Any]]:
-        with contextlib.ExitStack() as stack:
+        with self._thread_lock, contextlib.ExitStack() as stack:
             store = self._storage()
             try:
                 state = stack.enter_context(store.locked())

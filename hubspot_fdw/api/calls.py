@@ -11,7 +11,8 @@ Deliberately not here: sending requests (transport.py), the daily plan (material
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from typing import Mapping
 
 
@@ -21,17 +22,20 @@ class CallCount:
     daily_limit: int | None = None        # X-HubSpot-RateLimit-Daily
     daily_remaining: int | None = None    # X-HubSpot-RateLimit-Daily-Remaining, when last seen
     remaining_seen: int | None = None     # ``total`` when daily_remaining arrived
+    # answers arrive on several threads (the backfill's list and search sides)
+    lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     def answered(self, headers: Mapping[str, str]) -> None:
         """One HTTP answer arrived (any status)."""
-        self.total += 1
         limit = headers.get("X-HubSpot-RateLimit-Daily")
         remaining = headers.get("X-HubSpot-RateLimit-Daily-Remaining")
-        if limit and str(limit).isdigit():
-            self.daily_limit = int(limit)
-        if remaining and str(remaining).isdigit():
-            self.daily_remaining = int(remaining)
-            self.remaining_seen = self.total
+        with self.lock:
+            self.total += 1
+            if limit and str(limit).isdigit():
+                self.daily_limit = int(limit)
+            if remaining and str(remaining).isdigit():
+                self.daily_remaining = int(remaining)
+                self.remaining_seen = self.total
 
 
 class Tally:
@@ -61,5 +65,6 @@ class Tally:
 
     def take(self) -> int:
         """Calls since the last take (or since the tally was made)."""
-        delta, self._taken = self.calls.total - self._taken, self.calls.total
+        with self.calls.lock:
+            delta, self._taken = self.calls.total - self._taken, self.calls.total
         return delta

@@ -158,8 +158,10 @@ class HubSpotClient:
     def search(self, object_type: str, *, filter_groups: Sequence[Sequence[FilterLike]] = (),
                sort: tuple[str, str] | None = None, properties: Sequence[str] | None = None,
                query: str | None = None, limit: int | None = None) -> Iterator[HubSpotObject]:
+        """Matching records, lazily; with ``limit``, pages of at most that many."""
+        size = min(_search.PAGE_LIMIT, limit) if limit else _search.PAGE_LIMIT
         return _search.search(self.transport, object_type, filter_groups=filter_groups, sort=sort,
-                              properties=properties, query=query, limit=limit)
+                              properties=properties, query=query, limit=limit, page_size=size)
 
     def search_page(self, object_type: str, *, filter_groups: Sequence[Sequence[FilterLike]] = (),
                     sorts: Sequence[tuple[str, str]] = (), properties: Sequence[str] | None = None,

@@ -70,3 +70,13 @@ class ThrowawayPostgres:
         subprocess.run([str(PG_BIN / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "fast",
                         "-w", "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def import_hubspot(cur, api_url: str, token: str, tables: str) -> None:
+    """The extension, a server ``hubspot`` at ``api_url``, the current user's mapping and
+    the foreign ``tables`` (a comma-separated list) in schema ``hubspot``."""
+    cur.execute("CREATE EXTENSION hubspot_fdw")
+    cur.execute("CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw OPTIONS (api_url %s)", (api_url,))
+    cur.execute("CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)", (token,))
+    cur.execute("CREATE SCHEMA hubspot")
+    cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({tables}) FROM SERVER hubspot INTO hubspot")

@@ -29,6 +29,7 @@ from hubspot_fdw.catalog.convert import datetime_or_none
 from hubspot_fdw.catalog.history import change_row
 from hubspot_fdw.catalog.history import properties as history_properties
 from hubspot_fdw.fdw.filters import MAX_FILTERS, ORDERED_TYPES, target, translate
+from hubspot_fdw.fdw.id_order import MAX_ID_SORT_LIMIT, IdWalk
 
 LIST_LIMIT = 100
 SEARCH_LIMIT = 200
@@ -46,7 +47,7 @@ class Sort:
 @dataclass
 class LivePlan:
     table: TableSpec
-    kind: str                      # batch_read | search | list | associations | owners | pipelines | ... | empty
+    kind: str                      # batch_read | search | id_search | id_sorted | list | associations | ... | empty
     columns: list[str]
     properties: list[str] = field(default_factory=list)
     ids: list[str] | None = None
@@ -67,6 +68,10 @@ class LivePlan:
             return [f"HubSpot: POST {path}/batch/read {json.dumps(body)}"]
         if self.kind == "search":
             return [f"HubSpot: POST {path}/search {json.dumps(body)}" for body in self.search_bodies()]
+        if self.kind == "id_search":
+            return self.id_walk().describe(path)
+        if self.kind == "id_sorted":
+            return self.id_walk().describe_everything(path)
         if self.kind == "list":
             size = min(LIST_LIMIT, self.limit or LIST_LIMIT)
             return [f"HubSpot: GET {path}?limit={size}&properties={','.join(self.properties)} "
@@ -123,6 +128,10 @@ class LivePlan:
             return (record_to_row(self.table, r, self.columns, odd) for r in records)
         if self.kind == "search":
             return self._search_rows(client, odd)
+        if self.kind == "id_search":
+            return (record_to_row(self.table, r, self.columns, odd) for r in self.id_walk().records(client))
+        if self.kind == "id_sorted":
+            return (record_to_row(self.table, r, self.columns, odd) for r in self.id_walk().everything(client))
         if self.kind == "list":
             pages = client.iter_pages(self.table.object_type.api_path, properties=self.properties,
                                       limit=min(LIST_LIMIT, self.limit or LIST_LIMIT))
@@ -134,6 +143,10 @@ class LivePlan:
         if self.kind == "owners":
             return owner_rows(client, self.columns)
         return pipeline_rows(client, self.kind, self.columns)
+
+    def id_walk(self) -> IdWalk:
+        return IdWalk(self.table.object_type.api_path, self.filters, self.properties, self.limit or 1,
+                      bool(self.sort and self.sort.descending))
 
     def _search_rows(self, client: HubSpotClient, odd: list[OddValue] | None) -> Iterator[dict[str, Any]]:
         api = self.table.object_type.api_path
@@ -163,8 +176,16 @@ def pipeline_types() -> list[str]:
 
 
 def live_sortable(table: TableSpec, column: str) -> bool:
+    """Whether a live scan returns rows in PostgreSQL's order of ``column``: numbers, dates
+    and datetimes by a search sort (NULLs read apart), ``id`` by id length (id_order.py).
+    Not text properties: HubSpot orders strings its own way (case-insensitively), not in
+    the column's collation."""
+    if table.kind != "object":
+        return False
+    if column == "id":
+        return True
     found = target(table, column)
-    return table.kind == "object" and found is not None and found[1] in ORDERED_TYPES and found[2] != "checkbox"
+    return found is not None and found[1] in ORDERED_TYPES and found[2] != "checkbox"
 
 
 # -- planning ---------------------------------------------------------------------------------
@@ -185,6 +206,12 @@ def plan(table: TableSpec, quals: Sequence[Any], columns: Iterable[str], sortkey
         return LivePlan(table, "batch_read" if ids else "empty", wanted, properties, ids=ids, limit=limit)
     filters = [f for f in (translate(table, q.field_name, q.operator, q.value) for q in quals) if f]
     sort = None
+    if len(sortkeys) == 1 and sortkeys[0].attname == "id":
+        key = sortkeys[0]
+        sort = Sort("id", "hs_object_id", key.is_reversed, key.nulls_first)
+        kind = "id_sorted" if limit is None or limit > MAX_ID_SORT_LIMIT else "id_search"
+        return LivePlan(table, kind, wanted, properties, filters=filters[:MAX_FILTERS - 1], sort=sort,
+                        limit=limit)
     if len(sortkeys) == 1 and live_sortable(table, sortkeys[0].attname):
         key = sortkeys[0]
         sort = Sort(key.attname, target(table, key.attname)[0], key.is_reversed, key.nulls_first)

@@ -65,13 +65,17 @@ log = logging.getLogger("hubspot_fdw.materializer.cli")
 @click.option("--backfill-share", type=float, default=SyncConfig.backfill_share, show_default=True,
               help="share of each 10-second window's usable rate budget the backfill may fill: its speed, "
                    "not a daily amount (it still yields to waiting interactive callers)")
+@click.option("--backfill-pools", type=click.Choice(["both", "list", "search"]), default="both", show_default=True,
+              help="object backfills read list pages (100 records, standard rate pool) and search pages "
+                   "(200 records, search pool) at once, or only one of them")
 @click.option("--progress", type=click.Choice(["auto", "bar", "log", "off"]), default="auto", show_default=True)
 @click.option("--max-seconds", type=float, default=None, help="stop the daemon after this many seconds")
 @click.option("-v", "--verbose", count=True)
 def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: float, max_poll_interval: float,
          daily_share: float, lookback_ms: int,
          index_lag_ms: int, sweep_interval: float, reconcile_interval: float, metadata_interval: float,
-         summary_interval: float, no_budget: bool, budget_window_scale: float, backfill_share: float, progress: str, max_seconds: float | None,
+         summary_interval: float, no_budget: bool, budget_window_scale: float, backfill_share: float, backfill_pools: str,
+         progress: str, max_seconds: float | None,
          verbose: int) -> None:
     """Keep the cache tables of SERVER in step with HubSpot."""
     import psycopg2
@@ -109,7 +113,8 @@ def sync(dsn: str, server: str, once: bool, tables: str | None, poll_interval: f
                             daily_share=min(1.0, max(0.001, daily_share)), lookback_ms=lookback_ms,
                             index_lag_allowance_ms=index_lag_ms, sweep_interval=sweep_interval,
                             reconcile_interval=reconcile_interval, metadata_interval=metadata_interval,
-                            summary_interval=summary_interval, use_budget=not no_budget, backfill_share=backfill_share)
+                            summary_interval=summary_interval, use_budget=not no_budget, backfill_share=backfill_share,
+                            backfill_pools=backfill_pools)
         names = [t for t in tables.split(",") if t.strip()] if tables else None  # None: the imported tables
         try:
             materializer = Materializer(client, runner, server, conf.cache_schema, tables=names, config=config,

@@ -31,3 +31,6 @@ class SyncConfig:
     # materializer is one sequential process, so the share only matters against the FDW,
     # and a waiting interactive caller blocks backfill anyway (the budget's wait lease).
     backfill_share: float = 1.0
+    # Object backfills read list pages (standard pool) and search pages (search pool) at
+    # once, from both ends of the id range (two_pool.py): "both"; or "list" / "search" only.
+    backfill_pools: str = "both"

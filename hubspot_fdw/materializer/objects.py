@@ -1,10 +1,12 @@
 """Syncing one CRM object table: backfill pages, incremental polls, archived sweeps,
 merges and id reconciliation. Every step writes rows and the checkpoint in one commit.
 
-- backfill: list pages of 100 (cursor ``backfill_after``), the incremental high-water
-  mark starts at the backfill's start time; before each page the day's budget is asked
-  (``ctx.may_spend``): when it says no, the backfill stops at its checkpointed cursor and
-  goes on from there later (no page is fetched twice);
+- backfill: list pages of 100 (cursor ``backfill_after``), and for a table of 2,000
+  records or more at the same time search pages of 200 from the other end of the id
+  range (two_pool.py); the incremental high-water mark starts at the backfill's start
+  time; before each page the day's budget is asked (``ctx.may_spend``): when it says
+  no, the backfill stops at its checkpointed cursor and goes on from there later (no
+  page is fetched twice);
 - poll: one search sorted by last-modified descending (its ``total`` is HubSpot's record
   count, which reveals deletions); when every change since high-water − lookback fits
   in that page, that one call is the whole poll; otherwise search last-modified >= that
@@ -30,7 +32,7 @@ from hubspot_fdw.api.models import HubSpotObject
 from hubspot_fdw.cache import object_row
 from hubspot_fdw.catalog.columns import TableSpec
 from hubspot_fdw.catalog.convert import ConversionError, parse_datetime
-from hubspot_fdw.materializer import associations, deletions
+from hubspot_fdw.materializer import associations, deletions, two_pool
 from hubspot_fdw.materializer.context import Context, now_ms, now_utc
 from hubspot_fdw.materializer.state import SyncState
 
@@ -99,6 +101,8 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
         state.backfill_started_at = now_utc()
         state.high_water_ms = now_ms()
         state.cursors["reconciled_at"] = state.backfill_started_at.isoformat()
+        if state.backfill_after is None and not state.records_stored:
+            two_pool.forget(state)      # nothing read yet: no front to resume
         try:
             state.backfill_total = ctx.client_backfill.count(otype.api_path)
         except HubSpotFdwError as exc:  # an estimate only; the backfill does not need it
@@ -107,6 +111,9 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     ctx.progress.start(spec.name, state.backfill_total, state.records_stored)
     props = properties_of(spec)
     try:
+        if two_pool.wanted(ctx, state):
+            return two_pool.backfill(ctx, spec, state, props, lambda records: store_records(
+                ctx, spec, state, records, refresh_associations=False))
         while not ctx.stop.is_set() and ctx.may_spend(1, True):
             page = ctx.client_backfill.list_page(otype.api_path, properties=props, after=state.backfill_after,
                                                  limit=ctx.config.page_size)

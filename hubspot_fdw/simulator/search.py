@@ -1,6 +1,13 @@
 """CRM search (hubspot-api.md §2.8): request checks, filter operators, `query`,
 one sort, offset paging with the 10,000-result cap, and the lagging index view.
 
+Sorting: HubSpot documents one sort rule (property, ASCENDING or DESCENDING) and says
+nothing about records without the property or how strings compare; here such records
+come last in both directions, strings compare lower-cased, numbers and dates by value,
+``hs_object_id`` as a number, ties by id. Clients that need an exact order must not
+depend on the first two (the wrapper reads records without the property apart and does
+not push text sorts down).
+
 Does not serialize records (serialize.py) and does not apply the search rate
 limit (ratelimit.py).
 """
@@ -27,6 +34,14 @@ MAX_QUERY = 3000
 TOKEN_SPLIT = re.compile(r"[\s,;:/()\[\]<>\"'!?|+]+")
 
 Pred = Callable[[Record], bool]
+ID_PROPERTY = "hs_object_id"
+ID_COMPARISONS: dict[str, Callable[[int, int], bool]] = {
+    "EQ": lambda a, b: a == b, "NEQ": lambda a, b: a != b, "LT": lambda a, b: a < b,
+    "LTE": lambda a, b: a <= b, "GT": lambda a, b: a > b, "GTE": lambda a, b: a >= b}
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, (int, str)) and re.fullmatch(r"-?\d+", str(value).strip()) is not None
 
 
 def _typed(prop: PropertyDef | None, raw: Any) -> Any:
@@ -68,6 +83,9 @@ def _filter_pred(portal: Portal, t: ObjectType, f: dict[str, Any]) -> Pred:
         raise _bad_filter(f"There was a problem with the request. Property {name} does not exist "
                           f"for object type {t.type_id}.")
     multi = prop.multi
+    if name == ID_PROPERTY and op in ID_COMPARISONS and _integer(f.get("value")):
+        bound, compare = int(f["value"]), ID_COMPARISONS[op]
+        return lambda r: compare(r.id, bound)   # the record's id, without parsing its text
 
     def get(rec: Record) -> str | None:
         return rec.props.get(name)
@@ -224,6 +242,9 @@ def _sort_key(portal: Portal, t: ObjectType, sorts: list[Any]) -> Any:
     prop = portal.catalog.get(t.type_id, name or "")
     if prop is None:
         raise errors.validation(f"Cannot sort by {name}: property does not exist.")
+
+    if name == ID_PROPERTY:
+        return (lambda r: (False, r.id, r.id)), desc   # every record has its id: a number
 
     def key(r: Record) -> tuple:
         v = _typed(prop, r.props.get(name))

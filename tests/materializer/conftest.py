@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import os
 import pathlib
+import signal
 import subprocess
 import sys
+import time
 from typing import Any, Iterator
 
 import pytest
@@ -91,6 +93,22 @@ def popen_sync(db: Database, *args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen(sync_command(db, *args), env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
+
+
+def kill_sync_when(db: Database, tables: str, condition: str, *args: str, timeout: float = 60) -> None:
+    """Start the daemon on ``tables``, SIGKILL it as soon as ``condition`` (SQL on sync_state) holds."""
+    proc = popen_sync(db, "--tables", tables, *args)
+    deadline = time.monotonic() + timeout
+    try:
+        with db.connect() as c, c.cursor() as cur:
+            while time.monotonic() < deadline and proc.poll() is None:
+                cur.execute(f"SELECT count(*) FROM hubspot_fdw.sync_state WHERE {condition}")
+                if cur.fetchone()[0]:
+                    break
+                time.sleep(0.02)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
 
 
 # -- expectations from the simulator's API ---------------------------------------------------

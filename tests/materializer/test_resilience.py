@@ -3,13 +3,13 @@ HubSpot faults (5xx, resets, 429s, truncated bodies) delay but never corrupt."""
 
 from __future__ import annotations
 
-import os
 import signal
 import time
 
 import pytest
 
-from tests.materializer.conftest import assert_exact, cached, popen_sync, run_sync, setup_server, start_sim
+from tests.materializer.conftest import (assert_exact, cached, kill_sync_when, popen_sync, run_sync, setup_server,
+                                         start_sim)
 
 KILL_TABLES = "contacts,companies,associations_company_contact"
 KT = KILL_TABLES.split(",")
@@ -23,18 +23,7 @@ def slow_sim():
 
 def _kill_when(db, condition: str, *args: str) -> None:
     """Start the daemon, SIGKILL it as soon as ``condition`` (SQL on sync_state) holds."""
-    proc = popen_sync(db, "--tables", KILL_TABLES, *args)
-    deadline = time.monotonic() + 60
-    try:
-        with db.connect() as c, c.cursor() as cur:
-            while time.monotonic() < deadline and proc.poll() is None:
-                cur.execute(f"SELECT count(*) FROM hubspot_fdw.sync_state WHERE {condition}")
-                if cur.fetchone()[0]:
-                    break
-                time.sleep(0.02)
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(10)
+    kill_sync_when(db, KILL_TABLES, condition, *args)
 
 
 def _states(db):

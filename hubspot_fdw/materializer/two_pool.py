@@ -1,0 +1,159 @@
+"""Backfill of one object table from both of HubSpot's rate pools at once.
+
+HubSpot counts list requests (100 records a page) in the standard pool and search
+requests (200 a page) in a separate search pool. The table's id range is read from both
+ends at the same time:
+
+- the **list front** pages up from the lowest id (``backfill_after``, as a one-pool
+  backfill does); it has stored every id up to ``list_top``;
+- the **search front** reads down from the highest id: each request is a new search
+  ``hs_object_id LT search_low AND hs_object_id GT list_top`` sorted by ``hs_object_id``
+  descending, 200 records, so no query ever reaches HubSpot's 10,000-result cap (the
+  window's bound moves with every page); it has stored every id from ``search_low`` up.
+
+The fronts meet when ``list_top >= search_low - 1``, when the list's last page comes, or
+when a search page holds fewer than 200 records (nothing is left between the fronts):
+every id is then stored exactly once (a page's records already stored by the other front
+are skipped). Each pool's pace is the budget's (api/budget.py): a front whose pool is
+busy (live reads, polls, other processes) simply advances less, and the other one takes
+more of the range; the backfill's priority leaves the live reads and polls their share
+of each pool. When the day's budget can no longer afford finishing the rest by list
+pages, the list front pauses and the search front, at half the calls per record, goes
+on alone. HTTP runs in two threads; storing, checkpointing and the budget's gate stay in
+the caller's thread. The checkpoint (``backfill_after`` and the cursors ``list_top``,
+``search_low``) is written with the rows of each page, so a stopped backfill resumes
+where both fronts were. Records created or changed meanwhile are caught by the
+incremental cursor, which starts at the backfill's start.
+
+Deliberately not here: the one-pool backfill and polls (objects.py), the budget's
+arithmetic (planner.py, api/budget.py).
+"""
+
+from __future__ import annotations
+
+import math
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from hubspot_fdw.api import Filter
+from hubspot_fdw.api.models import HubSpotObject, Page
+from hubspot_fdw.catalog.columns import TableSpec
+from hubspot_fdw.materializer.context import Context, now_utc
+from hubspot_fdw.materializer.state import SyncState
+
+ID = "hs_object_id"
+SEARCH_PAGE = 200
+MIN_RECORDS = 2_000      # smaller tables: one pool (a search page would save little)
+
+
+@dataclass
+class Fronts:
+    """Where the two fronts stand (kept in ``state.cursors``)."""
+
+    list_top: int | None = None
+    search_low: int | None = None
+    done: bool = False
+
+    @classmethod
+    def of(cls, state: SyncState) -> "Fronts":
+        def number(key: str) -> int | None:
+            value = state.cursors.get(key)
+            return int(value) if value is not None else None
+        return cls(number("list_top"), number("search_low"))
+
+    def save(self, state: SyncState) -> None:
+        for key, value in (("list_top", self.list_top), ("search_low", self.search_low)):
+            if value is None:
+                state.cursors.pop(key, None)
+            else:
+                state.cursors[key] = str(value)
+
+    def met(self) -> bool:
+        return self.done or (self.list_top is not None and self.search_low is not None
+                             and self.list_top >= self.search_low - 1)
+
+    def new(self, record: HubSpotObject) -> bool:
+        """Whether neither front stored this record yet."""
+        rid = int(record.id)
+        return not ((self.list_top is not None and rid <= self.list_top)
+                    or (self.search_low is not None and rid >= self.search_low))
+
+
+def forget(state: SyncState) -> None:
+    """Drop the fronts (a finished backfill, or a new one that starts from nothing)."""
+    state.cursors.pop("list_top", None)
+    state.cursors.pop("search_low", None)
+
+
+def wanted(ctx: Context, state: SyncState) -> bool:
+    """Whether this table's backfill runs here (else list pages only, objects.py)."""
+    pools = ctx.config.backfill_pools
+    return (pools == "search" or "search_low" in state.cursors
+            or (pools == "both" and (state.backfill_total or 0) >= MIN_RECORDS))
+
+
+def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequence[str],
+             store: Callable[[Sequence[HubSpotObject]], None]) -> bool:
+    """Backfill pages from both pools until done (True), stopped or out of budget (False)."""
+    assert spec.object_type is not None
+    api = spec.object_type.api_path
+    client = ctx.client_backfill
+    fronts = Fronts.of(state)
+    pending: dict[Future, str] = {}
+    listing = ctx.config.backfill_pools != "search"
+
+    def list_affordable() -> bool:
+        left = max(0, (state.backfill_total or 0) - state.records_stored)
+        return ctx.may_spend(max(1, math.ceil(left / ctx.config.page_size)), True)
+
+    def search_request(low: int | None, top: int | None) -> Page:
+        group = [Filter(ID, "LT", str(low))] if low is not None else []
+        group += [Filter(ID, "GT", str(top))] if top is not None else []
+        page, _ = client.search_page(api, filter_groups=[group] if group else [], sorts=[(ID, "DESCENDING")],
+                                     properties=properties, limit=SEARCH_PAGE)
+        return page
+
+    def finish() -> None:
+        fronts.done = True
+        state.backfill_done = True
+        state.backfill_finished_at = now_utc()
+        state.phase = "live"
+        forget(state)
+
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"backfill-{spec.name}") as pool:
+        while True:
+            go = not ctx.stop.is_set() and not fronts.met()
+            list_next = go and listing and "list" not in pending.values() and list_affordable()
+            # the search's gate after the list's: its answer is what a backfill stopping here shows
+            if go and "search" not in pending.values() and ctx.may_spend(1, True):
+                pending[pool.submit(search_request, fronts.search_low, fronts.list_top)] = "search"
+            if list_next:
+                pending[pool.submit(client.list_page, api, properties=list(properties),
+                                    after=state.backfill_after, limit=ctx.config.page_size)] = "list"
+            if not pending:
+                return state.backfill_done
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                front = pending.pop(future)
+                page = future.result()
+                if fronts.met():
+                    continue                       # the other front finished meanwhile
+                fresh = [r for r in page.results if fronts.new(r)]
+                store(fresh)
+                if front == "list":
+                    state.backfill_after = page.after
+                    if page.results:
+                        fronts.list_top = max(int(r.id) for r in page.results)
+                    if page.after is None:
+                        finish()
+                else:
+                    if page.results:
+                        fronts.search_low = min(int(r.id) for r in page.results)
+                    if len(page.results) < SEARCH_PAGE:
+                        finish()
+                if fronts.met() and not state.backfill_done:
+                    finish()
+                fronts.save(state)
+                ctx.checkpoint(state)
+                ctx.progress.advance(len(fresh))
