@@ -367,6 +367,9 @@ join_clauses_for(PlannerInfo *root, RelOptInfo *baserel, AttrNumber attnum)
 
 		if (!IsA(op, OpExpr) || list_length(op->args) != 2 || !op_mergejoinable(op->opno, exprType(linitial(op->args))))
 			continue;
+		/* an outer join's clause may not be pushed below it */
+		if (!join_clause_is_movable_to(rinfo, baserel))
+			continue;
 		left = host_rel_var(linitial(op->args), baserel->relid);
 		right = host_rel_var(lsecond(op->args), baserel->relid);
 		if ((left != NULL && left->varattno == attnum) ||
@@ -411,8 +414,14 @@ add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, HostPlanState *p
 				break;
 			}
 			rinfo = linitial(clauses);
+
+			/*
+			 * Only base relations can be required outer rels: since PostgreSQL
+			 * 16 clause_relids also hold the outer joins that null a Var.
+			 */
 			required_outer = bms_union(required_outer,
-									   bms_difference(rinfo->clause_relids, baserel->relids));
+									   bms_intersect(bms_difference(rinfo->clause_relids, baserel->relids),
+													 root->all_baserels));
 		}
 		Py_DECREF(item);
 		if (!usable || bms_is_empty(required_outer) || bms_overlap(required_outer, baserel->relids))

@@ -43,3 +43,31 @@ def test_sqlsmith_finds_no_crash(db, smith, mode: str, parallel: bool) -> None:
     assert not result.crashed, f"a backend crashed ({result.watcher_error}):\n{result.tail}"
 
     assert result.queries > 0, result.tail
+
+
+# A query sqlsmith found that crashed PostgreSQL 16+ while planning: a live table's
+# parameterized path required an outer join's relid (only base relations may be required).
+OUTER_JOIN_PARAMETERIZED = """
+select subq_2.c2 from
+  (select 56 as c0 from hubspot.quotes as ref_0 where cast(null as "timestamp") < cast(null as timestamptz)
+   limit 96) as subq_1,
+  lateral (select ref_4.deal_id as c1, ref_2.labels as c2
+           from hubspot.associations_contact_email as ref_1
+             left join hubspot.associations_company_deal as ref_2
+               right join hubspot.associations_car_deal as ref_3 on (ref_2.deal_id = ref_3.car_id)
+             on (ref_1.contact_id = ref_3.car_id)
+             inner join hubspot.associations_deal_task as ref_4
+             on (EXISTS (select ref_3.car_id from hubspot.associations_cart_line_item as ref_5
+                         where ref_3.labels <> ref_5.labels limit 68)
+                 or (subq_1.c0 = 1))) as subq_2
+limit 76
+"""
+
+
+@pytest.mark.parametrize("mode", ("live", "cache"))
+def test_outer_join_parameterized_path_plans(db, smith, mode: str) -> None:
+    import psycopg2
+    with psycopg2.connect(smith) as conn, conn.cursor() as cur:
+        cur.execute(f"SET hubspot_fdw.read_mode = '{mode}'")
+        cur.execute("EXPLAIN " + OUTER_JOIN_PARAMETERIZED)
+        assert cur.fetchall()
