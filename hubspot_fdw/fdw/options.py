@@ -119,8 +119,9 @@ def validate_options(kind: str, options: Mapping[str, str]) -> None:
         _check_value(spec, value)
 
 
-def _bool(value: str) -> bool:
-    return value.lower() in ("true", "on", "yes", "1")
+def is_true(value: str | None, default: bool = False) -> bool:
+    """An option's boolean value, as validation accepts it (true/on/yes/1); ``default`` when unset."""
+    return default if value is None else value.lower() in ("true", "on", "yes", "1")
 
 
 @dataclass(frozen=True)
@@ -163,8 +164,8 @@ class FdwOptions:
                    cache_schema=cache_schema(merged, merged.get("server")),
                    cache_dsn=merged.get("cache_dsn"),
                    timeout=int(str(get("timeout"))), max_retries=int(str(get("max_retries"))),
-                   use_budget=_bool(str(get("use_budget"))),
-                   use_remote_estimate=_bool(str(get("use_remote_estimate"))),
+                   use_budget=is_true(str(get("use_budget"))),
+                   use_remote_estimate=is_true(str(get("use_remote_estimate"))),
                    invalid_values=str(get("invalid_values")), table=get("table"),
                    object_type=get("object_type"), from_object_type=get("from_object_type"),
                    to_object_type=get("to_object_type"), server=get("server"),

@@ -18,7 +18,7 @@ from hubspot_fdw.catalog import ColumnSpec, ObjectType, Registry, TableSpec
 from hubspot_fdw.catalog.history import base_table, history_table
 from hubspot_fdw.catalog.registry import AssociationPair
 from hubspot_fdw.fdw.errors import FdwError
-from hubspot_fdw.fdw.options import FdwOptions
+from hubspot_fdw.fdw.options import FdwOptions, is_true
 
 FIELD_KINDS = ("owners", "pipelines", "pipeline_stages")
 ENVELOPE = ("created_at", "updated_at", "archived")
@@ -52,11 +52,11 @@ def _column(name: str, definition: object, kind: str) -> ColumnSpec:
         return ColumnSpec(name, sql_type, kind="envelope")
     if name in SYNC:
         return ColumnSpec(name, sql_type, kind="sync")
-    if options.get("deleted_in_hubspot", "false").lower() in ("true", "on", "yes", "1"):
+    if is_true(options.get("deleted_in_hubspot")):
         return ColumnSpec(name, sql_type, kind="deleted", property_name=options.get("property", name))
     hubspot_type = options.get("hubspot_type") or _GUESSED_TYPES.get(sql_type, "string")
     field_type = options.get("field_type") or ("checkbox" if sql_type == "text[]" else None)
-    read_only = options.get("read_only", "false").lower() in ("true", "on", "yes", "1")
+    read_only = is_true(options.get("read_only"))
     return ColumnSpec(name, sql_type, kind="property", property_name=options.get("property", name),
                       hubspot_type=hubspot_type, field_type=field_type, writable=not read_only)
 

@@ -123,10 +123,8 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     finally:
         ctx.progress.close()
     if done:
-        state.backfill_done = True
-        state.backfill_finished_at = now_utc()
+        state.finish_backfill(now_utc())
         state.last_sweep_at = state.backfill_started_at
-        state.phase = "live"
         state.records_stored = ctx.store.count(spec)
         ctx.checkpoint(state)
     return done

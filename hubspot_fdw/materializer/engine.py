@@ -36,6 +36,7 @@ from hubspot_fdw.catalog.columns import TableSpec, object_table
 from hubspot_fdw.catalog import history
 from hubspot_fdw.catalog.registry import Registry
 from hubspot_fdw.fdw import drift
+from hubspot_fdw.fdw.options import is_true
 from hubspot_fdw.materializer import associations, backoff, clock, deletions, metadata, objects, portal
 from hubspot_fdw.materializer import history as history_sync
 from hubspot_fdw.materializer.budgetday import for_zone
@@ -201,7 +202,7 @@ class Materializer:
         rows = self.ctx.runner.execute("SELECT srvoptions FROM pg_catalog.pg_foreign_server WHERE srvname = $1",
                                        [self.ctx.server])
         options = dict(o.partition("=")[::2] for o in (rows[0]["srvoptions"] or [])) if rows else {}
-        return options.get("add_new_columns", "true").lower() in ("true", "on", "yes", "1")
+        return is_true(options.get("add_new_columns"), default=True)
 
     def refresh_properties(self) -> None:
         """New HubSpot properties become new columns of the cache table (no resync: values

@@ -141,9 +141,7 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
         state.rows_written += replace(ctx, spec, page.ids, page.changes)
         state.backfill_after = page.after
         if page.after is None:
-            state.backfill_done = True
-            state.backfill_finished_at = now_utc()
-            state.phase = "live"
+            state.finish_backfill(now_utc())
         ctx.checkpoint(state)
         if state.backfill_done:
             return True

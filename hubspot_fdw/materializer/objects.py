@@ -120,9 +120,7 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
             store_records(ctx, spec, state, page.results, refresh_associations=False)
             state.backfill_after = page.after
             if page.after is None:
-                state.backfill_done = True
-                state.backfill_finished_at = now_utc()
-                state.phase = "live"
+                state.finish_backfill(now_utc())
             ctx.checkpoint(state)
             ctx.progress.advance(len(page.results))
             if state.backfill_done:

@@ -12,6 +12,7 @@ import logging
 
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.cache.runner import BackendRunner
+from hubspot_fdw.fdw.options import is_true
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
 from hubspot_fdw.materializer.serverconf import read_server, relation_target
@@ -24,7 +25,7 @@ def refresh(argument: str) -> str:
     runner = BackendRunner()
     server, table = relation_target(runner, int(argument))
     conf = read_server(runner, server)
-    use_budget = conf.options.get("use_budget", "true").lower() in ("true", "on", "yes", "1")
+    use_budget = is_true(conf.options.get("use_budget"), default=True)
     client = HubSpotClient(conf.api_url, conf.access_token, use_budget=use_budget)
     materializer = Materializer(client, runner, server, conf.cache_schema, tables=[table],
                                 config=SyncConfig(), reraise=True)

@@ -47,6 +47,12 @@ class SyncState:
     poll_interval: float | None = None
     projected_per_day: int | None = None
 
+    def finish_backfill(self, at: datetime) -> None:
+        """The backfill read its last page: the table is live from ``at`` on."""
+        self.backfill_done = True
+        self.backfill_finished_at = at
+        self.phase = "live"
+
     def add_calls(self, n: int, today: date) -> None:
         if self.api_calls_day != today:
             self.api_calls_day, self.api_calls_today = today, 0

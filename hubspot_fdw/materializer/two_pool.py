@@ -116,9 +116,7 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
 
     def finish() -> None:
         fronts.done = True
-        state.backfill_done = True
-        state.backfill_finished_at = now_utc()
-        state.phase = "live"
+        state.finish_backfill(now_utc())
         forget(state)
 
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"backfill-{spec.name}") as pool:

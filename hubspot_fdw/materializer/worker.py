@@ -25,6 +25,7 @@ from typing import Any
 from hubspot_fdw.api.budget import BudgetConfig
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.cache.runner import BackendRunner, SqlRunner
+from hubspot_fdw.fdw.options import is_true
 from hubspot_fdw.materializer import backoff
 from hubspot_fdw.materializer.config import SyncConfig
 from hubspot_fdw.materializer.engine import Materializer
@@ -94,7 +95,7 @@ def conf_key(conf: ServerConfig, tables: list[str]) -> tuple:
 
 
 def build(runner: SqlRunner, conf: ServerConfig, settings: WorkerSettings) -> Materializer:
-    use_budget = _uses_budget(conf)
+    use_budget = is_true(conf.options.get("use_budget"), default=True)
     defaults = BudgetConfig()
     budget = BudgetConfig(shares=(defaults.shares[0], defaults.shares[1], settings.backfill_share))
     client = HubSpotClient(conf.api_url, conf.access_token, use_budget=use_budget, budget=budget)
@@ -121,10 +122,6 @@ class PostgresLogHandler(logging.Handler):
 
 class _Idle(Exception):
     """Nothing to do this turn (today's share is spent); not a failure."""
-
-
-def _uses_budget(conf: ServerConfig) -> bool:
-    return conf.options.get("use_budget", "true").lower() in ("true", "on", "yes", "1")
 
 
 def share_spent(runner: SqlRunner, server: str) -> bool:
@@ -200,7 +197,7 @@ def run(server: str) -> str:
                 tables = imported_tables(runner, server)
                 if engine is None or conf_key(conf, tables) != built_from:
                     engine = None
-                    if _uses_budget(conf) and share_spent(runner, server):
+                    if is_true(conf.options.get("use_budget"), default=True) and share_spent(runner, server):
                         # building the engine reads the catalog: calls today's share no longer has
                         report(runner, server, error="waiting: today's API share of the sync is spent; "
                                                      "it goes on when the budget day turns")

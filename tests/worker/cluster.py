@@ -127,3 +127,15 @@ def wait_for(what: str, check: Callable[[], Any], timeout: float = 60.0, every: 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
         time.sleep(every)
+
+
+def imported_database(cluster: Cluster, sim: Any, name: str, tables: list[str]) -> Database:
+    """A database of ``cluster`` with the server, the caller's mapping and ``tables`` imported."""
+    database = cluster.create_database(name)
+    query(database, "CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw "
+                    "OPTIONS (api_url %s, use_budget 'false')", (sim.base_url,))
+    query(database, "CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)",
+          (sim.token,))
+    query(database, "CREATE SCHEMA hubspot")
+    query(database, f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(tables)}) FROM SERVER hubspot INTO hubspot")
+    return database

@@ -10,7 +10,7 @@ import pytest
 
 from pg_harness import Database
 from tests.materializer.conftest import TABLES, start_sim
-from tests.worker.cluster import Cluster, query
+from tests.worker.cluster import Cluster, imported_database
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +29,4 @@ def sim() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def db(cluster: Cluster, sim: Any) -> Database:
-    database = cluster.create_database("t_worker")
-    query(database, "CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw "
-                    "OPTIONS (api_url %s, use_budget 'false')", (sim.base_url,))
-    query(database, "CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)",
-          (sim.token,))
-    query(database, "CREATE SCHEMA hubspot")
-    query(database, f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO hubspot")
-    return database
+    return imported_database(cluster, sim, "t_worker", TABLES)

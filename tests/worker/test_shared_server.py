@@ -15,8 +15,7 @@ import psycopg2
 import pytest
 
 from pg_harness import Database
-from tests.materializer.conftest import start_sim
-from tests.worker.cluster import Cluster, query
+from tests.worker.cluster import Cluster, imported_database, query
 
 TABLES = ["contacts", "companies", "deals"]
 
@@ -30,20 +29,8 @@ def cluster() -> Iterator[Cluster]:
 
 
 @pytest.fixture(scope="module")
-def sim() -> Iterator[Any]:
-    with start_sim() as s:
-        yield s
-
-
-@pytest.fixture(scope="module")
 def db(cluster: Cluster, sim: Any) -> Database:
-    database = cluster.create_database("t_shared")
-    query(database, "CREATE SERVER hubspot FOREIGN DATA WRAPPER hubspot_fdw "
-                    "OPTIONS (api_url %s, use_budget 'false')", (sim.base_url,))
-    query(database, "CREATE USER MAPPING FOR CURRENT_USER SERVER hubspot OPTIONS (access_token %s)",
-          (sim.token,))
-    query(database, "CREATE SCHEMA hubspot")
-    query(database, f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO hubspot")
+    database = imported_database(cluster, sim, "t_shared", TABLES)
     # a reader with SELECT and a PUBLIC mapping, as docs/access.md lists
     query(database, "CREATE ROLE reader LOGIN")
     query(database, "GRANT USAGE ON SCHEMA hubspot TO reader")
