@@ -11,11 +11,14 @@ text), and the next request starts at the next length. A request that answers fe
 than n records has read everything left, and ends the walk. The kept ids of all
 lengths are then sorted as text and the first n returned.
 
-Cost: one request when the table (after the conditions) holds at most n records; else
-one request per id length present plus one that finds nothing further (two for a
-table whose ids all have the same length, the usual case). One request cannot be exact
-in general: from a single sorted answer nothing says whether longer (or shorter) ids
-exist, and those can come first as text.
+Cost: one request when the table (after the conditions) holds at most n records, or
+when the first answer settles the order by itself (``settled_by``: ascending, when the
+last of its ids as text is 1, 10, 100, …, since no longer id can come before it as
+text; descending, when that id is 9, 9x, 99x, …). Else one request per id length
+present plus one that finds nothing further (two for a table whose ids all have the
+same length, the usual case). One request cannot be exact in general: from a single
+sorted answer nothing says whether longer (or shorter) ids exist, and those can come
+first as text.
 
 Without a LIMIT (or above 10,000) the whole table is read: two one-record searches (the
 lowest and the highest id) say whether every id has the same length; then the records
@@ -106,6 +109,21 @@ class IdWalk:
                 f"HubSpot: then {then}, streamed in id order; with ids of several lengths, "
                 f"everything sorted by id as text here"]
 
+    def settled_by(self, first: Sequence[HubSpotObject]) -> bool:
+        """Whether the walk's first answer (the n lowest ids, or highest when descending,
+        as numbers) is already the n first as text. Every id not in it is a larger
+        number (smaller when descending). Ascending, such an id has at least as many
+        digits as the answer's last id as text, t; if t is 1 followed by zeros, that
+        id's first digits are t or more, so it comes after t. Descending, such an id has
+        at most as many digits as t; if all but t's last digit are 9s, that id's digits
+        are at most t's first ones, so it comes before t."""
+        ids = [r.id for r in first]
+        if self.descending:
+            last = min(ids)
+            return set(last[:-1]) <= {"9"}
+        last = max(ids)
+        return last == "1" + "0" * (len(last) - 1)
+
     def records(self, client: HubSpotClient) -> list[HubSpotObject]:
         kept: list[HubSpotObject] = []
         length: int | None = None
@@ -114,8 +132,8 @@ class IdWalk:
             got = list(client.search(self.object_type, filter_groups=[group] if group else [],
                                      sort=(ID_PROPERTY, self.direction), properties=self.properties,
                                      limit=self.limit))
-            if len(got) < self.limit:
-                kept.extend(got)           # everything left: all its lengths, complete
+            if len(got) < self.limit or (length is None and self.settled_by(got)):
+                kept.extend(got)           # everything left, or proven first as text
                 break
             length = len(got[0].id)
             kept.extend(r for r in got if len(r.id) == length)

@@ -5,6 +5,7 @@ PostgreSQL sorting the cache table."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, strategies as st
 
 from fdw.conftest import explain, query
 from hubspot_fdw.api.models import HubSpotObject, Page
@@ -139,3 +140,23 @@ def test_id_order_without_limit_is_text_order(descending, ids):
     fake = Numbered(ids)
     got = [r.id for r in IdWalk("contacts", [], ["hs_object_id"], 1, descending).everything(fake)]
     assert got == sorted((str(i) for i in ids), reverse=descending)
+
+
+@given(ids=st.sets(st.integers(min_value=1, max_value=10 ** 7), min_size=1, max_size=60),
+       limit=st.integers(min_value=1, max_value=8), descending=st.booleans())
+def test_id_walk_is_text_order_and_stops_when_the_first_answer_settles_it(ids, limit, descending):
+    fake = Numbered(sorted(ids))
+    walk = IdWalk("contacts", [], ["hs_object_id"], limit, descending)
+    got = [r.id for r in walk.records(fake)]
+    assert got == sorted((str(i) for i in ids), reverse=descending)[:limit]
+    first = sorted(ids, reverse=descending)[:limit]
+    text_last = min(map(str, first)) if descending else max(map(str, first))
+    settled = (len(ids) < limit or (set(text_last[:-1]) <= {"9"} if descending
+                                     else text_last.strip("0") == "1"))
+    assert (fake.requests == 1) == settled
+
+
+def test_order_by_id_limit_1_is_one_request_when_the_lowest_id_is_a_power_of_ten():
+    fake = Numbered([1] + list(range(2, 5000, 7)))
+    assert [r.id for r in IdWalk("contacts", [], ["hs_object_id"], 1, False).records(fake)] == ["1"]
+    assert fake.requests == 1
