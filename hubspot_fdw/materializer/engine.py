@@ -53,6 +53,7 @@ from hubspot_fdw.materializer.strategies import Strategy
 
 log = logging.getLogger("hubspot_fdw.materializer.engine")
 
+
 def select_tables(catalog: Catalog, names: Iterable[str] | None) -> dict[str, TableSpec]:
     if names is None:
         chosen = list(catalog.tables.values())
@@ -273,17 +274,19 @@ class Materializer:
         """Calls a day of each table's live work besides polls, and of the property listings."""
         costs = {name: self.strategies[name].daily_cost(self.ctx, spec, self.planner)
                  for name, spec in self.specs.items()}
-        listings = sum(1 for name in self.specs if self.strategies[name].follows_properties)
-        costs["(properties)"] = listings * DAY / max(1.0, self.config.metadata_interval)
+        costs["(properties)"] = self._property_listings() * DAY / max(1.0, self.config.metadata_interval)
         return costs
+
+    def _property_listings(self) -> int:
+        """Calls of one property refresh: one listing per table whose columns follow properties."""
+        return sum(1 for name in self.specs if self.strategies[name].follows_properties)
 
     # -- many tables --------------------------------------------------------------------
     def _refresh_properties_if_due(self) -> None:
         now = clock.CLOCK.monotonic()
         if (self._metadata_at is None or now - self._metadata_at >= self.config.metadata_interval
                 or self._drifted()):
-            listings = sum(1 for name in self.specs if self.strategies[name].follows_properties)
-            if not self.spending.may_spend(listings, False):
+            if not self.spending.may_spend(self._property_listings(), False):
                 return  # today's share is spent: the next budget day refreshes them
             self._metadata_at = now
             try:

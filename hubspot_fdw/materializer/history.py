@@ -15,8 +15,8 @@
   history table alone, ``--tables``); without a backfilled object cache there is
   nothing to follow, and the whole history is re-read every ``reconcile_interval``.
 
-Deliberately not here: scheduling (engine.py, strategies/history.py), the requests (api/history.py), the
-rows (catalog/history.py).
+Deliberately not here: scheduling (engine.py, strategies/history.py), the requests
+(api/history.py), the rows (catalog/history.py).
 """
 
 from __future__ import annotations
