@@ -1,12 +1,13 @@
 """The materializer: choose tables, create/evolve cache tables, run passes.
 
-A pass over one table = finish its backfill (checkpointed per page), then one live step
-(objects: incremental poll, deletions when HubSpot's count says so, the id diff when its
-safety interval is due; associations: a sweep when due, paced by its cost;
-owners/pipelines: a full re-read when due). A failing table is recorded in sync_state
-(phase ``failing``, last_error with its next attempt) and the others go on; the daemon
-tries it again after a back-off that doubles with each failure in a row (backoff.py). The daemon (``run_step`` /
-``run_forever``) polls each object table when the planner says it is due and the daily
+A pass over one table = finish its backfill (checkpointed per page), then one live step,
+both its kind's strategy's (strategies/: objects poll, associations sweep when due,
+owners/pipelines re-read when due, property history follows the object cache); the
+engine never tests a table's kind, it asks the strategy chosen once per table. A
+failing table is recorded in sync_state (phase ``failing``, last_error with its next
+attempt) and the others go on; the daemon tries it again after a back-off that doubles
+with each failure in a row (backoff.py). The daemon (``run_step`` / ``run_forever``)
+polls each polled table (objects) when the planner says it is due and the daily
 share affords it; ``run_once`` runs every table once. Before any pass the cache
 schema's portal stamp is checked (portal.py), which also gives the portal's time zone:
 the budget day (budgetday.py) runs from the portal's midnight, when HubSpot resets its
@@ -15,13 +16,13 @@ backfill pages, polls, sweep chunks and deletion listings ask first (spending.py
 a backfill that the day cannot afford waits, at its cursor, for the next budget day. In
 the daemon a backfill gives way to due polls every ``backfill_slice`` seconds.
 
-Deliberately not here: the command line (cli.py), SQL entry points (sql_api.py).
+Deliberately not here: what each kind of table does (strategies/), the command line
+(cli.py), SQL entry points (sql_api.py).
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from datetime import timedelta
 from typing import Iterable
@@ -32,16 +33,14 @@ from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
-from hubspot_fdw.catalog.columns import TableSpec, object_table
-from hubspot_fdw.catalog import history
+from hubspot_fdw.catalog.columns import TableSpec
 from hubspot_fdw.catalog.registry import Registry
 from hubspot_fdw.fdw import drift
 from hubspot_fdw.fdw.options import is_true
-from hubspot_fdw.materializer import associations, backoff, clock, deletions, metadata, objects, portal
-from hubspot_fdw.materializer import history as history_sync
+from hubspot_fdw.materializer import backoff, clock, portal, strategies
 from hubspot_fdw.materializer.budgetday import for_zone
 from hubspot_fdw.materializer.config import SyncConfig
-from hubspot_fdw.materializer.context import Context, due, now_utc
+from hubspot_fdw.materializer.context import Context, now_utc
 from hubspot_fdw.materializer.errors import describe
 from hubspot_fdw.materializer.imported import served_tables
 from hubspot_fdw.materializer.planner import DAY, Planner
@@ -50,10 +49,9 @@ from hubspot_fdw.materializer.report import Summary
 from hubspot_fdw.materializer.spending import Spending
 from hubspot_fdw.materializer.state import SyncState, record_plan, record_server_calls, server_budget
 from hubspot_fdw.materializer.store import CacheStore
+from hubspot_fdw.materializer.strategies import Strategy
 
 log = logging.getLogger("hubspot_fdw.materializer.engine")
-
-KIND_ORDER = {"object": 0, "owners": 1, "pipelines": 1, "pipeline_stages": 1, "association": 2, "history": 3}
 
 
 def select_tables(catalog: Catalog, names: Iterable[str] | None) -> dict[str, TableSpec]:
@@ -66,24 +64,13 @@ def select_tables(catalog: Catalog, names: Iterable[str] | None) -> dict[str, Ta
             raise HubSpotFdwError(f"unknown table(s): {', '.join(unknown)}", sqlstate="42P01",
                                   hint="Valid tables: " + ", ".join(catalog.tables))
         chosen = [catalog.tables[n] for n in wanted]
-    chosen.sort(key=lambda s: (KIND_ORDER.get(s.kind, 9), s.name))
+    chosen.sort(key=lambda s: (strategies.for_spec(s).order, s.name))
     return {s.name: s for s in chosen}
 
 
 def catalog_types(names: Iterable[str] | None) -> list[str] | None:
-    """Object types whose properties a run needs (association tables need both types)."""
-    if names is None:
-        return None
-    registry = Registry.standard()
-    types: set[str] = set()
-    for name in names:
-        if name.startswith("associations_"):
-            for pair in registry.association_pairs():
-                if pair.table == name:
-                    types |= {pair.first.table, pair.second.table}
-        elif name not in ("owners", "pipelines", "pipeline_stages"):
-            types.add(history.base_table(name) or name)
-    return sorted(types)
+    """Object types whose properties a run needs (each table's strategy says which)."""
+    return strategies.catalog_types(names)
 
 
 class Materializer:
@@ -120,7 +107,9 @@ class Materializer:
         self._metadata_at: float | None = None
         self._portal_checked = False
         self.spending = Spending(self.ctx)  # the day's budget: counting, the gate, waits shown
-        self._last_poll: dict[str, object] = {}
+        # each table's strategy, chosen once (its kind does not change when its columns do)
+        self.strategies: dict[str, Strategy] = {n: strategies.for_spec(s) for n, s in self.specs.items()}
+        self._changed: dict[str, int] = {}  # records the last live step of a polled table changed
         self._last_calls = 0
         self._columns_seen: dict[str, set[str]] = {}  # cache columns after the last property refresh
         self._summary_at: float | None = None
@@ -192,7 +181,8 @@ class Materializer:
         added a property). Columns of properties deleted in HubSpot stay (ddl.py) and are
         no drift: comparing with the refresh's own view keeps them from asking again."""
         for spec in self.specs.values():
-            if spec.kind == "object" and self._cache_columns(spec) - self._columns_seen.get(spec.name, set()):
+            if (self.strategies[spec.name].follows_properties
+                    and self._cache_columns(spec) - self._columns_seen.get(spec.name, set())):
                 return True
         return False
 
@@ -209,10 +199,11 @@ class Materializer:
         arrive as records change) and, with add_new_columns, of the foreign tables."""
         follow = self._add_new_columns
         for name, spec in list(self.specs.items()):
-            if spec.kind != "object" or spec.object_type is None:
+            strategy = self.strategies[name]
+            refreshed = strategy.refreshed(self.ctx, spec) if strategy.follows_properties else None
+            if refreshed is None:
                 continue
-            props = self.ctx.client_live.list_properties(spec.object_type.api_path)
-            new = object_table(spec.object_type, props)
+            new, props = refreshed.spec, refreshed.properties
             if new.column_names != spec.column_names:
                 added = self.ctx.store.ensure(new)
                 self.specs[name] = new
@@ -265,77 +256,37 @@ class Materializer:
         ctx.checkpoint(state)
 
     def _pass(self, spec: TableSpec, state: SyncState) -> bool:
-        ctx = self.ctx
-        if spec.kind == "object":
-            if not state.backfill_done and not objects.backfill(ctx, spec, state):
+        """The backfill until done, then (in the same pass if the strategy says so) a live step."""
+        strategy = self.strategies[spec.name]
+        if not state.backfill_done:
+            if not strategy.backfill(self.ctx, spec, state):
                 return False
-            result = objects.poll(ctx, spec, state)
-            if result is None:
-                return False
-            self._last_poll[spec.name] = result
-            deletions.check(ctx, spec, state, result.total, result.seen)
-            if due(state.cursors.get("reconciled_at"), self.config.reconcile_interval):
-                deletions.reconcile(ctx, spec, state)
-            return True
-        if spec.kind == "history":
-            return history_sync.sync(ctx, spec, state)
-        if spec.kind == "association":
-            if not state.backfill_done:
-                return associations.backfill(ctx, spec, state)
-            if due(state.last_sweep_at, self._sweep_interval(spec)) or "sweep" in state.cursors:
-                sweep_started = now_utc()
-                if not associations.sweep(ctx, spec, state, "sweep"):
-                    return False
-                state.last_sweep_at = sweep_started
-            return True
-        if not state.backfill_done or due(state.last_sweep_at, self.config.metadata_interval):
-            sweep_started = now_utc()
-            metadata.sync(ctx, spec.name, state)
-            state.backfill_done = True
-            state.backfill_finished_at = state.backfill_finished_at or now_utc()
-            state.last_sweep_at = sweep_started
+            if not strategy.live_after_backfill:
+                return True
+        changed = strategy.live(self.ctx, spec, state, self.planner)
+        if changed is None:
+            return False
+        self._changed[spec.name] = changed
         return True
 
     # -- costs ---------------------------------------------------------------------------
-    def _first_count(self, spec: TableSpec) -> int:
-        assert spec.pair is not None
-        first = self.specs.get(spec.pair.first.table)
-        return self.ctx.state(first.name).records_stored if first is not None else 10_000
-
-    def _sweep_cost(self, spec: TableSpec) -> int:
-        """Calls of one association sweep: one batch read per 1,000 first-type ids."""
-        return max(1, math.ceil(self._first_count(spec) / self.config.assoc_ids_per_step))
-
-    def _sweep_interval(self, spec: TableSpec) -> float:
-        """The configured interval, stretched so sweeps stay within a tenth of the daily share."""
-        planner = self.planner
-        if planner is None:
-            return self.config.sweep_interval
-        return max(self.config.sweep_interval, self._sweep_cost(spec) * DAY / (0.1 * planner.allowed_per_day))
-
     def _fixed_costs(self) -> dict[str, float]:
-        costs: dict[str, float] = {}
-        n_objects = 0
-        for spec in self.specs.values():
-            if spec.kind == "association":
-                costs[spec.name] = self._sweep_cost(spec) * DAY / max(1.0, self._sweep_interval(spec))
-            elif spec.kind == "history":
-                costs[spec.name] = 0.0   # no polling: it reads only what the object polls saw change
-            elif spec.kind == "object":
-                n_objects += 1
-                stored = self.ctx.state(spec.name).records_stored
-                costs[spec.name] = math.ceil(max(stored, 1) / self.config.page_size) * DAY / max(1.0, self.config.reconcile_interval)
-            else:
-                costs[spec.name] = DAY / max(1.0, self.config.metadata_interval)
-        costs["(properties)"] = n_objects * DAY / max(1.0, self.config.metadata_interval)
+        """Calls a day of each table's live work besides polls, and of the property listings."""
+        costs = {name: self.strategies[name].daily_cost(self.ctx, spec, self.planner)
+                 for name, spec in self.specs.items()}
+        costs["(properties)"] = self._property_listings() * DAY / max(1.0, self.config.metadata_interval)
         return costs
+
+    def _property_listings(self) -> int:
+        """Calls of one property refresh: one listing per table whose columns follow properties."""
+        return sum(1 for name in self.specs if self.strategies[name].follows_properties)
 
     # -- many tables --------------------------------------------------------------------
     def _refresh_properties_if_due(self) -> None:
         now = clock.CLOCK.monotonic()
         if (self._metadata_at is None or now - self._metadata_at >= self.config.metadata_interval
                 or self._drifted()):
-            if not self.spending.may_spend(sum(1 for s in self.specs.values() if s.kind == "object"), False):
+            if not self.spending.may_spend(self._property_listings(), False):
                 return  # today's share is spent: the next budget day refreshes them
             self._metadata_at = now
             try:
@@ -398,21 +349,20 @@ class Materializer:
         for name in list(self.specs):
             if ctx.stop.is_set():
                 break
-            spec = self.specs[name]
             now = clock.CLOCK.monotonic()
             state = ctx.state(name)
             wait = self._backoff_left(state)
             if wait > 0:
                 backing_off[name] = wait
                 continue
-            polling = spec.kind == "object" and state.backfill_done
+            polling = self.strategies[name].polled and state.backfill_done
             if polling:
                 plan = planner.table(name, now)
                 if plan.next_at > now or not planner.affordable(now, plan.calls_per_poll):
                     continue
             elif state.backfill_done and not planner.live_affordable(1):
                 continue
-            self._last_poll.pop(name, None)
+            self._changed.pop(name, None)
             self.spending.slice_until = None if state.backfill_done else now + self.config.backfill_slice
             try:
                 state = self._run_counted(name, bucket=polling)
@@ -423,10 +373,10 @@ class Materializer:
                 self._record_plan()
                 ctx.runner.commit()
             if polling:
-                result = self._last_poll.get(name)
-                plan = planner.polled(name, clock.CLOCK.monotonic(), getattr(result, "changed", 0), calls)
+                changed = self._changed.get(name, 0)
+                plan = planner.polled(name, clock.CLOCK.monotonic(), changed, calls)
                 log.debug("%s: polled, %d changed, %d call(s); next in %.1f s (tokens %.0f)", name,
-                          getattr(result, "changed", 0), calls, plan.interval, planner.tokens)
+                          changed, calls, plan.interval, planner.tokens)
                 ctx.runner.execute("UPDATE hubspot_fdw.sync_state SET poll_interval = $3, projected_per_day = $4 "
                                    "WHERE server_name = $1 AND table_name = $2",
                                    [ctx.server, name, plan.interval, int(plan.per_day() * planner.pace_factor())])
@@ -451,7 +401,7 @@ class Materializer:
         return max(0.0, min(waits))
 
     def _polled_tables(self) -> list[str]:
-        return [n for n, s in self.specs.items() if s.kind == "object"]
+        return [n for n in self.specs if self.strategies[n].polled]
 
     def _record_plan(self) -> None:
         """The server's cost in sync_budget: paced projection, allowed share, steady state. After a

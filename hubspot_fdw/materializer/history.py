@@ -15,8 +15,8 @@
   history table alone, ``--tables``); without a backfilled object cache there is
   nothing to follow, and the whole history is re-read every ``reconcile_interval``.
 
-Deliberately not here: scheduling (engine.py), the requests (api/history.py), the
-rows (catalog/history.py).
+Deliberately not here: scheduling (engine.py, strategies/history.py), the requests
+(api/history.py), the rows (catalog/history.py).
 """
 
 from __future__ import annotations
@@ -200,17 +200,12 @@ def follow(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     return True
 
 
-def sync(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
-    """One pass: the backfill until done, then the changed records' history. While the
-    object table backfills, the history table waits (it starts after it, so the records
-    the object backfill stores are not read twice)."""
+def waits(ctx: Context, spec: TableSpec) -> bool:
+    """Whether the table waits for its object table's backfill (it starts after it, so the
+    records the object backfill stores are not read twice)."""
     assert spec.object_type is not None
     objects = ctx.specs.get(spec.object_type.table)
-    if objects is not None and not ctx.state(objects.name).backfill_done:
-        return False
-    if not state.backfill_done and not backfill(ctx, spec, state):
-        return False
-    return follow(ctx, spec, state)
+    return objects is not None and not ctx.state(objects.name).backfill_done
 
 
 def calls_for(records: int) -> int:

@@ -15,6 +15,8 @@ from hubspot_fdw.materializer.state import SyncState
 
 log = logging.getLogger("hubspot_fdw.materializer.metadata")
 
+TABLES = ("owners", "pipelines", "pipeline_stages")
+
 
 def sync_owners(ctx: Context, state: SyncState) -> None:
     spec = ctx.specs["owners"]
