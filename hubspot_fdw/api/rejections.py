@@ -6,7 +6,9 @@ HubSpot puts the details twice: JSON-encoded in the message, and (not always) in
 (deduplicated per property); ``one_line`` rewrites an error in place as
 ``HubSpot rejected contacts.lifecyclestage: 'custmer' is not one of its options``, with
 the options (or the other properties' rejections) in the detail, ahead of the HTTP
-status, category and correlation id the detail already carried.
+status, category and correlation id the detail already carried. HubSpot lists no options
+for properties whose values live elsewhere (``externalOptions``: pipelines, stages): the
+caller's ``known_options`` names them then.
 
 Deliberately not here: mapping answers to error classes (errors.py), hints that need the
 database (the FDW's comments.label_hint).
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 VALUE_SHOWN = 80      # characters of a rejected value repeated in the message
 OPTIONS_SHOWN = 25    # options listed in the detail
@@ -126,13 +128,33 @@ def rejections(error: Any) -> list[Rejection]:
     return list(found.values())
 
 
-def one_line(error: Any, table: str) -> Any:
+KnownOptions = Callable[[str], Sequence[tuple[str, str]]]   # property → (value, label) pairs
+
+
+def _with_known(found: list[Rejection], known_options: KnownOptions | None) -> list[Rejection]:
+    """An INVALID_OPTION HubSpot gave without its options gets ``known_options``' (none if
+    that fails: the rejection itself is what must be reported)."""
+    if known_options is None:
+        return found
+    out = []
+    for r in found:
+        if r.code == "INVALID_OPTION" and not r.options:
+            try:
+                r = replace(r, options=tuple(known_options(r.property)))
+            except Exception:  # a courtesy, like the label hint
+                pass
+        out.append(r)
+    return out
+
+
+def one_line(error: Any, table: str, known_options: KnownOptions | None = None) -> Any:
     """Rewrite a per-property rejection in place: the first property in the message, the
     options or the other properties in the detail (which keeps HubSpot's category and
     correlation id). Other errors are returned untouched."""
     found = rejections(error)
     if not found or getattr(error, "hubspot_message", None):
         return error
+    found = _with_known(found, known_options)
     first, others = found[0], found[1:]
     error.hubspot_message = error.message
     error.message = f"HubSpot rejected {table}.{first.property}: {first.reason()}"

@@ -9,7 +9,10 @@ Python; at the end of the IMPORT FOREIGN SCHEMA statement the extension's event
 trigger (``hubspot_fdw._import_comments``) asks ``pending`` for the tables it saw
 created and applies them. ``RecordingClient`` keeps the property definitions the
 catalog fetched, so describing a property costs no extra HubSpot call; each association
-table costs one (its labels, for the view ``hubspot_fdw.association_labels``).
+table costs one (its labels, for the view ``hubspot_fdw.association_labels``), and each
+object type with a stage property one (its pipelines: HubSpot lists the pipeline and
+stage properties with ``externalOptions`` and no options, so their values and labels in
+``property_options`` come from the pipelines).
 
 Column comments stay one short line: the label, the first sentence of the description,
 where the labels of a dropdown's values are (``property_options``, ``hubspot.owners``,
@@ -18,7 +21,8 @@ listed in a comment, and owner options are never recorded: owners' names and e-m
 belong to ``hubspot.owners``, whose grants protect them.
 
 ``option_hint`` serves writes: when HubSpot rejects an enumeration value that is one
-of the options' labels, it names the value to use.
+of the options' labels, it names the value to use; ``stage_options`` names a pipeline or
+stage column's valid values when HubSpot's rejection lists none (one pipelines call).
 
 Deliberately not here: the SQL that applies comments (the extension script), deriving
 tables (the catalog), the write rules (writes.py).
@@ -29,10 +33,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from hubspot_fdw.api.errors import HubSpotFdwError
-from hubspot_fdw.api.models import ObjectSchema, PropertyDefinition
+from hubspot_fdw.api.models import ObjectSchema, Pipeline, PropertyDefinition
+from hubspot_fdw.api.pipelines import pipeline_options, pipeline_properties
 from hubspot_fdw.api.rejections import rejections
 from hubspot_fdw.catalog import TableSpec
 
@@ -93,12 +98,19 @@ class TableComments:
 
 
 class RecordingClient:
-    """The HubSpot client, keeping the schemas and property definitions it returned."""
+    """The HubSpot client, keeping the schemas, property definitions and pipelines it
+    returned (pipelines are asked for once per object type)."""
 
     def __init__(self, client: Any) -> None:
         self._client = client
         self.properties: dict[str, list[PropertyDefinition]] = {}
         self.schemas: list[ObjectSchema] = []
+        self.pipelines: dict[str, list[Pipeline]] = {}
+
+    def list_pipelines(self, object_type: str) -> list[Pipeline]:
+        if object_type not in self.pipelines:
+            self.pipelines[object_type] = list(self._client.list_pipelines(object_type))
+        return self.pipelines[object_type]
 
     def list_properties(self, object_type: str, **kwargs: Any) -> list[PropertyDefinition]:
         found = self._client.list_properties(object_type, **kwargs)
@@ -126,7 +138,24 @@ def stash(tables: Iterable[TableSpec], client: Any) -> None:
     for table in tables:
         props = properties.get(table.object_type.api_path, []) if table.object_type else []
         schema = schemas.get(table.object_type.object_type_id) if table.object_type else None
-        _pending[table.name] = describe(table, props, schema, association_labels(table, client))
+        _pending[table.name] = describe(table, props, schema, association_labels(table, client),
+                                        pipelines_of(table, props, client))
+
+
+def pipelines_of(table: TableSpec, properties: Sequence[PropertyDefinition], client: Any) -> list[Pipeline] | None:
+    """The pipelines of an object table whose type has a stage property (one call per
+    type); None for other tables, or if HubSpot refuses them (a missing scope): the
+    import itself stands, those columns just get no labels."""
+    if table.kind != "object" or table.object_type is None:
+        return None
+    t = table.object_type
+    if pipeline_properties(t.object_type_id)[1] not in {p.name for p in properties}:
+        return None
+    try:
+        return list(client.list_pipelines(t.api_path))
+    except HubSpotFdwError as error:
+        log.info("%s: pipeline and stage labels not recorded (%s)", table.name, error.message)
+        return None
 
 
 def association_labels(table: TableSpec, client: Any) -> list[LabelRow]:
@@ -152,15 +181,24 @@ def pending(argument: str) -> str:
 
 
 def describe(table: TableSpec, properties: Sequence[PropertyDefinition],
-             schema: ObjectSchema | None = None, labels: Sequence[LabelRow] = ()) -> TableComments:
+             schema: ObjectSchema | None = None, labels: Sequence[LabelRow] = (),
+             pipelines: Sequence[Pipeline] | None = None) -> TableComments:
+    """A table's comments and dropdown options: the listed options of each property, but
+    for the pipeline and stage properties those of ``pipelines`` (when given) and for
+    owner properties none."""
     by_name = {p.name: p for p in properties}
+    external = pipeline_options(table.object_type.object_type_id, pipelines) \
+        if pipelines is not None and table.object_type is not None else {}
     columns: dict[str, str] = {}
     options: list[OptionRow] = []
     for column in table.columns:
         prop = by_name.get(column.property_name or "") if column.kind == "property" else None
         if prop is not None:
             columns[column.name] = column_comment(prop, column.writable)
-            if prop.referenced_object_type != "OWNER":  # owners' names are personal data: hubspot.owners
+            if prop.name in external:
+                options += [OptionRow(column.name, prop.name, o.value, o.label, o.display_order)
+                            for o in external[prop.name]]
+            elif prop.referenced_object_type != "OWNER":  # owners' names are personal data: hubspot.owners
                 options += [OptionRow(column.name, prop.name, o.value, o.label, o.display_order)
                             for o in prop.options if not o.hidden]
         elif column.kind == "property" and column.label:
@@ -263,3 +301,15 @@ def label_hint(error: Any, options: Any, table: TableSpec) -> Any:
     if hint:
         error.hint = hint
     return error
+
+
+def stage_options(table: TableSpec, client: Callable[[], Any]) -> Callable[[str], list[tuple[str, str]]]:
+    """For a rejection of a write: property → (value, label) of the live pipelines or
+    stages when it is the table's pipeline or stage property (one pipelines call), else none."""
+    def lookup(prop: str) -> list[tuple[str, str]]:
+        t = table.object_type
+        if t is None or prop not in pipeline_properties(t.object_type_id):
+            return []
+        found = pipeline_options(t.object_type_id, client().list_pipelines(t.api_path))
+        return [(o.value, o.label) for o in found[prop]]
+    return lookup

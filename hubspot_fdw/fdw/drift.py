@@ -2,9 +2,10 @@
 HubSpot since its IMPORT, in place, so grants, options and dependent views stay.
 
 ``refresh_columns`` serves ``hubspot_fdw.refresh_columns(regclass)`` (one property
-listing, the caller's user mapping; for an association table it refreshes the labels
-instead); the sync calls ``follow`` with the listing it made
-anyway (no extra call). Both compare the table's columns (their ``property`` option)
+listing, the caller's user mapping, and the type's pipelines when it has a stage
+property, for the labels of the pipeline and stage columns; for an association table it
+refreshes the labels instead); the sync calls ``follow`` with the listing it made
+anyway (no extra call: the pipeline and stage labels recorded before are kept). Both compare the table's columns (their ``property`` option)
 with HubSpot's properties, ``ALTER FOREIGN TABLE … ADD COLUMN`` the new ones, and hand
 the comments, dropdown options and the columns whose property is gone to
 ``hubspot_fdw._record_columns`` (which checks ownership again). A property deleted in
@@ -18,10 +19,11 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Sequence
 
-from hubspot_fdw.api.models import PropertyDefinition
+from hubspot_fdw.api.models import Pipeline, PropertyDefinition
+from hubspot_fdw.api.pipelines import pipeline_properties
 from hubspot_fdw.cache.ddl import existing_columns_sql
 from hubspot_fdw.cache.names import cache_schema, qualified_table
 from hubspot_fdw.cache.runner import BackendRunner, SqlRunner
@@ -95,9 +97,29 @@ def _add_column_sql(table: str, column: ColumnSpec) -> str:
             + (f" OPTIONS ({options})" if options else ""))
 
 
-def apply(runner: SqlRunner, drift: Drift, spec: TableSpec, properties: Sequence[PropertyDefinition]) -> None:
+_KEPT_OPTIONS = ("SELECT column_name::text AS column_name, property, value, label, display_order "
+                 "FROM hubspot_fdw.property_options WHERE foreign_table = $1::oid::regclass "
+                 "AND property = ANY ($2::text[]) ORDER BY column_name, display_order")
+
+
+def _keep_pipeline_options(runner: SqlRunner, relid: int, spec: TableSpec,
+                           described: comments.TableComments) -> comments.TableComments:
+    """``described`` with the pipeline and stage options recorded before (HubSpot lists
+    none with those properties; they came from the pipelines)."""
+    if spec.object_type is None:
+        return described
+    names = list(pipeline_properties(spec.object_type.object_type_id))
+    kept = [comments.OptionRow(r["column_name"], r["property"], r["value"], r["label"],
+                               None if r["display_order"] is None else int(r["display_order"]))
+            for r in runner.execute(_KEPT_OPTIONS, [str(relid), "{" + ",".join(names) + "}"])]
+    return replace(described, options=[o for o in described.options if o.property not in names] + kept)
+
+
+def apply(runner: SqlRunner, drift: Drift, spec: TableSpec, properties: Sequence[PropertyDefinition],
+          pipelines: Sequence[Pipeline] | None = None) -> None:
     """Add the new columns (as the calling role: PostgreSQL checks ownership), then record
-    comments, options and gone properties through ``hubspot_fdw._record_columns``."""
+    comments, options and gone properties through ``hubspot_fdw._record_columns``; the
+    pipeline and stage options from ``pipelines``, else those recorded before."""
     table = runner.execute("SELECT $1::oid::regclass::text AS name", [str(drift.relid)])[0]["name"]
     for column in drift.added:
         runner.execute(_add_column_sql(table, column))
@@ -108,7 +130,9 @@ def apply(runner: SqlRunner, drift: Drift, spec: TableSpec, properties: Sequence
         runner.execute(f"ALTER FOREIGN TABLE {table} ALTER COLUMN {quote_ident(name)} OPTIONS (DROP {DELETED})")
     if drift.newly_gone:
         _clear_cache(runner, drift.relid, spec.name, drift.newly_gone)
-    described = comments.describe(spec, properties)
+    described = comments.describe(spec, properties, pipelines=pipelines)
+    if pipelines is None:
+        described = _keep_pipeline_options(runner, drift.relid, spec, described)
     payload = {**asdict(described), "gone": [{"column_name": c, "property": p} for c, p in drift.gone]}
     runner.execute("SELECT hubspot_fdw._record_columns($1::oid::regclass, $2::jsonb)",
                    [str(drift.relid), json.dumps(payload)])
@@ -184,6 +208,6 @@ def refresh_columns(argument: str) -> str:
     properties = client.list_properties(otype.api_path)
     spec = object_table(otype, properties)
     drift = compare(runner, relid, spec)
-    apply(runner, drift, spec, properties)
+    apply(runner, drift, spec, properties, comments.pipelines_of(spec, properties, client))
     add_declared_columns(conf.server, conf.options, spec)
     return json.dumps(drift.rows())

@@ -23,7 +23,7 @@ from hubspot_fdw.fdw import cache_reads, live
 from hubspot_fdw.fdw.cache_writes import CacheWriter
 from hubspot_fdw.fdw.client import client_for
 from hubspot_fdw.api.rejections import one_line
-from hubspot_fdw.fdw.comments import label_hint
+from hubspot_fdw.fdw.comments import label_hint, stage_options
 from hubspot_fdw.fdw.errors import adapt, report, reported
 from hubspot_fdw.fdw.estimates import RemoteTotal, cache_rows, default_rows, local_rows
 from hubspot_fdw.fdw.importer import import_schema as _import_schema
@@ -81,7 +81,7 @@ class HubSpotFdw(ForeignDataWrapper):
 
     def _adapt(self, error: HubSpotFdwError) -> HubSpotFdwError:
         adapted = label_hint(adapt(error, self.options.access_token), self.options, self.table)
-        return one_line(adapted, self.table.name)
+        return one_line(adapted, self.table.name, stage_options(self.table, self._client))
 
     def _guarded(self, rows: Iterable[dict[str, Any]], remember: bool = False) -> Iterator[dict[str, Any]]:
         try:

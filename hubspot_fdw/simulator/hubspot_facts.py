@@ -38,8 +38,9 @@ def by_name() -> dict[str, dict[str, Any]]:
 
 
 def align(catalog: PropertyCatalog, type_id: str, type_name: str) -> None:
-    """Give the type's already defined properties HubSpot's type, fieldType and
-    calculated/read-only flags wherever the facts know the name for this type."""
+    """Give the type's already defined properties HubSpot's type, fieldType,
+    calculated/read-only flags and externalOptions wherever the facts know the name for
+    this type."""
     facts = {p["name"]: p for p in recorded_properties().get(type_name, ())}
     for prop in catalog.all(type_id):
         fact = facts.get(prop.name)
@@ -48,3 +49,4 @@ def align(catalog: PropertyCatalog, type_id: str, type_name: str) -> None:
         prop.type, prop.field_type = fact["type"], fact["fieldType"]
         prop.calculated = bool(fact.get("calculated"))
         prop.read_only = bool((fact.get("modificationMetadata") or {}).get("readOnlyValue"))
+        prop.external_options = bool(fact.get("externalOptions"))

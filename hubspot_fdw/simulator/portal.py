@@ -26,6 +26,7 @@ from hubspot_fdw.simulator.seed import START_MS, SeedContext, Seeder
 from hubspot_fdw.simulator.standard_properties import SPECS, common
 from hubspot_fdw.simulator.store import TypeStore
 
+PIPELINE_PROPERTIES = {"0-3": ("pipeline", "dealstage")}  # other types: hs_pipeline, hs_pipeline_stage
 CUSTOM = (  # name, objectTypeId suffix offset, singular, plural, primary display, searchable
     ("cars", 0, "Car", "Cars", "vin", ("vin", "model")),
     ("service_requests", 1, "Service request", "Service requests", "request_name", ("request_name",)),
@@ -60,7 +61,7 @@ class Portal:
         self._build_types()
         self._build_properties()
         profile_seeded = profiles.define_properties(self.catalog, self.types.types) if realistic else {}
-        self._fill_options()
+        self.catalog.external = self.external_options
         self._build_association_definitions()
         if realistic:
             for a, b, key, label, inverse in profiles.EXTRA_LABELS:
@@ -105,20 +106,18 @@ class Portal:
             self.catalog.define(t.type_id, group, specs)
             hubspot_facts.align(self.catalog, t.type_id, t.name)
 
-    def _fill_options(self) -> None:
-        """Owner and pipeline properties list the portal's owners, pipelines and stages."""
-        owner_opts = [Option(f"{o.first_name} {o.last_name} ({o.email})", o.id, i)
-                      for i, o in enumerate(self.owners)]
-        for t in self.types.types:
-            owner = self.catalog.get(t.type_id, "hubspot_owner_id")
-            if owner is not None:
-                owner.options = owner_opts
-        for tid, pipe_prop, stage_prop in (("0-3", "pipeline", "dealstage"),
-                                           ("0-5", "hs_pipeline", "hs_pipeline_stage")):
-            pipes = self.pipelines[tid]
-            self.catalog.get(tid, pipe_prop).options = [Option(p.label, p.id, p.order) for p in pipes]
-            stages = [s for p in pipes for s in p.stages]
-            self.catalog.get(tid, stage_prop).options = [Option(s.label, s.id, i) for i, s in enumerate(stages)]
+    def external_options(self, type_id: str, name: str) -> list[Option] | None:
+        """The values an externalOptions property takes: owners' ids, the live pipelines'
+        ids, their live stages' ids (HubSpot lists none of them with the property)."""
+        if name == "hubspot_owner_id":
+            return [Option(f"{o.first_name} {o.last_name} ({o.email})", o.id, i) for i, o in enumerate(self.owners)]
+        pipe_prop, stage_prop = PIPELINE_PROPERTIES.get(type_id, ("hs_pipeline", "hs_pipeline_stage"))
+        if name not in (pipe_prop, stage_prop) or type_id not in self.pipelines:
+            return None
+        pipes = sorted((p for p in self.pipelines[type_id] if not p.archived_ms), key=lambda p: (p.order, p.id))
+        if name == pipe_prop:
+            return [Option(p.label, p.id, i) for i, p in enumerate(pipes)]
+        return [Option(s.label, s.id, i) for i, s in enumerate(st for p in pipes for st in p.live_stages())]
 
     def _build_association_definitions(self) -> None:
         reg = self.registry

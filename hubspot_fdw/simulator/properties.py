@@ -2,6 +2,9 @@
 
 Holds the catalog: name, type, fieldType, options, read-only/calculated flags,
 uniqueness; serializes to HubSpot's Property JSON and accepts new properties.
+Owner, pipeline and stage properties have ``externalOptions`` and list no options, as
+real portals send them: the values a write may use come from the portal's owners and
+pipelines (``PropertyCatalog.external``, set by portal.py).
 Does not validate record values (validation.py) and does not store records.
 """
 
@@ -9,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from hubspot_fdw.simulator.clock import iso_ms, parse_iso
 
@@ -144,7 +147,8 @@ def opts(*pairs: str) -> list[Option]:
 
 
 # Compact spec: name, type, fieldType, label, flags ("ro" read-only, "calc" calculated,
-# "uniq" unique, "user" not HubSpot-defined, "owner" references owners), options.
+# "uniq" unique, "user" not HubSpot-defined, "owner" references owners, "ext" options kept
+# elsewhere: pipelines and stages), options. Owner and "ext" properties have externalOptions.
 Spec = tuple[str, str, str, str, str, list[Option]]
 
 
@@ -154,6 +158,8 @@ class PropertyCatalog:
     def __init__(self) -> None:
         self._by_type: dict[str, dict[str, PropertyDef]] = {}
         self._lock = threading.Lock()
+        # (objectTypeId, property) → the allowed values of an externalOptions property; None: unknown
+        self.external: Callable[[str, str], list[Option] | None] = lambda type_id, name: None
 
     def define(self, type_id: str, group: str, specs: list[Spec]) -> None:
         table = self._by_type.setdefault(type_id, {})
@@ -166,11 +172,21 @@ class PropertyCatalog:
                 hubspot_defined="user" not in fl, display_order=len(table),
                 referenced_object_type="OWNER" if "owner" in fl else None,
                 form_field=ptype in ("string", "enumeration") and "ro" not in fl,
+                external_options=bool({"owner", "ext"} & fl),
             )
 
     def get(self, type_id: str, name: str) -> PropertyDef | None:
         p = self._by_type.get(type_id, {}).get(name)
         return None if p is None or p.archived else p
+
+    def choices(self, type_id: str, prop: PropertyDef) -> list[Option] | None:
+        """The values a write may give ``prop``: its options, or for an externalOptions
+        property what the portal keeps elsewhere (owners, pipelines) or else the options it
+        lists (None: neither, any value goes)."""
+        if not prop.external_options:
+            return prop.options
+        found = self.external(type_id, prop.name)
+        return found if found is not None else prop.options or None
 
     def all(self, type_id: str, archived: bool = False) -> list[PropertyDef]:
         return [p for p in self._by_type.get(type_id, {}).values() if p.archived == archived]

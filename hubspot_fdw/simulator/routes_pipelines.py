@@ -2,9 +2,9 @@
 (hubspot-api.md §3.3; HubSpot's pipelines spec).
 
 Deals, tickets and custom objects have pipelines. Creation answers 201, archive 204;
-archived pipelines/stages leave the lists (`archived=true` lists them) and the
-`pipeline`/`dealstage` (`hs_pipeline`/`hs_pipeline_stage`) property options follow
-every change. Deal stages need `metadata.probability` in [0, 1]; ticket stages may
+archived pipelines/stages leave the lists (`archived=true` lists them) and the values
+`pipeline`/`dealstage` (`hs_pipeline`/`hs_pipeline_stage`) accept follow every change
+(those properties list no options: portal.external_options). Deal stages need `metadata.probability` in [0, 1]; ticket stages may
 carry `ticketState` OPEN/CLOSED. Does not check that records still use a stage.
 """
 
@@ -17,11 +17,7 @@ from typing import Any
 from hubspot_fdw.simulator import bodies, errors
 from hubspot_fdw.simulator.clock import iso_ms
 from hubspot_fdw.simulator.pipelines import Audit, Pipeline, Stage
-from hubspot_fdw.simulator.properties import Option
 from hubspot_fdw.simulator.routing import Request, Response, Router
-
-PIPELINE_PROPS = {"0-3": ("pipeline", "dealstage"), "0-5": ("hs_pipeline", "hs_pipeline_stage")}
-
 
 def _type(sim: Any, req: Request):
     t = sim.portal.object_type(req.params["objectType"])
@@ -74,26 +70,11 @@ def _new_stage(t, body: dict[str, Any], now: int, path: str = "") -> Stage:
     return Stage(sid, label, order, _metadata(t, body, path), now, now)
 
 
-def _changed(portal: Any, t, pl: Pipeline, action: str, ident: str, raw: dict[str, Any], now: int,
+def _changed(pl: Pipeline, action: str, ident: str, raw: dict[str, Any], now: int,
              status: int) -> Response:
-    """Record the audit entry, refresh the property options, answer `raw` (204: no body)."""
+    """Record the audit entry, answer `raw` (204: no body)."""
     pl.audits.insert(0, Audit(action, ident, now, raw))
-    sync_options(portal, t.type_id)
     return Response(status, raw if status != 204 else None)
-
-
-def sync_options(portal: Any, type_id: str) -> None:
-    """Refresh the pipeline and stage property options from the live pipelines."""
-    names = PIPELINE_PROPS.get(type_id)
-    if names is None:
-        return
-    pipes = sorted((p for p in portal.pipelines.get(type_id, []) if not p.archived_ms),
-                   key=lambda p: (p.order, p.id))
-    portal.catalog.get(type_id, names[0]).options = [Option(p.label, p.id, i) for i, p in enumerate(pipes)]
-    stages = [s for p in pipes for s in p.live_stages()]
-    portal.catalog.get(type_id, names[1]).options = [Option(s.label, s.id, i) for i, s in enumerate(stages)]
-    for name in names:
-        portal.catalog.get(type_id, name)._option_values = None
 
 
 # -- pipelines -------------------------------------------------------------------------
@@ -129,7 +110,7 @@ def pipeline_create(sim: Any, req: Request) -> Response:
             raise errors.conflict(f"A pipeline labelled {label} already exists.")
         pl = Pipeline(pid, label, order, now, stages, now)
         _all(sim, t).append(pl)
-        return _changed(p, t, pl, "CREATE", pid, pl.to_json(), now, 201)
+        return _changed(pl, "CREATE", pid, pl.to_json(), now, 201)
 
 
 def pipeline_replace(sim: Any, req: Request) -> Response:
@@ -149,7 +130,7 @@ def pipeline_replace(sim: Any, req: Request) -> Response:
             if s.id in old:
                 s.created_ms = old[s.id].created_ms
         pl.label, pl.order, pl.stages, pl.updated_ms = label, order, stages, now
-        return _changed(p, t, pl, "UPDATE", pl.id, pl.to_json(), now, 200)
+        return _changed(pl, "UPDATE", pl.id, pl.to_json(), now, 200)
 
 
 def pipeline_update(sim: Any, req: Request) -> Response:
@@ -168,7 +149,7 @@ def pipeline_update(sim: Any, req: Request) -> Response:
         pl.label, pl.order, pl.updated_ms = label, order, now
         if archived is not None:
             pl.archived_ms = now if archived else 0
-        return _changed(p, t, pl, "UPDATE", pl.id, pl.to_json(), now, 200)
+        return _changed(pl, "UPDATE", pl.id, pl.to_json(), now, 200)
 
 
 def pipeline_archive(sim: Any, req: Request) -> Response:
@@ -180,7 +161,7 @@ def pipeline_archive(sim: Any, req: Request) -> Response:
             raise errors.validation("The last pipeline of an object type cannot be deleted.")
         now = p.clock.now_ms()
         pl.archived_ms = now
-        return _changed(p, t, pl, "DELETE", pl.id, {}, now, 204)
+        return _changed(pl, "DELETE", pl.id, {}, now, 204)
 
 
 def _audit_json(sim: Any, audits: list[Audit]) -> Response:
@@ -223,7 +204,7 @@ def stage_create(sim: Any, req: Request) -> Response:
             raise errors.conflict(f"A stage with id {st.id} already exists.")
         pl.stages.append(st)
         pl.updated_ms = now
-        return _changed(p, t, pl, "CREATE", st.id, st.to_json(), now, 201)
+        return _changed(pl, "CREATE", st.id, st.to_json(), now, 201)
 
 
 def stage_replace(sim: Any, req: Request, partial: bool = False) -> Response:
@@ -245,7 +226,7 @@ def stage_replace(sim: Any, req: Request, partial: bool = False) -> Response:
         if archived:
             st.archived_ms = now
         pl.updated_ms = now
-        return _changed(p, t, pl, "UPDATE", st.id, st.to_json(), now, 200)
+        return _changed(pl, "UPDATE", st.id, st.to_json(), now, 200)
 
 
 def stage_archive(sim: Any, req: Request) -> Response:
@@ -259,7 +240,7 @@ def stage_archive(sim: Any, req: Request) -> Response:
         now = p.clock.now_ms()
         st.archived_ms = now
         pl.updated_ms = now
-        return _changed(p, t, pl, "DELETE", st.id, {}, now, 204)
+        return _changed(pl, "DELETE", st.id, {}, now, 204)
 
 
 def stage_audit(sim: Any, req: Request) -> Response:

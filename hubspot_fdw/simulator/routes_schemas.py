@@ -132,8 +132,6 @@ def schema_create(sim: Any, req: Request) -> Response:
         p.catalog.define(t.type_id, f"{name}_information", common(t, t.create_prop, t.modified_prop, False))
         for prop in props:
             p.catalog.add(t.type_id, prop)
-        owner = p.catalog.get(t.type_id, "hubspot_owner_id")
-        owner.options = p.catalog.get("0-1", "hubspot_owner_id").options
         p.stores[t.type_id] = TypeStore(t, 0, p.seeder.record)
         for other in targets:
             p.registry.ensure_default(t.type_id, t.singular, other.type_id, other.singular)

@@ -1,8 +1,9 @@
 """The HubSpot-defined property sets of the standard object types and the seeded
 custom objects (a realistic subset: every type/fieldType combination appears).
 
-Data only; serialization and lookup live in properties.py. Owner and pipeline
-options are filled in by portal.py from owners.py / pipelines.py.
+Data only; serialization and lookup live in properties.py. Owner, pipeline and stage
+properties list no options (externalOptions, as on real portals): portal.py answers
+their values from owners.py / pipelines.py.
 """
 
 from __future__ import annotations
@@ -53,9 +54,6 @@ CAR_FEATURES = opts("sunroof:Sunroof", "heated_seats:Heated seats", "tow_hitch:T
                     "navigation:Navigation", "awd:All-wheel drive")
 REQUEST_STATUS = opts("open:Open", "scheduled:Scheduled", "in_service:In service",
                       "done:Done")
-
-OWNER: list = []  # filled per portal with the owners' ids
-
 
 def common(type_, create_prop: str, modified_prop: str, mergeable: bool,
            owner: bool = True) -> list[Spec]:
@@ -115,8 +113,8 @@ SPECS: dict[str, list[Spec]] = {
         ("dealname", "string", "text", "Deal Name", "", []),
         ("amount", "number", "number", "Amount", "", []),
         ("closedate", "datetime", "date", "Close Date", "", []),
-        ("pipeline", "enumeration", "select", "Pipeline", "", []),
-        ("dealstage", "enumeration", "radio", "Deal Stage", "", []),
+        ("pipeline", "enumeration", "select", "Pipeline", "ext", []),
+        ("dealstage", "enumeration", "radio", "Deal Stage", "ext", []),
         ("dealtype", "enumeration", "radio", "Deal Type", "", DEAL_TYPE),
         ("description", "string", "textarea", "Deal Description", "", []),
         ("hs_priority", "enumeration", "select", "Priority", "", opts("low:Low", "medium:Medium", "high:High")),
@@ -126,8 +124,8 @@ SPECS: dict[str, list[Spec]] = {
     "tickets": [
         ("subject", "string", "text", "Ticket name", "", []),
         ("content", "string", "textarea", "Ticket description", "", []),
-        ("hs_pipeline", "enumeration", "select", "Pipeline", "", []),
-        ("hs_pipeline_stage", "enumeration", "select", "Ticket status", "", []),
+        ("hs_pipeline", "enumeration", "select", "Pipeline", "ext", []),
+        ("hs_pipeline_stage", "enumeration", "select", "Ticket status", "ext", []),
         ("hs_ticket_priority", "enumeration", "select", "Priority", "", PRIORITY),
         ("hs_ticket_category", "enumeration", "checkbox", "Category", "", TICKET_CATEGORY),
         ("hs_ticket_id", "number", "number", "Ticket ID", "ro", []),

@@ -14,7 +14,7 @@ from typing import Any
 
 from hubspot_fdw.simulator import errors
 from hubspot_fdw.simulator.clock import iso_date, iso_ms, parse_iso
-from hubspot_fdw.simulator.properties import PropertyCatalog, PropertyDef
+from hubspot_fdw.simulator.properties import Option, PropertyCatalog, PropertyDef
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}$")
@@ -39,8 +39,10 @@ def _epoch_or_iso(text: str) -> int | None:
     return parse_iso(t)
 
 
-def encode(prop: PropertyDef, raw: Any, current: str | None) -> tuple[str | None, dict | None]:
-    """(stored value or None to clear, problem or None)."""
+def encode(prop: PropertyDef, raw: Any, current: str | None,
+           choices: list[Option] | None = None) -> tuple[str | None, dict | None]:
+    """(stored value or None to clear, problem or None). ``choices``: the values an
+    enumeration takes (PropertyCatalog.choices; None: any value)."""
     text = as_text(raw)
     name = prop.name
     if text == "":
@@ -72,20 +74,24 @@ def encode(prop: PropertyDef, raw: Any, current: str | None) -> tuple[str | None
             return None, _p(name, "INVALID_BOOLEAN", f"{text} is not a valid boolean (true or false).")
         return low, None
     if prop.type == "enumeration":
-        return _enumeration(prop, text, current)
+        return _enumeration(prop, text, current, choices)
     if len(text) > MAX_STRING:
         return None, _p(name, "INVALID_STRING_LENGTH", f"Value for {name} is longer than {MAX_STRING}.")
     return text, None
 
 
-def _enumeration(prop: PropertyDef, text: str, current: str | None) -> tuple[str | None, dict | None]:
-    allowed = prop.option_values()
+def _enumeration(prop: PropertyDef, text: str, current: str | None,
+                 choices: list[Option] | None) -> tuple[str | None, dict | None]:
+    if choices is None:
+        allowed = None
+    else:
+        allowed = prop.option_values() if choices is prop.options else frozenset(o.value for o in choices)
     if prop.multi:
         append = text.startswith(";")
         parts = [p for p in text.split(";") if p != ""]
-        bad = [p for p in parts if p not in allowed]
+        bad = [p for p in parts if allowed is not None and p not in allowed]
         if bad:
-            return None, _invalid_option(prop, bad[0])
+            return None, _invalid_option(prop, bad[0], choices)
         if append and current:
             old = current.split(";")
             parts = old + [p for p in parts if p not in old]
@@ -94,13 +100,15 @@ def _enumeration(prop: PropertyDef, text: str, current: str | None) -> tuple[str
             if p not in seen:
                 seen.append(p)
         return ";".join(seen) or None, None
-    if text not in allowed:
-        return None, _invalid_option(prop, text)
+    if allowed is not None and text not in allowed:
+        return None, _invalid_option(prop, text, choices)
     return text, None
 
 
-def _invalid_option(prop: PropertyDef, value: str) -> dict:
-    listed = ", ".join(f'label: "{o.label}"\nvalue: "{o.value}"' for o in prop.options[:20])
+def _invalid_option(prop: PropertyDef, value: str, choices: list[Option] | None = None) -> dict:
+    """HubSpot's INVALID_OPTION, listing the values ``prop`` takes (default: its options)."""
+    shown = prop.options if choices is None else choices
+    listed = ", ".join(f'label: "{o.label}"\nvalue: "{o.value}"' for o in shown[:20])
     return _p(prop.name, "INVALID_OPTION", f"{value} was not one of the allowed options: [{listed}]")
 
 
@@ -127,7 +135,8 @@ def check_properties(catalog: PropertyCatalog, type_id: str, given: Any,
             what = "a calculated property" if prop.calculated else "a read only property"
             problems.append(_p(name, "READ_ONLY_VALUE", f'"{name}" is {what}; its value cannot be set.'))
             continue
-        value, problem = encode(prop, raw, current.get(name))
+        choices = catalog.choices(type_id, prop) if prop.type == "enumeration" else None
+        value, problem = encode(prop, raw, current.get(name), choices)
         if problem is None and email_prop and name == "email" and value is not None:
             value = value.strip().lower()
             if not EMAIL_RE.match(value):

@@ -107,3 +107,28 @@ def test_other_errors_and_a_second_pass_are_left_alone() -> None:
 def test_a_long_value_is_cut_and_quotes_doubled() -> None:
     error = one_line(_error(_p("email", "INVALID_EMAIL", "Email address " + "o'" * 100 + " is invalid")), "contacts")
     assert "o''o''" in error.message and error.message.endswith("…' is not a valid e-mail address")
+
+
+def test_options_hubspot_left_out_are_asked_for() -> None:
+    """A stage property lists no options (externalOptions): when the rejection carries none,
+    the caller's lookup names them; a rejection that lists them is taken as it is."""
+    class Stage:
+        name = "dealstage"
+        options: list = []
+    asked: list[str] = []
+
+    def known(prop: str) -> list[tuple[str, str]]:
+        asked.append(prop)
+        return [("closedwon", "Closed Won"), ("closedlost", "Closed Lost")]
+
+    error = one_line(_error(_invalid_option(Stage(), "won")), "deals", known)
+    assert error.message == "HubSpot rejected deals.dealstage: 'won' is not one of its options"
+    assert error.detail.startswith("Valid values of dealstage: closedwon (Closed Won), closedlost (Closed Lost).")
+    assert asked == ["dealstage"]
+    listed = one_line(_error(_invalid_option(_Prop(), "custmer")), "contacts", known)
+    assert listed.detail.startswith("Valid values of lifecyclestage: subscriber") and asked == ["dealstage"]
+
+    def failing(prop: str) -> list[tuple[str, str]]:
+        raise errors.HubSpotError("pipelines refused")
+    refused = one_line(_error(_invalid_option(Stage(), "won")), "deals", failing)
+    assert refused.message.endswith("'won' is not one of its options") and "Valid values" not in refused.detail

@@ -3,8 +3,8 @@
 ``errors/real_errors.json``); skipped when it is not there.
 
 - The simulator's property definitions (realistic profile; the default one where it
-  has the name) agree with the recorded ones in type, fieldType, calculated and
-  read-only; at most 5% of the real portal's HubSpot-defined properties are missing;
+  has the name) agree with the recorded ones in type, fieldType, calculated,
+  read-only and externalOptions (owner, pipeline and stage properties list no options); at most 5% of the real portal's HubSpot-defined properties are missing;
   the real definitions' extra keys are served too.
 - Every recorded answer goes through the client (served at its path by ``responses``,
   its rate headers included) and the catalog: parsed, typed into columns, every value
@@ -65,8 +65,12 @@ def recorded_definitions() -> dict[str, dict[str, dict[str, Any]]]:
 
 
 def _key(prop: dict[str, Any]) -> tuple:
+    """What must agree: type, fieldType, calculated, read-only, externalOptions, and for an
+    externalOptions property whether it lists options (owners, pipelines, stages: none)."""
+    external = bool(prop.get("externalOptions"))
     return (prop["type"], prop["fieldType"], bool(prop.get("calculated")),
-            bool((prop.get("modificationMetadata") or {}).get("readOnlyValue")))
+            bool((prop.get("modificationMetadata") or {}).get("readOnlyValue")),
+            external, external and not prop.get("options"))
 
 
 def _served(sim, object_type: str) -> dict[str, dict[str, Any]]:

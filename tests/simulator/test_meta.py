@@ -78,3 +78,48 @@ def test_pipelines(api):
     t = api.get("/crm/v3/pipelines/tickets/0/stages").json()["results"]
     assert {s["metadata"]["ticketState"] for s in t} == {"OPEN", "CLOSED"}
     assert api.get("/crm/v3/pipelines/deals/nope").status_code == 404
+
+
+# Real portals (recorded listings of deals and companies) send owner, pipeline and stage
+# properties with externalOptions and no options; a plain dropdown lists its options.
+EXTERNAL = {"contacts": ("hubspot_owner_id",), "companies": ("hubspot_owner_id",),
+            "deals": ("hubspot_owner_id", "pipeline", "dealstage"),
+            "tickets": ("hubspot_owner_id", "hs_pipeline", "hs_pipeline_stage"), "p_cars": ("hubspot_owner_id",)}
+
+
+def test_owner_pipeline_and_stage_properties_list_no_options(api, fresh):
+    for object_type, names in EXTERNAL.items():
+        listed = {p["name"]: p for p in api.get(f"/crm/v3/properties/{object_type}").json()["results"]}
+        for name in names:
+            one = api.get(f"/crm/v3/properties/{object_type}/{name}").json()
+            assert one == listed[name]
+            assert (one["externalOptions"], one["options"]) == (True, []), (object_type, name)
+    deals = {p["name"]: p for p in api.get("/crm/v3/properties/deals").json()["results"]}
+    assert deals["dealstage"]["fieldType"] == "radio"
+    assert deals["dealtype"]["externalOptions"] is False and len(deals["dealtype"]["options"]) == 2
+    boats = api.post("/crm-object-schemas/v3/schemas", json={
+        "name": "yachts", "labels": {"singular": "Yacht", "plural": "Yachts"}, "primaryDisplayProperty": "hull",
+        "properties": [{"name": "hull", "label": "Hull", "type": "string", "fieldType": "text"}]}).json()
+    owner = api.get(f"/crm/v3/properties/{boats['objectTypeId']}/hubspot_owner_id").json()
+    assert (owner["externalOptions"], owner["options"]) == (True, [])
+
+
+def test_writes_still_take_only_real_owners_and_stages(api, fresh):
+    owner = api.get("/crm/v3/owners", params={"limit": 1}).json()["results"][0]["id"]
+    ok = api.post("/crm/v3/objects/deals", json={"properties": {
+        "dealname": "x", "pipeline": "default", "dealstage": "closedwon", "hubspot_owner_id": owner}})
+    assert ok.status_code == 201
+    for name, value in (("dealstage", "nosuchstage"), ("hubspot_owner_id", "999"), ("pipeline", "nope")):
+        bad = api.patch(f"/crm/v3/objects/deals/{ok.json()['id']}", json={"properties": {name: value}})
+        assert bad.status_code == 400 and bad.json()["category"] == "VALIDATION_ERROR"
+        assert f"{value} was not one of the allowed options" in bad.json()["message"], bad.json()
+    assert 'value: \\"closedwon\\"' in api.patch(f"/crm/v3/objects/deals/{ok.json()['id']}", json={
+        "properties": {"dealstage": "nosuchstage"}}).json()["message"]
+    # a stage added to a pipeline can be used at once; an archived one no more
+    made = api.post("/crm/v3/pipelines/deals/default/stages", json={
+        "label": "Parked", "displayOrder": 9, "metadata": {"probability": "0.1"}}).json()
+    moved = api.patch(f"/crm/v3/objects/deals/{ok.json()['id']}", json={"properties": {"dealstage": made["id"]}})
+    assert moved.status_code == 200
+    assert api.delete(f"/crm/v3/pipelines/deals/default/stages/{made['id']}").status_code == 204
+    again = api.patch(f"/crm/v3/objects/deals/{ok.json()['id']}", json={"properties": {"dealstage": made["id"]}})
+    assert again.status_code == 400

@@ -153,7 +153,12 @@ def test_pipeline_and_stage_writes_and_audits(client):
     # own path; the conformance test calls that operation directly)
     assert [a.action for a in client.crm.pipelines.pipeline_audits_api.get_audit("deals", made.id).results] == \
         ["UPDATE", "CREATE"]
-    assert any(o.value == stage.id for o in client.crm.properties.core_api.get_by_name("deals", "dealstage").options)
+    dealstage = client.crm.properties.core_api.get_by_name("deals", "dealstage")
+    assert dealstage.external_options and dealstage.options == []   # the stages are in the pipelines
+    from hubspot.crm.deals import SimplePublicObjectInputForCreate as DealInput
+    deal = client.crm.deals.basic_api.create(simple_public_object_input_for_create=DealInput(
+        properties={"dealname": "SDK stage", "pipeline": made.id, "dealstage": stage.id}))
+    assert deal.properties["dealstage"] == stage.id
     stages.archive("deals", made.id, stage.id)
     api.archive("deals", made.id)
     assert made.id not in {p.id for p in api.get_all("deals").results}
