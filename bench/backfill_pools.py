@@ -14,14 +14,14 @@ Before the runs it prints the frontier the limits allow, objects only: the fewes
 a backfill can make within 0.8x the one-pool bound, and the shortest time at 6.5 calls
 per 1,000 records, for HubSpot's limits and for the part the rate budget lets a backfill
 use (95 %, whole requests: 18 list and 4 search pages a second). After them, one run
-with a small daily share (``--small-day`` calls, all of it the sync's): the day cannot
-afford the fastest split, so the backfill leans to search pages.
+of the contacts alone with a small daily share (``--small-day`` calls, all of it the
+sync's): the day cannot afford the fastest split, so the backfill leans to search pages.
 
 The sync starts once the portal's rate windows are clear of the set-up's calls (IMPORT
 FOREIGN SCHEMA), as for a user who imported the tables before.
 
     venv/bin/python bench/backfill_pools.py [--contacts 20000] [--companies 4000] [--deals 4000]
-        [--time-scale 1.0] [--modes both,search,list] [--small-day 300] [--phases]
+        [--time-scale 1.0] [--modes both,search,list] [--small-day 160] [--phases]
 
 PostgreSQL refuses root: as root the script re-execs itself as ``postgres``.
 """
@@ -52,7 +52,7 @@ GOAL_CALLS = 6.5         # calls per 1,000 records
 TABLES = OBJECTS + ["associations_company_contact"]
 
 
-def check(sim, dsn: str) -> tuple[int, list[str]]:
+def check(sim, dsn: str, tables: list[str]) -> tuple[int, list[str]]:
     """(records checked, problems): every object record of the simulator in the cache
     with the same values, and no other; association pairs the same."""
     from hubspot_fdw.api import HubSpotClient
@@ -62,11 +62,12 @@ def check(sim, dsn: str) -> tuple[int, list[str]]:
 
     sim.admin("PUT", "/limits", {"enabled": False})
     client = HubSpotClient(sim.base_url, sim.token, use_budget=False)
-    catalog = build_catalog(client, only=OBJECTS)
+    objects = [t for t in OBJECTS if t in tables]
+    catalog = build_catalog(client, only=objects)
     problems: list[str] = []
     checked = 0
     with psycopg2.connect(dsn) as conn, conn.cursor() as cur:
-        for name in OBJECTS:
+        for name in objects:
             spec = catalog.table(name)
             want = {r.key[0]: r.sync_hash for r in (object_row(spec, o) for o in client.iter_objects(
                 spec.object_type.api_path, properties=properties_of(spec)))}
@@ -77,6 +78,8 @@ def check(sim, dsn: str) -> tuple[int, list[str]]:
             checked += len(want)
             if missing or extra or differ:
                 problems.append(f"{name}: {len(missing)} missing, {len(extra)} extra, {len(differ)} differ")
+        if "associations_company_contact" not in tables:
+            return checked, problems
         companies = [r.id for r in client.iter_objects("companies", properties=["hs_object_id"])]
         want_pairs = {(a.from_id, a.to_id) for a in client.batch_read_associations("companies", "contacts",
                                                                                     companies)}
@@ -140,8 +143,10 @@ def frontier(records: int, bound: float, list_pages: float, search_pages: float)
             + f"; at {GOAL_CALLS}/1,000: at best {seconds(cheap):.1f} s = {seconds(cheap) / bound:.2f}x")
 
 
-def run(pg: ThrowawayPostgres, a: argparse.Namespace, budget_dir: str, mode: str, daily: int = 0) -> None:
-    records = a.contacts + a.companies + a.deals
+def run(pg: ThrowawayPostgres, a: argparse.Namespace, budget_dir: str, mode: str, daily: int = 0,
+        tables: list[str] = TABLES) -> None:
+    records = sum(n for name, n in (("contacts", a.contacts), ("companies", a.companies), ("deals", a.deals))
+                  if name in tables)
     bound = records / PAGE / (BURST_MAX / 10.0) * a.time_scale
     limits = {"daily_limit": daily} if daily else {}
     with portal(pg, a.time_scale, 0, contacts=a.contacts, companies=a.companies, deals=a.deals,
@@ -150,14 +155,14 @@ def run(pg: ThrowawayPostgres, a: argparse.Namespace, budget_dir: str, mode: str
         conn.autocommit = True
         with conn.cursor() as cur:
             cur.execute("CREATE SCHEMA hubspot")
-            cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(TABLES)}) FROM SERVER hubspot INTO hubspot")
+            cur.execute(f"IMPORT FOREIGN SCHEMA hubspot LIMIT TO ({', '.join(tables)}) FROM SERVER hubspot INTO hubspot")
         conn.close()
         time.sleep(10.0 * a.time_scale)   # the rate windows forget the set-up's calls
         sim.clear_requests()
         extra = ["--backfill-pools", mode] + (["--daily-share", "1.0"] if daily else [])
         started = time.monotonic()
         started_ms = time.time() * 1000
-        proc = subprocess.Popen(sync_cmd(dsn, a.time_scale, "--once", "--tables", ",".join(TABLES), *extra),
+        proc = subprocess.Popen(sync_cmd(dsn, a.time_scale, "--once", "--tables", ",".join(tables), *extra),
                                 env=sync_env(budget_dir), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         rc, _ = wait_proc(proc, a.timeout)
         seconds = time.monotonic() - started
@@ -166,9 +171,9 @@ def run(pg: ThrowawayPostgres, a: argparse.Namespace, budget_dir: str, mode: str
             print(f"  [--backfill-pools {mode}] sync failed ({rc}): {proc.stderr.read().decode()[-1500:]}")
             return
         searches = sum(1 for r in made if r["path"].endswith("/search"))
-        checked, problems = check(sim, dsn)
+        checked, problems = check(sim, dsn, tables)
     calls = len(made)
-    label = f"--backfill-pools {mode}" + (f", a day of {daily} calls" if daily else "")
+    label = f"--backfill-pools {mode}" + (f", {', '.join(tables)} only, a day of {daily} calls" if daily else "")
     print(f"  [{label}] {records:,} records: {calls} calls ({searches} searches) = "
           f"{1000 * calls / records:.2f} per 1,000 records; {seconds:.1f} s = {seconds / bound:.2f} x the "
           f"one-pool bound ({bound:.1f} s); 429s: {sum(1 for r in made if r['status'] == 429)}; "
@@ -186,8 +191,9 @@ def main() -> None:
     ap.add_argument("--deals", type=int, default=4_000)
     ap.add_argument("--time-scale", type=float, default=1.0, help="simulator and budget window scale")
     ap.add_argument("--modes", default="both,search,list", help="comma-separated: both, search, list")
-    ap.add_argument("--small-day", type=int, default=300,
-                    help="the portal's daily limit (all of it the sync's share) of the last run; 0: no such run")
+    ap.add_argument("--small-day", type=int, default=160,
+                    help="the portal's daily limit (all of it the sync's share) of the last run, contacts "
+                         "only; 0: no such run")
     ap.add_argument("--phases", action="store_true", help="print when each kind of call ran")
     ap.add_argument("--timeout", type=float, default=600.0, help="per-run limit, seconds")
     a = ap.parse_args()
@@ -200,10 +206,10 @@ def main() -> None:
               f"{frontier(records, bound, BURST_MAX / 10.0 / a.time_scale, 5.0 / a.time_scale)}")
         print(f"  possible, objects only, the budget's usable part (18 list, 4 search pages/s): "
               f"{frontier(records, bound, 18.0 / a.time_scale, 4.0 / a.time_scale)}")
-        for mode in a.modes.split(","):
+        for mode in [m for m in a.modes.split(",") if m]:
             run(pg, a, budget_dir, mode)
         if a.small_day:
-            run(pg, a, budget_dir, "both", a.small_day)
+            run(pg, a, budget_dir, "both", a.small_day, ["contacts"])
 
 
 if __name__ == "__main__":

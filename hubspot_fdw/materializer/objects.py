@@ -96,11 +96,6 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
     otype = spec.object_type
     if not ctx.may_spend(2 if state.backfill_started_at is None else 1, True):
         return False
-    props = properties_of(spec)
-
-    def store(records: Sequence[HubSpotObject]) -> None:
-        store_records(ctx, spec, state, records, refresh_associations=False)
-
     if state.phase != "backfilling" or state.backfill_started_at is None:
         state.phase = "backfilling"
         state.backfill_started_at = now_utc()
@@ -108,15 +103,17 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
         state.cursors["reconciled_at"] = state.backfill_started_at.isoformat()
         if state.backfill_after is None and not state.records_stored:
             two_pool.forget(state)      # nothing read yet: no front to resume
-        try:  # for a two-pool backfill, the count is the search front's first page
-            state.backfill_total = two_pool.begin(ctx, spec, state, props, store)
+        try:  # for a two-pool backfill, the search front's first page tells the count
+            state.backfill_total = two_pool.count(ctx, spec)
         except HubSpotFdwError as exc:  # an estimate only; the backfill does not need it
             log.info("%s: no count for progress (%s)", spec.name, exc)
         ctx.checkpoint(state)
     ctx.progress.start(spec.name, state.backfill_total, state.records_stored)
+    props = properties_of(spec)
     try:
         if two_pool.wanted(ctx, state):
-            return two_pool.backfill(ctx, spec, state, props, store)
+            return two_pool.backfill(ctx, spec, state, props, lambda records: store_records(
+                ctx, spec, state, records, refresh_associations=False))
         while not ctx.stop.is_set() and ctx.may_spend(1, True):
             page = ctx.client_backfill.list_page(otype.api_path, properties=props, after=state.backfill_after,
                                                  limit=ctx.config.page_size)

@@ -18,7 +18,8 @@ are skipped). Each pool's pace is the budget's (api/budget.py): a front whose po
 busy (live reads, polls, other processes) simply advances less, and the other one takes
 more of the range; the backfill's priority leaves the live reads and polls their share
 of each pool. The search front's first page is also the table's count (its ``total``):
-a two-pool backfill spends no call on counting.
+a two-pool backfill spends no call on counting, and both fronts start at once; a table
+of fewer than ``MIN_RECORDS`` goes on with list pages only after that page.
 
 The daily share decides the split (``list_front_reads``, the rule's one home): the
 list front reads while the day's share still affords finishing the table's rest by the
@@ -54,6 +55,7 @@ from hubspot_fdw.materializer.state import SyncState
 ID = "hs_object_id"
 SEARCH_PAGE = 200
 MIN_RECORDS = 2_000      # smaller tables: one pool (a search page would save little)
+TAIL = 0.5               # seconds of list pages that end a table without the search front
 
 
 @dataclass(frozen=True)
@@ -148,29 +150,17 @@ def wanted(ctx: Context, state: SyncState) -> bool:
     """Whether this table's backfill runs here (else list pages only, objects.py)."""
     pools = ctx.config.backfill_pools
     return (pools == "search" or "search_low" in state.cursors
-            or (pools == "both" and (state.backfill_total or 0) >= MIN_RECORDS))
+            or (pools == "both" and (state.backfill_total is None or state.backfill_total >= MIN_RECORDS)))
 
 
-def begin(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequence[str],
-          store: Callable[[Sequence[HubSpotObject]], None]) -> int:
-    """HubSpot's record count at a backfill's start. Unless only list pages are wanted (or
-    a search front is already under way), the count is the search front's first page:
-    the 200 highest ids, kept when the table's backfill runs here (``wanted``)."""
+def count(ctx: Context, spec: TableSpec) -> int | None:
+    """HubSpot's record count at a backfill's start: one call when only list pages are
+    wanted; else None, and the search front's first page tells it (its ``total``) while
+    the list front already reads."""
     assert spec.object_type is not None
-    api = spec.object_type.api_path
-    if ctx.config.backfill_pools == "list" or "search_low" in state.cursors:
-        return ctx.client_backfill.count(api)
-    page, total = ctx.client_backfill.search_page(api, sorts=[(ID, "DESCENDING")], properties=properties,
-                                                  limit=SEARCH_PAGE)
-    state.backfill_total = total
-    if wanted(ctx, state):
-        store(page.results)
-        fronts = Fronts(search_low=min((int(r.id) for r in page.results), default=None))
-        fronts.save(state)
-        if len(page.results) < SEARCH_PAGE:     # the whole table came in this page
-            state.finish_backfill(now_utc())
-            forget(state)
-    return total
+    if ctx.config.backfill_pools == "list":
+        return ctx.client_backfill.count(spec.object_type.api_path)
+    return None
 
 
 def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequence[str],
@@ -184,17 +174,24 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
     fronts = Fronts.of(state)
     pending: dict[Future, str] = {}
     listing = ctx.config.backfill_pools != "search"
+    searching = True
     speed = pace(client)
 
     def list_affordable() -> bool:
         return list_front_reads(ctx, max(0, (state.backfill_total or 0) - state.records_stored), speed)
 
-    def search_request(low: int | None, top: int | None) -> Page:
+    def search_request(low: int | None, top: int | None) -> tuple[Page, int]:
         group = [Filter(ID, "LT", str(low))] if low is not None else []
         group += [Filter(ID, "GT", str(top))] if top is not None else []
-        page, _ = client.search_page(api, filter_groups=[group] if group else [], sorts=[(ID, "DESCENDING")],
-                                     properties=properties, limit=SEARCH_PAGE)
-        return page
+        return client.search_page(api, filter_groups=[group] if group else [], sorts=[(ID, "DESCENDING")],
+                                  properties=properties, limit=SEARCH_PAGE)
+
+    def tail() -> bool:
+        """The list front alone reads the rest within ``TAIL`` seconds: the search pool is
+        left free for the poll and the next table (a search page would wait for a slot
+        and arrive after the list front)."""
+        left = (state.backfill_total or 0) - state.records_stored
+        return state.backfill_total is not None and left <= speed.list_pages * ctx.config.page_size * TAIL
 
     def finish() -> None:
         fronts.done = True
@@ -205,9 +202,11 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
     try:
         while True:
             go = not ctx.stop.is_set() and not fronts.met()
-            list_next = go and listing and "list" not in pending.values() and list_affordable()
+            reading = listing and list_affordable()
+            list_next = go and reading and "list" not in pending.values()
             # the search's gate after the list's: its answer is what a backfill stopping here shows
-            if go and "search" not in pending.values() and ctx.may_spend(1, True):
+            if (go and searching and "search" not in pending.values() and not (reading and tail())
+                    and ctx.may_spend(1, True)):
                 pending[pool.submit(search_request, fronts.search_low, fronts.list_top)] = "search"
             if list_next:
                 pending[pool.submit(client.list_page, api, properties=list(properties),
@@ -219,7 +218,11 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in finished:
                 front = pending.pop(future)
-                page = future.result()
+                page, total = future.result() if front == "search" else (future.result(), None)
+                if total is not None and state.backfill_total is None:   # the search front's first page
+                    state.backfill_total = total
+                    ctx.progress.start(spec.name, total, state.records_stored)
+                    searching = ctx.config.backfill_pools == "search" or total >= MIN_RECORDS
                 if fronts.met():
                     continue                       # the other front finished meanwhile
                 fresh = [r for r in page.results if fronts.new(r)]
