@@ -27,6 +27,12 @@ fastest split (both pools saturated at the pace the budget gives the backfill, `
 when it does not, the list front pauses and the search front, at half the calls per
 record, reads alone, until what is left fits the day again. A portal whose daily share
 is the binding limit is thus read almost only by search pages: the most records a day.
+The rule sees the table being backfilled; the tables after it get what the day has left.
+
+Time between tables: the last ``TAIL`` seconds of a table (by the list front's pace) are
+the list front's alone, so the poll that follows and the next table's first search page
+find free slots in the search pool; a request still waiting for its slot when the fronts
+meet is abandoned (it would only bring records already stored).
 HTTP runs in two threads; storing, checkpointing and the budget's gate stay in the
 caller's thread. The checkpoint (``backfill_after`` and the cursors ``list_top``,
 ``search_low``) is written with the rows of each page, so a stopped backfill resumes
