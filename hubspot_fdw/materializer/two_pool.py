@@ -161,8 +161,8 @@ def wanted(ctx: Context, state: SyncState) -> bool:
 
 def count(ctx: Context, spec: TableSpec) -> int | None:
     """HubSpot's record count at a backfill's start: one call when only list pages are
-    wanted; else None, and the search front's first page tells it (its ``total``) while
-    the list front already reads."""
+    wanted; else None, and the search front's first page tells it (its ``total``; the
+    backfill's start is checkpointed then) while the list front's first request runs."""
     assert spec.object_type is not None
     if ctx.config.backfill_pools == "list":
         return ctx.client_backfill.count(spec.object_type.api_path)
@@ -221,14 +221,18 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState, properties: Sequen
                 # a request still waiting for its pool's slot when the fronts met would
                 # only bring records already stored: the table goes on without it
                 return state.backfill_done
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
+            counting = [f for f, front in pending.items() if front == "search" and state.backfill_total is None]
+            # until the count is known, the search front's first page is taken first (the list
+            # front's first request runs meanwhile)
+            wait(counting or pending, return_when=FIRST_COMPLETED)
+            for future in sorted((f for f in pending if f.done()), key=lambda f: pending[f] != "search"):
                 front = pending.pop(future)
                 page, total = future.result() if front == "search" else (future.result(), None)
                 if total is not None and state.backfill_total is None:   # the search front's first page
                     state.backfill_total = total
-                    ctx.progress.start(spec.name, total, state.records_stored)
                     searching = ctx.config.backfill_pools == "search" or total >= MIN_RECORDS
+                    ctx.checkpoint(state)          # the backfill's start, with its count
+                    ctx.progress.start(spec.name, total, state.records_stored)
                 if fronts.met():
                     continue                       # the other front finished meanwhile
                 fresh = [r for r in page.results if fronts.new(r)]
