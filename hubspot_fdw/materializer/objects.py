@@ -103,11 +103,12 @@ def backfill(ctx: Context, spec: TableSpec, state: SyncState) -> bool:
         state.cursors["reconciled_at"] = state.backfill_started_at.isoformat()
         if state.backfill_after is None and not state.records_stored:
             two_pool.forget(state)      # nothing read yet: no front to resume
-        try:
-            state.backfill_total = ctx.client_backfill.count(otype.api_path)
+        try:  # for a two-pool backfill, the search front's first page tells the count
+            state.backfill_total = two_pool.count(ctx, spec)
         except HubSpotFdwError as exc:  # an estimate only; the backfill does not need it
             log.info("%s: no count for progress (%s)", spec.name, exc)
-        ctx.checkpoint(state)
+        if state.backfill_total is not None or not two_pool.wanted(ctx, state):
+            ctx.checkpoint(state)       # else the search front's first page checkpoints, with the count
     ctx.progress.start(spec.name, state.backfill_total, state.records_stored)
     props = properties_of(spec)
     try:

@@ -27,8 +27,10 @@ DAILY_LIMIT = 400
 SHARE = 0.10
 ALLOWED = int(DAILY_LIMIT * SHARE)  # 40 calls per portal day for the whole sync
 PAGE = 10                           # small pages: 300 contacts are a 30-page backfill
+# list pages only: one search page (200 records) would read what 20 of these pages do
 CONFIG = SyncConfig(poll_interval=60, max_poll_interval=3600, lookback_ms=5_000, index_lag_allowance_ms=0,
-                    daily_share=SHARE, page_size=PAGE, metadata_interval=86_400, use_budget=False)
+                    daily_share=SHARE, page_size=PAGE, metadata_interval=86_400, use_budget=False,
+                    backfill_pools="list")
 LIMITS = dict(no_limits=False, burst_limit=100_000, search_limit=100_000, daily_limit=DAILY_LIMIT,
               time_zone="Asia/Tokyo")
 
