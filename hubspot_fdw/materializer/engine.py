@@ -25,12 +25,13 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Iterable
+from typing import Any, Iterable, Mapping, Sequence
 
 from hubspot_fdw.api.budget import Priority
 from hubspot_fdw.api.calls import Tally
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
+from hubspot_fdw.api.models import PropertyDefinition
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec
@@ -73,6 +74,22 @@ def catalog_types(names: Iterable[str] | None) -> list[str] | None:
     return strategies.catalog_types(names)
 
 
+class _Listings:
+    """The client as the catalog reads properties through it, keeping each listing (by the
+    type's API path): the first property refresh follows those instead of listing again."""
+
+    def __init__(self, client: HubSpotClient) -> None:
+        self.client = client
+        self.listed: dict[str, Sequence[PropertyDefinition]] = {}
+
+    def list_properties(self, api_path: str) -> Sequence[PropertyDefinition]:
+        self.listed[api_path] = self.client.list_properties(api_path)
+        return self.listed[api_path]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
 class Materializer:
     def __init__(self, client: HubSpotClient, runner: SqlRunner, server: str, schema: str, *,
                  tables: Iterable[str] | None = None, config: SyncConfig | None = None,
@@ -88,11 +105,15 @@ class Materializer:
             served = served_tables(runner, server)
             names, self.skipped = served.names, dict(served.skipped)
         calls = Tally(client.transport.calls)   # the transport counts; nothing is hooked
+        # properties the catalog listed just now: the first refresh follows them (no call)
+        self._listed: Mapping[str, Sequence[PropertyDefinition]] | None = None
         if catalog is None:
             schemas = client.list_schemas()
             if tables is None:
                 names = self._resolvable(names, Registry.from_schemas(schemas))
-            catalog = build_catalog(client, only=catalog_types(names), schemas=schemas)
+            listings = _Listings(client)
+            catalog = build_catalog(listings, only=catalog_types(names), schemas=schemas)  # type: ignore[arg-type]
+            self._listed = listings.listed
         if tables is None:
             for name in [n for n in names if n not in catalog.tables]:
                 names.remove(name)
@@ -194,13 +215,14 @@ class Materializer:
         options = dict(o.partition("=")[::2] for o in (rows[0]["srvoptions"] or [])) if rows else {}
         return is_true(options.get("add_new_columns"), default=True)
 
-    def refresh_properties(self) -> None:
+    def refresh_properties(self, listed: Mapping[str, Sequence[PropertyDefinition]] | None = None) -> None:
         """New HubSpot properties become new columns of the cache table (no resync: values
-        arrive as records change) and, with add_new_columns, of the foreign tables."""
+        arrive as records change) and, with add_new_columns, of the foreign tables.
+        ``listed``: properties already listed (by API path), followed without a call."""
         follow = self._add_new_columns
         for name, spec in list(self.specs.items()):
             strategy = self.strategies[name]
-            refreshed = strategy.refreshed(self.ctx, spec) if strategy.follows_properties else None
+            refreshed = strategy.refreshed(self.ctx, spec, listed) if strategy.follows_properties else None
             if refreshed is None:
                 continue
             new, props = refreshed.spec, refreshed.properties
@@ -284,6 +306,14 @@ class Materializer:
     # -- many tables --------------------------------------------------------------------
     def _refresh_properties_if_due(self) -> None:
         now = clock.CLOCK.monotonic()
+        if self._listed is not None:  # the catalog listed them at start: follow those, no calls
+            listed, self._listed = self._listed, None
+            self._metadata_at = now
+            try:
+                self.refresh_properties(listed)
+            except HubSpotFdwError as exc:
+                log.warning("property refresh failed: %s", exc)
+            return
         if (self._metadata_at is None or now - self._metadata_at >= self.config.metadata_interval
                 or self._drifted()):
             if not self.spending.may_spend(self._property_listings(), False):

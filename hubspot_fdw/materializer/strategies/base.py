@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar, Sequence
+from typing import ClassVar, Mapping, Sequence
 
 from hubspot_fdw.api.models import PropertyDefinition
 from hubspot_fdw.catalog.columns import TableSpec
@@ -69,7 +69,9 @@ class Strategy(ABC):
         """Calls a day of the table's live work that polls do not pace (sweeps,
         reconciliations, re-reads); the planner adds it to every projection."""
 
-    def refreshed(self, ctx: Context, spec: TableSpec) -> Refreshed | None:
-        """The table as HubSpot's properties define it now (one call), for kinds that
-        ``follows_properties``; None when there is nothing to follow."""
+    def refreshed(self, ctx: Context, spec: TableSpec,
+                  listed: Mapping[str, Sequence[PropertyDefinition]] | None = None) -> Refreshed | None:
+        """The table as HubSpot's properties define it now (one call, none when ``listed``,
+        properties by API path, has its type's), for kinds that ``follows_properties``;
+        None when there is nothing to follow."""
         return None

@@ -12,7 +12,9 @@ Deliberately not here: the requests and writes (objects.py, deletions.py).
 from __future__ import annotations
 
 import math
+from typing import Mapping, Sequence
 
+from hubspot_fdw.api.models import PropertyDefinition
 from hubspot_fdw.catalog.columns import TableSpec, object_table
 from hubspot_fdw.catalog.registry import Registry
 from hubspot_fdw.materializer import deletions, objects
@@ -49,8 +51,11 @@ class ObjectTables(Strategy):
         stored = ctx.state(spec.name).records_stored
         return math.ceil(max(stored, 1) / ctx.config.page_size) * DAY / max(1.0, ctx.config.reconcile_interval)
 
-    def refreshed(self, ctx: Context, spec: TableSpec) -> Refreshed | None:
+    def refreshed(self, ctx: Context, spec: TableSpec,
+                  listed: Mapping[str, Sequence[PropertyDefinition]] | None = None) -> Refreshed | None:
         if spec.object_type is None:
             return None
-        props = ctx.client_live.list_properties(spec.object_type.api_path)
+        props = (listed or {}).get(spec.object_type.api_path)
+        if props is None:
+            props = ctx.client_live.list_properties(spec.object_type.api_path)
         return Refreshed(object_table(spec.object_type, props), props)
