@@ -8,7 +8,8 @@ failing table is recorded in sync_state (phase ``failing``, last_error with its 
 attempt) and the others go on; the daemon tries it again after a back-off that doubles
 with each failure in a row (backoff.py). The daemon (``run_step`` / ``run_forever``)
 polls each polled table (objects) when the planner says it is due and the daily
-share affords it; ``run_once`` runs every table once. Before any pass the cache
+share affords it; ``run_once`` runs every table once (every backfill first, then the
+live steps, so no backfill waits for another table's poll). Before any pass the cache
 schema's portal stamp is checked (portal.py), which also gives the portal's time zone:
 the budget day (budgetday.py) runs from the portal's midnight, when HubSpot resets its
 daily counter. Every call of the sync counts against the day's share (planner.py):
@@ -237,14 +238,15 @@ class Materializer:
         self.ctx.runner.commit()
 
     # -- one table ----------------------------------------------------------------------
-    def run_table(self, name: str) -> SyncState:
+    def run_table(self, name: str, live: bool = True) -> SyncState:
+        """One pass (``live`` False: the backfill only; a table backfilled before is left as is)."""
         spec = self.specs[name]
         ctx = self.ctx
         state = ctx.state(name)
         started = now_utc()
         state.last_poll_at = started
         try:
-            complete = self._pass(spec, state)
+            complete = self._pass(spec, state, live)
             if complete:
                 state.phase = "live"
                 state.consecutive_failures = 0
@@ -277,14 +279,17 @@ class Materializer:
         log.warning("%s: pass failed (%s)", name, state.last_error)
         ctx.checkpoint(state)
 
-    def _pass(self, spec: TableSpec, state: SyncState) -> bool:
-        """The backfill until done, then (in the same pass if the strategy says so) a live step."""
+    def _pass(self, spec: TableSpec, state: SyncState, live: bool = True) -> bool:
+        """The backfill until done, then (in the same pass if the strategy says so and
+        ``live``) a live step; False when the pass did not get to its end."""
         strategy = self.strategies[spec.name]
         if not state.backfill_done:
             if not strategy.backfill(self.ctx, spec, state):
                 return False
             if not strategy.live_after_backfill:
                 return True
+        if not live:
+            return False
         changed = strategy.live(self.ctx, spec, state, self.planner)
         if changed is None:
             return False
@@ -328,11 +333,19 @@ class Materializer:
         self.prepare()
         self._plan()
         self._refresh_properties_if_due()
+        # every backfill first, then the live steps: a table's poll would otherwise wait in
+        # the search pool the backfills keep busy while the next table's backfill could run
         results = {}
+        for name in [n for n in self.specs if not self.ctx.state(n).backfill_done]:
+            if self.ctx.stop.is_set():
+                break
+            results[name] = self._run_counted(name, live=False)
         for name in list(self.specs):
             if self.ctx.stop.is_set():
                 break
-            results[name] = self._run_counted(name)
+            done = results.get(name)
+            if done is None or (done.backfill_done and self.strategies[name].live_after_backfill):
+                results[name] = self._run_counted(name)
         self.spending.account()
         self._record_plan()
         self.ctx.runner.commit()
@@ -355,12 +368,12 @@ class Materializer:
             spending.waiting_until = None
         return spending.planner
 
-    def _run_counted(self, name: str, bucket: bool = False) -> SyncState:
+    def _run_counted(self, name: str, bucket: bool = False, live: bool = True) -> SyncState:
         """One table's pass with its calls counted (backfill or live) and a backfill's wait shown."""
         state = self.ctx.state(name)
         self.spending.account()
         self.spending.backfill = not state.backfill_done
-        state = self.run_table(name)
+        state = self.run_table(name, live)
         calls = self.spending.account(bucket)
         self.spending.note_wait(state)
         self._last_calls = calls
