@@ -40,6 +40,7 @@ from hubspot_fdw.api.models import ObjectSchema, Pipeline, PropertyDefinition
 from hubspot_fdw.api.pipelines import pipeline_options, pipeline_properties
 from hubspot_fdw.api.rejections import rejections
 from hubspot_fdw.catalog import TableSpec
+from hubspot_fdw.catalog.odd_values import nul_free
 
 log = logging.getLogger("hubspot_fdw.fdw.comments")
 
@@ -175,7 +176,8 @@ def pending(argument: str) -> str:
     """``_python_call`` entry for the event trigger: ``argument`` is a JSON list of the
     tables created; returns their descriptions as JSON and forgets every stashed one."""
     names = json.loads(argument or "[]")
-    found = {n: asdict(_pending[n]) for n in names if n in _pending}
+    # jsonb cannot hold NUL: a label with one loses it rather than every table its comments
+    found = {n: nul_free(asdict(_pending[n])) for n in names if n in _pending}
     _pending.clear()
     return json.dumps(found)
 
