@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import psycopg2
 import pytest
 import requests
 
@@ -49,3 +50,13 @@ def test_live_pipelines_and_stages_read_without_nul(conn, evil) -> None:
                        "ORDER BY display_order", (evil["id"],))
     assert [r[0] for r in rows] == ["Stage '; DROP", "Line\nbreak"]
     assert rows[0][1]["note"] == "ab"
+
+
+def test_a_rejection_naming_a_label_with_nul_is_reported_as_is(conn, evil) -> None:
+    """The valid stages in a rejected write's DETAIL include the hostile label: the error
+    is HubSpot's rejection (23514), not an encoding error about the NUL."""
+    deal = query(conn, "SELECT id FROM hubspot.deals ORDER BY id LIMIT 1")[0][0]
+    with pytest.raises(psycopg2.Error) as info:
+        query(conn, "UPDATE hubspot.deals SET dealstage = 'nosuchstage' WHERE id = %s", (deal,))
+    assert info.value.pgcode == "23514", info.value.pgerror
+    assert "(Stage '; DROP)" in info.value.diag.message_detail
