@@ -224,3 +224,19 @@ def test_own_foreign_table_reaches_no_cache_the_role_may_not_read(db, roles, sub
         conn.close()
         with db.connect() as admin:
             query(admin, "REVOKE USAGE ON FOREIGN SERVER hubspot FROM analyst")
+
+
+def test_a_role_with_usage_on_the_server_imports_its_own_tables(db, roles) -> None:
+    """IMPORT by a role with USAGE on the server and its own mapping: the tables are its
+    own (live reads work); the cache it was never granted stays refused (42501)."""
+    with db.connect() as admin:
+        query(admin, "GRANT USAGE ON FOREIGN SERVER hubspot TO analyst")
+        query(admin, "CREATE SCHEMA mine AUTHORIZATION analyst")
+    try:
+        as_role(db, "analyst", "IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts) FROM SERVER hubspot INTO mine")
+        assert as_role(db, "analyst", "SELECT count(*) > 0 FROM mine.contacts", mode="live") == [(True,)]
+        assert failure(db, "analyst", "SELECT count(*) FROM mine.contacts", mode="cache").pgcode == "42501"
+    finally:
+        with db.connect() as admin:
+            query(admin, "DROP SCHEMA mine CASCADE")
+            query(admin, "REVOKE USAGE ON FOREIGN SERVER hubspot FROM analyst")
