@@ -60,3 +60,18 @@ def test_a_rejection_naming_a_label_with_nul_is_reported_as_is(conn, evil) -> No
         query(conn, "UPDATE hubspot.deals SET dealstage = 'nosuchstage' WHERE id = %s", (deal,))
     assert info.value.pgcode == "23514", info.value.pgerror
     assert "(Stage '; DROP)" in info.value.diag.message_detail
+
+
+def test_import_says_when_hubspot_refuses_the_pipelines(conn, sim) -> None:
+    """HubSpot failing the pipelines call: the import stands, and a NOTICE says the stage
+    labels were not recorded (not a silent gap in hubspot_fdw.label)."""
+    query(conn, "CREATE SCHEMA refused")
+    sim.set_faults(error_rate=1.0, error_statuses=[503], path_contains="/crm/v3/pipelines")
+    try:
+        conn.notices.clear()
+        query(conn, "IMPORT FOREIGN SCHEMA hubspot LIMIT TO (deals) FROM SERVER hubspot INTO refused")
+    finally:
+        sim.clear_faults()
+    assert query(conn, "SELECT count(*) FROM pg_class WHERE relnamespace = 'refused'::regnamespace") == [(1,)]
+    assert any("deals: pipeline and stage labels not recorded" in n for n in conn.notices), conn.notices
+    assert query(conn, "SELECT hubspot_fdw.label('refused.deals', 'dealstage', 'closedwon')") == [("closedwon",)]
