@@ -21,9 +21,9 @@
  * (columns matched by name; a column the cache table lacks is NULL of its
  * type; a type difference is cast), whose range table also keeps a copy of
  * the foreign table's entry, outside the join tree: as for a view, the
- * executor checks the user's privileges on the foreign table, while the
- * cache table's entry asks for no privilege at all (it is read with the
- * extension's rights).  The subquery is usually pulled up, so the planner
+ * executor checks the user's privileges on the foreign table, and the
+ * cache table's entry asks for SELECT as the foreign table's owner (the
+ * rights the wrapper's own cache reads run with).  The subquery is usually pulled up, so the planner
  * sees an ordinary table: its indexes, statistics and parallel scans.
  * FOR UPDATE/SHARE on the foreign table is pushed down to the cache table,
  * as for a view.  A user mapping (the user's or PUBLIC's) is required, as
@@ -454,8 +454,13 @@ column_map(Oid foreignid, Oid cacheid)
 	return map;
 }
 
+/*
+ * The cache table's entry: read with the rights of the foreign table's owner
+ * (owner), as the wrapper's own cache reads are (access.c), so a role's own
+ * foreign table reaches no cache table that role may not read.
+ */
 static RangeTblEntry *
-cache_rte(Query *sub, Oid cacheid, List *colnames, const char *label, int lockmode)
+cache_rte(Query *sub, Oid cacheid, Oid owner, List *colnames, const char *label, int lockmode)
 {
 	RangeTblEntry *rte = makeNode(RangeTblEntry);
 
@@ -467,8 +472,21 @@ cache_rte(Query *sub, Oid cacheid, List *colnames, const char *label, int lockmo
 	rte->eref = makeAlias(label, colnames);
 	rte->inh = true;
 	rte->inFromCl = true;
-	compat_rte_unchecked(sub, rte);	/* read with the extension's rights */
+	compat_rte_select_as(sub, rte, owner);
 	return rte;
+}
+
+static Oid
+table_owner(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
+	ReleaseSysCache(tuple);
+	return owner;
 }
 
 /*
@@ -503,7 +521,8 @@ host_cache_subquery(RangeTblEntry *rte, Oid cacheid, RowMarkClause *mark)
 	sub->commandType = CMD_SELECT;
 	sub->querySource = QSRC_ORIGINAL;
 	sub->canSetTag = true;
-	sub->rtable = list_make2(kept, cache_rte(sub, cacheid, copyObject(map->colnames),
+	sub->rtable = list_make2(kept, cache_rte(sub, cacheid, table_owner(rte->relid),
+											 copyObject(map->colnames),
 											 psprintf("%s" CACHE_LABEL, rte->eref->aliasname),
 											 lockmode));
 	ref = makeNode(RangeTblRef);

@@ -126,18 +126,23 @@ compat_rte_clear_permissions(RangeTblEntry *rte)
 }
 
 /*
- * query's relation entry rte asks for no permission check.  Since 16 it
- * still needs an RTEPermissionInfo (one asking for nothing): the planner
- * reads it, e.g. to expand a partitioned table.
+ * query's relation entry rte is read with role's rights: the executor checks
+ * that role may SELECT from it (as it checks a view's tables as the view's owner).
  */
 static inline void
-compat_rte_unchecked(Query *query, RangeTblEntry *rte)
+compat_rte_select_as(Query *query, RangeTblEntry *rte, Oid role)
 {
 #if PG_VERSION_NUM >= 160000
+	RTEPermissionInfo *perminfo;
+
 	rte->perminfoindex = 0;
-	(void) addRTEPermissionInfo(&query->rteperminfos, rte);
+	perminfo = addRTEPermissionInfo(&query->rteperminfos, rte);
+	perminfo->requiredPerms = ACL_SELECT;
+	perminfo->checkAsUser = role;
 #else
 	compat_rte_clear_permissions(rte);
+	rte->requiredPerms = ACL_SELECT;
+	rte->checkAsUser = role;
 #endif
 }
 

@@ -77,7 +77,32 @@ host_py_to_cstring(PyObject *obj)
 	return result;
 }
 
-/* getattr(obj, name) as a C string, or NULL when absent or None. */
+/*
+ * str(obj) for an error report, without NUL characters (PostgreSQL's messages
+ * cannot hold them; a HubSpot label or value quoted in a message may), so the
+ * report is the wrapper's error and not an encoding error.  NULL on failure.
+ */
+static char *
+report_text(PyObject *obj)
+{
+	PyObject   *text = obj != NULL ? PyObject_Str(obj) : NULL;
+	PyObject   *nul = PyUnicode_FromStringAndSize("\0", 1);
+	PyObject   *empty = PyUnicode_FromStringAndSize("", 0);
+	PyObject   *clean = NULL;
+	char	   *result;
+
+	if (text != NULL && nul != NULL && empty != NULL)
+		clean = PyUnicode_Replace(text, nul, empty, -1);
+	PyErr_Clear();
+	result = py_str_or_null(clean != NULL ? clean : text);
+	Py_XDECREF(clean);
+	Py_XDECREF(text);
+	Py_XDECREF(nul);
+	Py_XDECREF(empty);
+	return result;
+}
+
+/* getattr(obj, name) as a C string for an error report, or NULL when absent or None. */
 static char *
 attr_string(PyObject *obj, const char *name)
 {
@@ -93,7 +118,7 @@ attr_string(PyObject *obj, const char *name)
 		return NULL;
 	}
 	if (attr != Py_None)
-		result = py_str_or_null(attr);
+		result = report_text(attr);
 	Py_DECREF(attr);
 	return result;
 }
@@ -204,7 +229,7 @@ host_report_python_error(int elevel, const char *context)
 
 	classname = pstrdup(((PyTypeObject *) type)->tp_name);
 	multicorn = is_multicorn_exception(value);
-	message = multicorn ? attr_string(value, "message") : py_str_or_null(value);
+	message = multicorn ? attr_string(value, "message") : report_text(value);
 	sqlstate = attr_string(value, "sqlstate");
 	detail = attr_string(value, "detail");
 	hint = attr_string(value, "hint");

@@ -29,14 +29,15 @@ def add_declared_columns(server_name: str, server_options: Mapping[str, str], sp
     existing = [r["column_name"] for r in execute_sql(existing_columns_sql(), [schema, spec.name])]
     if not existing:
         return []
-    stamp = execute_sql("SELECT server_name FROM hubspot_fdw.cache_portals WHERE cache_schema = $1", [schema])
-    if stamp and stamp[0]["server_name"] != server_name:
-        return []
+    # ownership first: a role with USAGE on the server may import, but may not read cache_portals
     owned = execute_sql("SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') AS ok FROM pg_catalog.pg_class c "
                         "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
                         "WHERE n.nspname = $1 AND c.relname = $2", [schema, spec.name])
     if not owned or owned[0]["ok"] not in (True, "t", "true"):
         log.info("%s.%s: not owned by this role; new columns come with the next sync", schema, spec.name)
+        return []
+    stamp = execute_sql("SELECT server_name FROM hubspot_fdw.cache_portals WHERE cache_schema = $1", [schema])
+    if stamp and stamp[0]["server_name"] != server_name:
         return []
     statements = add_columns_sql(spec, schema, existing)
     for sql in statements:

@@ -98,6 +98,22 @@ def format_datetime(value: datetime) -> str:
     return f"{value.year:04d}-" + value.strftime("%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+NUMERIC_INTEGER_DIGITS = 131072   # PostgreSQL numeric: digits before the decimal point
+NUMERIC_SCALE = 16383             # and after it
+
+
+def fits_numeric(number: Decimal) -> bool:
+    """Whether PostgreSQL's numeric type can hold ``number`` (HubSpot stores numbers such
+    as 1e1000000 that no column can)."""
+    exponent = number.as_tuple().exponent
+    assert isinstance(exponent, int), "finite numbers only"
+    return number.adjusted() < NUMERIC_INTEGER_DIGITS and -exponent <= NUMERIC_SCALE
+
+
+def _clip(text: str, length: int = 40) -> str:
+    return text if len(text) <= length else text[:length] + "…"
+
+
 def format_decimal(value: Decimal) -> str:
     if not value.is_finite():
         raise ConversionError(f"HubSpot numbers cannot be {value}", sqlstate="22023")
@@ -116,6 +132,8 @@ def to_python(text: str | None, hubspot_type: str | None, field_type: str | None
             raise ConversionError(f"{text!r} is not a number") from None
         if not number.is_finite():
             raise ConversionError(f"{text!r} is not a number") from None
+        if not fits_numeric(number):
+            raise ConversionError(f"{_clip(text)!r} is beyond PostgreSQL's numeric range") from None
         return number
     if hubspot_type == "date":
         return parse_date(text)

@@ -65,13 +65,28 @@ def shown(raw: Any) -> str | None:
 
 
 def without_nul(value: Any) -> tuple[Any, bool]:
-    """(value without NUL characters, whether it had any); texts and lists of texts."""
+    """(value without NUL characters, whether it had any); texts, lists of texts and
+    JSON objects (a stage's metadata: jsonb cannot hold NUL either)."""
     if isinstance(value, str):
         return (value.replace(NUL, ""), True) if NUL in value else (value, False)
     if isinstance(value, list) and any(isinstance(v, str) and NUL in v for v in value):
         cleaned = [v.replace(NUL, "") if isinstance(v, str) else v for v in value]
         return [v for v in cleaned if v != ""] or None, True
+    if isinstance(value, dict):
+        cleaned_json = nul_free(value)
+        return cleaned_json, cleaned_json != value
     return value, False
+
+
+def nul_free(value: Any) -> Any:
+    """``value`` (JSON-like: texts, lists, dicts, keys too) with every NUL character removed."""
+    if isinstance(value, str):
+        return value.replace(NUL, "")
+    if isinstance(value, (list, tuple)):
+        return [nul_free(v) for v in value]
+    if isinstance(value, dict):
+        return {nul_free(k): nul_free(v) for k, v in value.items()}
+    return value
 
 
 def _raw(column: ColumnSpec, record: HubSpotObject) -> Any:

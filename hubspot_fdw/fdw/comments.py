@@ -31,7 +31,6 @@ tables (the catalog), the write rules (writes.py).
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
@@ -40,8 +39,8 @@ from hubspot_fdw.api.models import ObjectSchema, Pipeline, PropertyDefinition
 from hubspot_fdw.api.pipelines import pipeline_options, pipeline_properties
 from hubspot_fdw.api.rejections import rejections
 from hubspot_fdw.catalog import TableSpec
-
-log = logging.getLogger("hubspot_fdw.fdw.comments")
+from hubspot_fdw.catalog.odd_values import nul_free
+from hubspot_fdw.host.log import INFO, log_to_postgres
 
 COMMENT_LENGTH = 200   # characters: one line of \d+ output
 DESCRIPTION_LENGTH = 120  # characters of HubSpot's description kept in a column comment
@@ -154,8 +153,15 @@ def pipelines_of(table: TableSpec, properties: Sequence[PropertyDefinition], cli
     try:
         return list(client.list_pipelines(t.api_path))
     except HubSpotFdwError as error:
-        log.info("%s: pipeline and stage labels not recorded (%s)", table.name, error.message)
+        _not_recorded(f"{table.name}: pipeline and stage labels not recorded", error)
         return None
+
+
+def _not_recorded(what: str, error: HubSpotFdwError) -> None:
+    """A NOTICE for the importing user: the import stands, but HubSpot refused a part of
+    its descriptions (labels then read as the values themselves)."""
+    log_to_postgres(f"{what}: {error.message}", INFO,
+                    hint="Run hubspot_fdw.refresh_columns on the table later to record them.")
 
 
 def association_labels(table: TableSpec, client: Any) -> list[LabelRow]:
@@ -166,7 +172,7 @@ def association_labels(table: TableSpec, client: Any) -> list[LabelRow]:
     try:
         found = client.association_labels(table.pair.first.api_path, table.pair.second.api_path)
     except HubSpotFdwError as error:
-        log.info("%s: association labels not recorded (%s)", table.name, error.message)
+        _not_recorded(f"{table.name}: association labels not recorded", error)
         return []
     return [LabelRow(t.type_id, t.category, t.label) for t in found if t.label]
 
@@ -175,7 +181,8 @@ def pending(argument: str) -> str:
     """``_python_call`` entry for the event trigger: ``argument`` is a JSON list of the
     tables created; returns their descriptions as JSON and forgets every stashed one."""
     names = json.loads(argument or "[]")
-    found = {n: asdict(_pending[n]) for n in names if n in _pending}
+    # jsonb cannot hold NUL: a label with one loses it rather than every table its comments
+    found = {n: nul_free(asdict(_pending[n])) for n in names if n in _pending}
     _pending.clear()
     return json.dumps(found)
 

@@ -30,7 +30,7 @@ from hubspot_fdw.api import HubSpotClient
 from hubspot_fdw.cache import qualified_table
 from hubspot_fdw.catalog import TableSpec
 from hubspot_fdw.fdw.options import FdwOptions
-from hubspot_fdw.fdw.sql import local_runner, run, table_exists
+from hubspot_fdw.fdw.sql import local_runner, run
 
 ESTIMATE_TTL = 300.0        # seconds a HubSpot total stays valid for planning
 DEFAULT_ESTIMATES = {"object": 1000, "owners": 100, "pipelines": 10, "pipeline_stages": 50,
@@ -52,10 +52,14 @@ def default_rows(kind: str) -> int:
 
 
 def cache_rows(options: FdwOptions, table: str) -> int | None:
-    """Rows of the cache table ``<cache schema>.<table>``, or None when it does not exist."""
+    """Rows of the cache table ``<cache schema>.<table>``, or None when it does not exist or
+    the foreign table's owner (whose rights this runs with) may not read it: looked up in
+    the catalog, which needs no USAGE on the cache schema."""
     rows = run(options, "SELECT c.reltuples::bigint AS n, c.relpages AS p FROM pg_catalog.pg_class c "
-                        "WHERE c.oid = pg_catalog.to_regclass(pg_catalog.quote_ident($1) || '.' || "
-                        "pg_catalog.quote_ident($2))",
+                        "JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace "
+                        "WHERE s.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p') "
+                        "AND pg_catalog.has_schema_privilege(s.oid, 'USAGE') "
+                        "AND pg_catalog.has_table_privilege(c.oid, 'SELECT')",
                [options.cache_schema, table])
     if not rows:
         return None
@@ -70,8 +74,10 @@ def cache_rows(options: FdwOptions, table: str) -> int | None:
 
 def sync_record(options: FdwOptions, table: str) -> SyncRecord | None:
     """The table's sync state (for the table's server, else its cache schema), or None."""
-    if not table_exists(options, "hubspot_fdw.sync_state"):
-        return None
+    readable = run(options, "SELECT pg_catalog.has_table_privilege(t, 'SELECT') AS ok "
+                            "FROM pg_catalog.to_regclass('hubspot_fdw.sync_state') t WHERE t IS NOT NULL")
+    if not readable or readable[0]["ok"] not in (True, "t", "true"):
+        return None     # no sync state here, or not for the table's owner (a role's own table)
     key, value = ("server_name", options.server) if options.server else ("cache_schema", options.cache_schema)
     rows = run(options, "SELECT bool_or(backfill_done) AS done, max(backfill_total) AS total, count(*) AS n "
                         f"FROM hubspot_fdw.sync_state WHERE {key} = $1 AND table_name = $2", [value, table])

@@ -24,7 +24,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.api.history import HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PropertyChange
 from hubspot_fdw.catalog import Registry, TableSpec, record_to_row
-from hubspot_fdw.catalog.odd_values import OddValue
+from hubspot_fdw.catalog.odd_values import OddValue, nul_free, without_nul
 from hubspot_fdw.catalog.convert import datetime_or_none
 from hubspot_fdw.catalog.history import change_row
 from hubspot_fdw.catalog.history import properties as history_properties
@@ -284,7 +284,9 @@ def _association_plan(table: TableSpec, quals: Sequence[Any], wanted: list[str],
 
 # -- rows of the special tables -------------------------------------------------------------------
 def _pick(row: dict[str, Any], columns: list[str]) -> dict[str, Any]:
-    return {c: row.get(c) for c in columns}
+    """The ``columns`` of a row of owners, pipelines, stages or associations, text without
+    NUL characters, as the cache stores them (cache/rows.py)."""
+    return {c: without_nul(row.get(c))[0] for c in columns}
 
 
 def association_rows(client: HubSpotClient, plan: LivePlan) -> Iterator[dict[str, Any]]:
@@ -313,7 +315,7 @@ def owner_rows(client: HubSpotClient, columns: list[str]) -> Iterator[dict[str, 
     for o in client.iter_owners():
         yield _pick({"id": o.id, "email": o.email, "first_name": o.first_name, "last_name": o.last_name,
                      "user_id": o.user_id, "user_id_including_inactive": o.user_id_including_inactive,
-                     "type": o.type, "teams": json.dumps(list(o.teams)), "created_at": _ts(o.created_at),
+                     "type": o.type, "teams": json.dumps(nul_free(list(o.teams))), "created_at": _ts(o.created_at),
                      "updated_at": _ts(o.updated_at), "archived": o.archived}, columns)
 
 
@@ -327,7 +329,7 @@ def pipeline_rows(client: HubSpotClient, kind: str, columns: list[str]) -> Itera
                 continue
             for s in p.stages:
                 yield _pick({"id": s.id, "pipeline_id": p.id, "object_type": object_type, "label": s.label,
-                             "display_order": s.display_order, "metadata": json.dumps(s.metadata),
+                             "display_order": s.display_order, "metadata": json.dumps(nul_free(s.metadata)),
                              "created_at": _ts(s.created_at), "updated_at": _ts(s.updated_at),
                              "archived": s.archived}, columns)
 

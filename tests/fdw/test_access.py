@@ -201,3 +201,42 @@ def test_import_needs_a_user_mapping(db, roles) -> None:
         with db.connect() as admin:
             query(admin, "REVOKE USAGE ON FOREIGN SERVER hubspot FROM nomap")
             query(admin, "REVOKE USAGE, CREATE ON SCHEMA scratch FROM nomap")
+
+
+@pytest.mark.parametrize("substitution", ["on", "off"])
+def test_own_foreign_table_reaches_no_cache_the_role_may_not_read(db, roles, substitution: str) -> None:
+    """A role with USAGE on the server creates its own foreign table over contacts: it
+    runs with that role's rights, so the cache (hubspot_cache, never granted) is refused
+    with 42501 whether the planner substitutes the cache table or the wrapper reads it."""
+    with db.connect() as admin:
+        query(admin, "GRANT USAGE ON FOREIGN SERVER hubspot TO analyst")
+    conn = connect_as(db, "analyst")
+    try:
+        query(conn, "CREATE FOREIGN TABLE scratch.own_contacts (id text, email text) SERVER hubspot "
+                    "OPTIONS (table 'contacts', read_mode 'cache')")
+        query(conn, "SET hubspot_fdw.cache_substitution = %s", (substitution,))
+        with pytest.raises(psycopg2.Error) as raised:
+            query(conn, "SELECT email FROM scratch.own_contacts LIMIT 1")
+        assert raised.value.pgcode == "42501"
+        assert query(conn, "SELECT count(*) > 0 FROM hubspot.contacts") == [(True,)]  # the granted table reads
+    finally:
+        query(conn, "DROP FOREIGN TABLE IF EXISTS scratch.own_contacts")
+        conn.close()
+        with db.connect() as admin:
+            query(admin, "REVOKE USAGE ON FOREIGN SERVER hubspot FROM analyst")
+
+
+def test_a_role_with_usage_on_the_server_imports_its_own_tables(db, roles) -> None:
+    """IMPORT by a role with USAGE on the server and its own mapping: the tables are its
+    own (live reads work); the cache it was never granted stays refused (42501)."""
+    with db.connect() as admin:
+        query(admin, "GRANT USAGE ON FOREIGN SERVER hubspot TO analyst")
+        query(admin, "CREATE SCHEMA mine AUTHORIZATION analyst")
+    try:
+        as_role(db, "analyst", "IMPORT FOREIGN SCHEMA hubspot LIMIT TO (contacts) FROM SERVER hubspot INTO mine")
+        assert as_role(db, "analyst", "SELECT count(*) > 0 FROM mine.contacts", mode="live") == [(True,)]
+        assert failure(db, "analyst", "SELECT count(*) FROM mine.contacts", mode="cache").pgcode == "42501"
+    finally:
+        with db.connect() as admin:
+            query(admin, "DROP SCHEMA mine CASCADE")
+            query(admin, "REVOKE USAGE ON FOREIGN SERVER hubspot FROM analyst")

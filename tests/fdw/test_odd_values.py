@@ -137,3 +137,19 @@ def test_returning_shows_milliseconds_on_every_write_path(conn):
     conn.commit()
     assert single == [(stored,)] and batch == [(stored,), (stored,)] and unchanged == [(stored,)]
     assert query(conn, "SELECT closedate FROM hubspot.deals WHERE id = ANY(%s)", (ids,)) == [(stored,), (stored,)]
+
+
+def test_numbers_beyond_postgresql_numeric_read_as_null(conn, client, sim):
+    """HubSpot keeps numbers such as 1e1000000 that PostgreSQL's numeric cannot hold: the
+    column is NULL with the WARNING, not the whole statement an overflow error."""
+    ids = []
+    for value in ("1e1000000", "1e-20000", "1e400"):
+        record = client.create_object("contacts", {"firstname": "Huge", "lastname": "Numbers"})
+        sim.admin("PATCH", f"/objects/contacts/{record.id}", {"properties": {"annualrevenue": value}, "raw": True})
+        ids.append(record.id)
+    query(conn, "SET hubspot_fdw.read_mode = 'live'")
+    conn.notices.clear()
+    rows = query(conn, "SELECT id, annualrevenue = 1e400 FROM hubspot.contacts WHERE lastname = 'Numbers' ORDER BY id")
+    assert rows == [(ids[0], None), (ids[1], None), (ids[2], True)]
+    warnings = _warnings(conn)
+    assert len(warnings) == 1 and "'1e1000000' is beyond PostgreSQL's numeric range" in warnings[0]
