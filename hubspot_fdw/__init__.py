@@ -8,7 +8,7 @@ lazily so that importing the package never pulls in the HTTP stack.
 
 # The one version number: the Python package's (pyproject.toml reads it), the
 # extension's (hubspot_fdw.control default_version agrees) and the User-Agent's.
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 
 def __getattr__(name: str):

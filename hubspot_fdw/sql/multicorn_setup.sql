@@ -39,6 +39,7 @@
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE OR REPLACE FUNCTION hubspot_fdw._import_comments()
 --   hubspot_fdw--0.2.0--0.3.0.sql: CREATE FUNCTION hubspot_fdw._refresh_columns(rel regclass)
 --   hubspot_fdw--0.2.0--0.3.0.sql: DO $$
+--   hubspot_fdw--0.3.0--0.4.0.sql: ALTER FUNCTION hubspot_fdw._note_deleted(text, regclass, text[], text) SECURITY INVOKER;
 
 CREATE SCHEMA IF NOT EXISTS hubspot_fdw;
 SET search_path = hubspot_fdw;  -- as CREATE EXTENSION runs the scripts
@@ -1101,3 +1102,65 @@ SELECT s.server_name,
 -- [setup] from hubspot_fdw--0.2.0--0.3.0.sql
 COMMENT ON VIEW hubspot_fdw.sync_status IS
   'per synced table: phase, rows, backfill progress (records_stored of backfill_records_total, backfill_percent), lag, calls today, poll interval, projected calls per day; per server: calls today (of the budget day, in the portal time zone), allowed per day (daily limit x share), projected per day as paced (at most the allowed calls), steady-state calls per day once every table is quiet';
+
+-- [setup] from hubspot_fdw--0.3.0--0.4.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._log_deleted(server_name text, cache_table regclass, record_ids text[], reason text)
+RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  schema_name text;
+  relation_name text;
+BEGIN
+  IF reason IS NULL OR reason NOT IN ('deleted', 'rolled back') THEN
+    RAISE EXCEPTION 'reason must be deleted or rolled back' USING ERRCODE = '22023';
+  END IF;
+  SELECT n.nspname, c.relname INTO schema_name, relation_name
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.oid = cache_table AND c.relkind IN ('r', 'p')
+     AND EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attname = 'id' AND NOT a.attisdropped);
+  IF relation_name IS NULL OR record_ids IS NULL THEN
+    RETURN;
+  END IF;
+  EXECUTE format(
+    'INSERT INTO hubspot_fdw.deleted_records AS d (server_name, table_name, record_id, reason, detected_at)
+     SELECT $1, $2, i, $3, now()
+       FROM unnest($4) AS i
+      WHERE i IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s c WHERE c.id::text = i)
+     ON CONFLICT ON CONSTRAINT deleted_records_pkey DO UPDATE
+        SET reason = EXCLUDED.reason, merged_into = NULL, deleted_at = NULL, detected_at = EXCLUDED.detected_at',
+    cache_table)
+  USING coalesce(nullif(server_name, ''), (SELECT p.server_name FROM hubspot_fdw.cache_portals p
+                                            WHERE p.cache_schema = schema_name), ''),
+        relation_name, reason, record_ids;
+END $$;
+
+-- [setup] from hubspot_fdw--0.3.0--0.4.0.sql
+CREATE OR REPLACE FUNCTION hubspot_fdw._note_deleted(server_name text, cache_table regclass, record_ids text[],
+                                                    reason text)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+  still integer;
+BEGIN
+  IF reason IS NULL OR reason NOT IN ('deleted', 'rolled back') THEN
+    RAISE EXCEPTION 'reason must be deleted or rolled back' USING ERRCODE = '22023';
+  END IF;
+  IF cache_table IS NULL OR record_ids IS NULL THEN
+    RETURN 0;
+  END IF;
+  IF NOT (pg_catalog.has_table_privilege(cache_table, 'SELECT') AND pg_catalog.has_table_privilege(cache_table, 'DELETE')) THEN
+    RAISE EXCEPTION 'permission denied to list deletions of %', cache_table USING ERRCODE = '42501',
+      HINT = 'Only a role that may delete from the cache table (the foreign table''s owner) lists its deletions.';
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute a
+                  WHERE a.attrelid = cache_table AND a.attname = 'id' AND NOT a.attisdropped) THEN
+    RETURN 0;
+  END IF;
+  EXECUTE format('SELECT count(*) FROM %s WHERE id::text = ANY($1)', cache_table) INTO still USING record_ids;
+  IF still > 0 THEN
+    RAISE EXCEPTION 'records still in %: not recorded as deleted', cache_table USING ERRCODE = '55000';
+  END IF;
+  PERFORM hubspot_fdw._log_deleted(server_name, cache_table, record_ids, reason);
+  RETURN (SELECT count(DISTINCT i)::integer FROM unnest(record_ids) AS i WHERE i IS NOT NULL);
+END $$;

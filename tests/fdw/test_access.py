@@ -240,3 +240,24 @@ def test_a_role_with_usage_on_the_server_imports_its_own_tables(db, roles) -> No
         with db.connect() as admin:
             query(admin, "DROP SCHEMA mine CASCADE")
             query(admin, "REVOKE USAGE ON FOREIGN SERVER hubspot FROM analyst")
+
+
+def test_deletions_are_listed_only_by_a_role_that_may_delete_from_the_cache(db, roles) -> None:
+    """Listing deleted records tells no role which ids a cache table holds and lets none
+    add entries; the writer's DELETE through the foreign table is still listed."""
+    held = query(db.connect(), "SELECT id FROM hubspot_cache.contacts ORDER BY id LIMIT 1")[0][0]
+    table = query(db.connect(), "SELECT 'hubspot_cache.contacts'::regclass::oid")[0][0]   # by OID: no schema USAGE needed
+    count = "SELECT count(*) FROM hubspot_fdw.deleted_records WHERE table_name = 'contacts'"
+    before = query(db.connect(), count)[0][0]
+    for role in ("outsider", "analyst", "writer"):
+        refused = failure(db, role, "SELECT hubspot_fdw._note_deleted('hubspot', %s::oid::regclass, "
+                                    "ARRAY[%s, '999999999'], 'deleted')", (table, held))
+        assert refused.pgcode == "42501" and "still in" not in str(refused)
+        # the part that writes the entry answers the same whether the id is held or not
+        assert as_role(db, role, "SELECT hubspot_fdw._log_deleted('hubspot', %s::oid::regclass, "
+                                 "ARRAY[%s], 'deleted')::text", (table, held)) == [("",)]
+    assert query(db.connect(), count)[0][0] == before
+    created = as_role(db, "writer", "INSERT INTO hubspot.contacts (email) VALUES ('gone-soon@example.com') RETURNING id")
+    as_role(db, "writer", "DELETE FROM hubspot.contacts WHERE id = %s", (created[0][0],))
+    assert query(db.connect(), "SELECT reason FROM hubspot_fdw.deleted_records WHERE table_name = 'contacts' "
+                               "AND record_id = %s", (created[0][0],)) == [("deleted",)]

@@ -29,7 +29,7 @@ def test_one_version_for_package_extension_and_user_agent(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == version
     control = re.search(r"^default_version\s*=\s*'([^']+)'", (ROOT / "hubspot_fdw.control").read_text(), re.M)
     assert control and control.group(1) == version
-    assert (ROOT / "sql" / f"hubspot_fdw--0.2.0--{version}.sql").exists()
+    assert list((ROOT / "sql").glob(f"hubspot_fdw--*--{version}.sql")), "no upgrade script to this version"
     assert USER_AGENT == f"hubspot_fdw/{version}"
 
 
