@@ -47,7 +47,7 @@ BEGIN
 END $$;
 
 -- The wrapper's entry point: the caller must be allowed to delete from the cache table,
--- and the records must be gone from it.
+-- and the records must be gone from it (_log_deleted checks the reason).
 CREATE OR REPLACE FUNCTION hubspot_fdw._note_deleted(server_name text, cache_table regclass, record_ids text[],
                                                     reason text)
 RETURNS integer
@@ -55,9 +55,6 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   still integer;
 BEGIN
-  IF reason IS NULL OR reason NOT IN ('deleted', 'rolled back') THEN
-    RAISE EXCEPTION 'reason must be deleted or rolled back' USING ERRCODE = '22023';
-  END IF;
   IF cache_table IS NULL OR record_ids IS NULL THEN
     RETURN 0;
   END IF;

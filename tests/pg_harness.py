@@ -50,8 +50,10 @@ class Database:
         self.name = name
         self.dsn = f"host={proc.host} port={proc.port} user={proc.user} dbname={name}"
 
-    def connect(self, autocommit: bool = True) -> psycopg2.extensions.connection:
-        conn = psycopg2.connect(self.dsn)
+    def connect(self, autocommit: bool = True, user: str | None = None) -> psycopg2.extensions.connection:
+        """A connection as the test superuser, or as ``user`` (a role the test created)."""
+        conn = psycopg2.connect(self.dsn if user is None else
+                                f"host={self.proc.host} port={self.proc.port} user={user} dbname={self.name}")
         conn.autocommit = autocommit
         return conn
 

@@ -20,7 +20,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable, Mapping
 
-from hubspot_fdw.api.models import Association, HubSpotObject, Owner, Pipeline
+from hubspot_fdw.api.models import Association, HubSpotObject, Owner, Pipeline, PipelineStage
 from hubspot_fdw.cache.ddl import key_columns
 from hubspot_fdw.catalog.columns import TableSpec
 from hubspot_fdw.catalog.convert import datetime_or_none
@@ -104,13 +104,32 @@ def association_row_from(spec: TableSpec, from_singular: str, association: Assoc
 _ts = datetime_or_none
 
 
+def owner_values(owner: Owner) -> dict[str, Any]:
+    """The owners table's columns of one owner (its cache row's and a live read's)."""
+    return {"id": owner.id, "email": owner.email, "first_name": owner.first_name,
+            "last_name": owner.last_name, "user_id": owner.user_id,
+            "user_id_including_inactive": owner.user_id_including_inactive, "type": owner.type,
+            "teams": list(owner.teams), "created_at": _ts(owner.created_at),
+            "updated_at": _ts(owner.updated_at), "archived": owner.archived}
+
+
+def pipeline_values(pipeline: Pipeline) -> dict[str, Any]:
+    """The pipelines table's columns of one pipeline."""
+    return {"id": pipeline.id, "object_type": pipeline.object_type, "label": pipeline.label,
+            "display_order": pipeline.display_order, "created_at": _ts(pipeline.created_at),
+            "updated_at": _ts(pipeline.updated_at), "archived": pipeline.archived}
+
+
+def stage_values(pipeline: Pipeline, stage: PipelineStage) -> dict[str, Any]:
+    """The pipeline_stages table's columns of one stage of ``pipeline``."""
+    return {"id": stage.id, "pipeline_id": pipeline.id, "object_type": pipeline.object_type,
+            "label": stage.label, "display_order": stage.display_order, "metadata": dict(stage.metadata),
+            "created_at": _ts(stage.created_at), "updated_at": _ts(stage.updated_at),
+            "archived": stage.archived}
+
+
 def owner_row(spec: TableSpec, owner: Owner) -> CacheRow:
-    values = {"id": owner.id, "email": owner.email, "first_name": owner.first_name,
-              "last_name": owner.last_name, "user_id": owner.user_id,
-              "user_id_including_inactive": owner.user_id_including_inactive, "type": owner.type,
-              "teams": list(owner.teams), "created_at": _ts(owner.created_at),
-              "updated_at": _ts(owner.updated_at), "archived": owner.archived}
-    return _finish(spec, {k: v for k, v in values.items() if spec.has_column(k)}, [])
+    return _finish(spec, {k: v for k, v in owner_values(owner).items() if spec.has_column(k)}, [])
 
 
 def pipeline_rows(pipelines_spec: TableSpec, stages_spec: TableSpec,
@@ -119,12 +138,6 @@ def pipeline_rows(pipelines_spec: TableSpec, stages_spec: TableSpec,
     prow: list[CacheRow] = []
     srow: list[CacheRow] = []
     for p in pipelines:
-        prow.append(_finish(pipelines_spec, {
-            "id": p.id, "object_type": p.object_type, "label": p.label, "display_order": p.display_order,
-            "created_at": _ts(p.created_at), "updated_at": _ts(p.updated_at), "archived": p.archived}, []))
-        for s in p.stages:
-            srow.append(_finish(stages_spec, {
-                "id": s.id, "pipeline_id": p.id, "object_type": p.object_type, "label": s.label,
-                "display_order": s.display_order, "metadata": dict(s.metadata),
-                "created_at": _ts(s.created_at), "updated_at": _ts(s.updated_at), "archived": s.archived}, []))
+        prow.append(_finish(pipelines_spec, pipeline_values(p), []))
+        srow.extend(_finish(stages_spec, stage_values(p, s), []) for s in p.stages)
     return prow, srow

@@ -7,7 +7,7 @@ PostgreSQL accepts only CREATE FOREIGN TABLE statements from an FDW's import, so
 work is split: during the import ``stash`` keeps the descriptions in this backend's
 Python; at the end of the IMPORT FOREIGN SCHEMA statement the extension's event
 trigger (``hubspot_fdw._import_comments``) asks ``pending`` for the tables it saw
-created and applies them. ``RecordingClient`` keeps the property definitions the
+created and applies them. ``RecordingClient`` (api/recording.py) keeps the property definitions the
 catalog fetched, so describing a property costs no extra HubSpot call; each association
 table costs one (its labels, for the view ``hubspot_fdw.association_labels``), and each
 object type with a stage property one (its pipelines: HubSpot lists the pipeline and
@@ -96,35 +96,6 @@ class TableComments:
     labels: list[LabelRow] = field(default_factory=list)
 
 
-class RecordingClient:
-    """The HubSpot client, keeping the schemas, property definitions and pipelines it
-    returned (pipelines are asked for once per object type)."""
-
-    def __init__(self, client: Any) -> None:
-        self._client = client
-        self.properties: dict[str, list[PropertyDefinition]] = {}
-        self.schemas: list[ObjectSchema] = []
-        self.pipelines: dict[str, list[Pipeline]] = {}
-
-    def list_pipelines(self, object_type: str) -> list[Pipeline]:
-        if object_type not in self.pipelines:
-            self.pipelines[object_type] = list(self._client.list_pipelines(object_type))
-        return self.pipelines[object_type]
-
-    def list_properties(self, object_type: str, **kwargs: Any) -> list[PropertyDefinition]:
-        found = self._client.list_properties(object_type, **kwargs)
-        self.properties[object_type] = list(found)
-        return found
-
-    def list_schemas(self, **kwargs: Any) -> list[ObjectSchema]:
-        found = self._client.list_schemas(**kwargs)
-        self.schemas = list(found)
-        return found
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
-
-
 _pending: dict[str, TableComments] = {}
 
 
@@ -203,11 +174,12 @@ def describe(table: TableSpec, properties: Sequence[PropertyDefinition],
         if prop is not None:
             columns[column.name] = column_comment(prop, column.writable)
             if prop.name in external:
-                options += [OptionRow(column.name, prop.name, o.value, o.label, o.display_order)
-                            for o in external[prop.name]]
-            elif prop.referenced_object_type != "OWNER":  # owners' names are personal data: hubspot.owners
-                options += [OptionRow(column.name, prop.name, o.value, o.label, o.display_order)
-                            for o in prop.options if not o.hidden]
+                listed: Sequence[Any] = external[prop.name]
+            elif prop.referenced_object_type == "OWNER":  # owners' names are personal data: hubspot.owners
+                listed = []
+            else:
+                listed = [o for o in prop.options if not o.hidden]
+            options += [OptionRow(column.name, prop.name, o.value, o.label, o.display_order) for o in listed]
         elif column.kind == "property" and column.label:
             columns[column.name] = column.label
         elif column.name in FIELD_COMMENTS:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping
 
 from hubspot_fdw.api.errors import HubSpotFdwError
+from hubspot_fdw.api.recording import RecordingClient
 from hubspot_fdw.cache.on_import import add_declared_columns
 from hubspot_fdw.catalog import Catalog, ColumnSpec, ObjectType, Registry, TableSpec, build_catalog
 from hubspot_fdw.catalog.history import table_name as history_table_name
@@ -100,7 +101,7 @@ def import_schema(schema: str, srv_options: Mapping[str, str], options: Mapping[
                        hint="Use IMPORT FOREIGN SCHEMA hubspot FROM SERVER ... INTO ....")
     validate_options("import", options)
     fdw_options = FdwOptions.parse({k: v for k, v in srv_options.items() if k != "wrapper"})
-    client = comments.RecordingClient(client_for(fdw_options))  # keeps labels for the table comments
+    client = RecordingClient(client_for(fdw_options))  # keeps labels for the table comments
     try:
         schemas = client.list_schemas()
         registry = Registry.from_schemas(schemas)

@@ -23,9 +23,9 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from hubspot_fdw.api import Filter, HubSpotClient
 from hubspot_fdw.api.history import HISTORY_BATCH_LIMIT, HISTORY_PAGE_LIMIT, PropertyChange
+from hubspot_fdw.cache.rows import owner_values, pipeline_values, stage_values
 from hubspot_fdw.catalog import Registry, TableSpec, record_to_row
 from hubspot_fdw.catalog.odd_values import OddValue, nul_free, without_nul
-from hubspot_fdw.catalog.convert import datetime_or_none
 from hubspot_fdw.catalog.history import change_row
 from hubspot_fdw.catalog.history import properties as history_properties
 from hubspot_fdw.fdw.filters import MAX_FILTERS, ORDERED_TYPES, target, translate
@@ -283,10 +283,14 @@ def _association_plan(table: TableSpec, quals: Sequence[Any], wanted: list[str],
 
 
 # -- rows of the special tables -------------------------------------------------------------------
+JSON_COLUMNS = ("teams", "metadata")   # jsonb columns of owners and stages: sent as JSON text
+
+
 def _pick(row: dict[str, Any], columns: list[str]) -> dict[str, Any]:
     """The ``columns`` of a row of owners, pipelines, stages or associations, text without
     NUL characters, as the cache stores them (cache/rows.py)."""
-    return {c: without_nul(row.get(c))[0] for c in columns}
+    return {c: json.dumps(nul_free(row.get(c))) if c in JSON_COLUMNS else without_nul(row.get(c))[0]
+            for c in columns}
 
 
 def association_rows(client: HubSpotClient, plan: LivePlan) -> Iterator[dict[str, Any]]:
@@ -308,30 +312,19 @@ def association_rows(client: HubSpotClient, plan: LivePlan) -> Iterator[dict[str
             yield _pick({first: a, second: b, "labels": assoc.labels}, plan.columns)
 
 
-_ts = datetime_or_none
-
-
 def owner_rows(client: HubSpotClient, columns: list[str]) -> Iterator[dict[str, Any]]:
     for o in client.iter_owners():
-        yield _pick({"id": o.id, "email": o.email, "first_name": o.first_name, "last_name": o.last_name,
-                     "user_id": o.user_id, "user_id_including_inactive": o.user_id_including_inactive,
-                     "type": o.type, "teams": json.dumps(nul_free(list(o.teams))), "created_at": _ts(o.created_at),
-                     "updated_at": _ts(o.updated_at), "archived": o.archived}, columns)
+        yield _pick(owner_values(o), columns)
 
 
 def pipeline_rows(client: HubSpotClient, kind: str, columns: list[str]) -> Iterator[dict[str, Any]]:
     for object_type in pipeline_types():
         for p in client.list_pipelines(object_type):
             if kind == "pipelines":
-                yield _pick({"id": p.id, "object_type": object_type, "label": p.label,
-                             "display_order": p.display_order, "created_at": _ts(p.created_at),
-                             "updated_at": _ts(p.updated_at), "archived": p.archived}, columns)
+                yield _pick(pipeline_values(p), columns)
                 continue
             for s in p.stages:
-                yield _pick({"id": s.id, "pipeline_id": p.id, "object_type": object_type, "label": s.label,
-                             "display_order": s.display_order, "metadata": json.dumps(nul_free(s.metadata)),
-                             "created_at": _ts(s.created_at), "updated_at": _ts(s.updated_at),
-                             "archived": s.archived}, columns)
+                yield _pick(stage_values(p, s), columns)
 
 
 # -- sort and limit applied in Python where the request could not do them ----------------------------

@@ -26,13 +26,14 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from hubspot_fdw.api.budget import Priority
 from hubspot_fdw.api.calls import Tally
 from hubspot_fdw.api.client import HubSpotClient
 from hubspot_fdw.api.errors import HubSpotFdwError
 from hubspot_fdw.api.models import PropertyDefinition
+from hubspot_fdw.api.recording import RecordingClient
 from hubspot_fdw.cache.runner import SqlRunner
 from hubspot_fdw.catalog.build import Catalog, build_catalog
 from hubspot_fdw.catalog.columns import TableSpec
@@ -75,22 +76,6 @@ def catalog_types(names: Iterable[str] | None) -> list[str] | None:
     return strategies.catalog_types(names)
 
 
-class _Listings:
-    """The client as the catalog reads properties through it, keeping each listing (by the
-    type's API path): the first property refresh follows those instead of listing again."""
-
-    def __init__(self, client: HubSpotClient) -> None:
-        self.client = client
-        self.listed: dict[str, Sequence[PropertyDefinition]] = {}
-
-    def list_properties(self, api_path: str) -> Sequence[PropertyDefinition]:
-        self.listed[api_path] = self.client.list_properties(api_path)
-        return self.listed[api_path]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.client, name)
-
-
 class Materializer:
     def __init__(self, client: HubSpotClient, runner: SqlRunner, server: str, schema: str, *,
                  tables: Iterable[str] | None = None, config: SyncConfig | None = None,
@@ -112,9 +97,9 @@ class Materializer:
             schemas = client.list_schemas()
             if tables is None:
                 names = self._resolvable(names, Registry.from_schemas(schemas))
-            listings = _Listings(client)
+            listings = RecordingClient(client)
             catalog = build_catalog(listings, only=catalog_types(names), schemas=schemas)  # type: ignore[arg-type]
-            self._listed = listings.listed
+            self._listed = listings.properties
         if tables is None:
             for name in [n for n in names if n not in catalog.tables]:
                 names.remove(name)

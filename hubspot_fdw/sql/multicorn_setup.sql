@@ -1143,9 +1143,6 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
   still integer;
 BEGIN
-  IF reason IS NULL OR reason NOT IN ('deleted', 'rolled back') THEN
-    RAISE EXCEPTION 'reason must be deleted or rolled back' USING ERRCODE = '22023';
-  END IF;
   IF cache_table IS NULL OR record_ids IS NULL THEN
     RETURN 0;
   END IF;

@@ -46,9 +46,7 @@ def roles(db, sim) -> Iterator[None]:
 
 
 def connect_as(db, role: str) -> psycopg2.extensions.connection:
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user=role, dbname=db.name)
-    conn.autocommit = True
-    return conn
+    return db.connect(user=role)
 
 
 def as_role(db, role: str, sql: str, params: Any = None, mode: str | None = None) -> list[tuple]:

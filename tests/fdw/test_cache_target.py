@@ -42,8 +42,7 @@ def test_a_long_server_name_reads_its_cache(db, sim, conn) -> None:
 
 
 def _as(db, role: str, sql: str) -> Any:
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user=role, dbname=db.name)
-    conn.autocommit = True
+    conn = db.connect(user=role)
     try:
         return query(conn, sql)
     finally:

@@ -34,9 +34,7 @@ def bob(db, sim) -> str:
 
 
 def connect_as(db, role: str) -> Any:
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user=role, dbname=db.name)
-    conn.autocommit = True
-    return conn
+    return db.connect(user=role)
 
 
 def test_a_do_block_as_first_statement_is_validated(db, bob: str) -> None:

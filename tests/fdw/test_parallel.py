@@ -16,6 +16,7 @@ import psycopg2
 import pytest
 
 from fdw.conftest import query
+from pg_harness import debug_parallel_guc
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +30,8 @@ def reader(db, sim) -> Iterator[str]:
 
 
 def session(db, role: str) -> Any:
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user=role, dbname=db.name)
-    conn.autocommit = True
-    version = int(query(conn, "SHOW server_version_num")[0][0])
-    setting = "debug_parallel_query" if version >= 160000 else "force_parallel_mode"
+    conn = db.connect(user=role)
+    setting = debug_parallel_guc(conn)
     query(conn, "SET max_parallel_workers_per_gather = 2")
     query(conn, "SET hubspot_fdw.read_mode = 'live'")
     query(conn, f"SET {setting} = on")

@@ -23,9 +23,7 @@ def _new_property(client, name: str, object_type: str = "contacts", options: lis
 
 
 def _connect_as(db, role: str) -> psycopg2.extensions.connection:
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user=role, dbname=db.name)
-    conn.autocommit = True
-    return conn
+    return db.connect(user=role)
 
 
 @pytest.fixture(scope="module")

@@ -192,8 +192,7 @@ def test_a_plain_role_sees_and_forgets_its_own_entries(db, sim):
         query(admin, "DROP USER MAPPING IF EXISTS FOR scribe SERVER hubspot")
         query(admin, "CREATE USER MAPPING FOR scribe SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
         target = contact(admin, 25)
-    scribe = psycopg2.connect(host=db.proc.host, port=db.proc.port, user="scribe", dbname=db.name)
-    scribe.autocommit = True
+    scribe = db.connect(user="scribe")
     try:
         query(scribe, "SET hubspot_fdw.read_mode = 'live'")
         sim.set_faults(truncate_rate=1.0, path_contains="/batch/update")

@@ -39,8 +39,7 @@ def test_the_cache_read_checks_the_foreign_tables_column_privileges(db, sim, con
     query(conn, "GRANT USAGE ON SCHEMA hubspot TO version_reader")
     query(conn, "GRANT SELECT (id) ON hubspot.contacts TO version_reader")
     query(conn, "CREATE USER MAPPING FOR version_reader SERVER hubspot OPTIONS (access_token %s)", (sim.token,))
-    reader = psycopg2.connect(host=db.proc.host, port=db.proc.port, user="version_reader", dbname=db.name)
-    reader.autocommit = True
+    reader = db.connect(user="version_reader")
     try:
         query(reader, "SET hubspot_fdw.read_mode = 'cache'")
         assert "(hubspot cache)" in explain(reader, "SELECT id FROM hubspot.contacts")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg2
 
 from tests.materializer.conftest import run_sync, setup_server
 
@@ -27,8 +26,7 @@ def _all(db, sql: str, params: tuple = ()) -> list[tuple]:
 
 
 def _as(db, role: str, sql: str) -> None:
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user=role, dbname=db.name)
-    conn.autocommit = True
+    conn = db.connect(user=role)
     try:
         with conn.cursor() as cur:
             cur.execute(sql)

@@ -61,8 +61,7 @@ def test_start_sync_refuses_bad_input(db) -> None:
     query(db, "GRANT EXECUTE ON FUNCTION hubspot_fdw.start_sync(text) TO alice")
     query(db, "GRANT USAGE ON FOREIGN SERVER hubspot TO alice")
     query(db, "GRANT USAGE ON SCHEMA hubspot_fdw TO alice")
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user="alice", dbname=db.name)
-    conn.autocommit = True
+    conn = db.connect(user="alice")
     try:
         with conn.cursor() as cur, pytest.raises(psycopg2.errors.UndefinedObject,
                                                   match='user mapping not found for "alice"'):

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 import psycopg2
 import pytest
 
-from pg_harness import Database
+from pg_harness import Database, debug_parallel_guc
 from tests.worker.cluster import Cluster, imported_database, query
 
 TABLES = ["contacts", "companies", "deals"]
@@ -40,9 +40,7 @@ def db(cluster: Cluster, sim: Any) -> Database:
 
 
 def connect_as(db: Database, role: str) -> Any:
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user=role, dbname=db.name)
-    conn.autocommit = True
-    return conn
+    return db.connect(user=role)
 
 
 def run(conn: Any, sql: str, params: Any = None) -> list[tuple]:
@@ -51,15 +49,10 @@ def run(conn: Any, sql: str, params: Any = None) -> list[tuple]:
         return cur.fetchall() if cur.description else []
 
 
-def parallel_setting(conn: Any) -> str:
-    version = int(run(conn, "SHOW server_version_num")[0][0])
-    return "debug_parallel_query" if version >= 160000 else "force_parallel_mode"
-
-
 def test_parallel_settings_never_crash_a_reader(db: Database) -> None:
     conn = connect_as(db, "reader")
     try:
-        setting = parallel_setting(conn)
+        setting = debug_parallel_guc(conn)
         run(conn, "SET max_parallel_workers_per_gather = 2")
         run(conn, "SET hubspot_fdw.read_mode = 'live'")
         run(conn, f"SET {setting} = on")

@@ -246,7 +246,7 @@ def test_unprivileged_role_cannot_block_the_sync(db) -> None:
     query(db, "DROP ROLE IF EXISTS mallory")
     query(db, "CREATE ROLE mallory LOGIN")
     query(db, "GRANT USAGE ON SCHEMA hubspot_fdw TO mallory")
-    conn = psycopg2.connect(host=db.proc.host, port=db.proc.port, user="mallory", dbname=db.name)
+    conn = db.connect(autocommit=False, user="mallory")
     try:
         for statement in ("LOCK TABLE hubspot_fdw.sync_leases IN EXCLUSIVE MODE",
                           "SELECT 1 FROM hubspot_fdw.sync_leases FOR UPDATE",
